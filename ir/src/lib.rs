@@ -1,0 +1,31 @@
+//! The eBPF program as a value, and its executable meaning.
+//!
+//! This crate owns everything every other part of bpf-offload is checked against:
+//! - [`insn`]: the typed instruction set (RFC 9669, Linux cpu v1–v4) with lossless encode/decode;
+//! - [`program`]: a whole program (functions, maps, relocations, metadata, source map);
+//! - [`asm`] / [`disasm`]: the two text forms (`%rN` conformance syntax and kernel/LLVM syntax);
+//! - [`conformance`]: the bpf_conformance `.data` test format;
+//! - [`interp`] and [`runtime`]: the checking reference interpreter and the map/helper runtime
+//!   that the JITs and the NFP simulator share.
+//!
+//! ```
+//! use ir::insn::{decode_bytes, Insn};
+//! // mov64 r0, 7 ; exit
+//! let bytes = [0xb7, 0, 0, 0, 7, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0];
+//! let insns = decode_bytes(&bytes).unwrap();
+//! assert_eq!(insns[1], Insn::Exit);
+//! ```
+#![deny(missing_docs)]
+
+pub mod conformance;
+#[allow(missing_docs)]
+pub mod insn;
+#[allow(missing_docs)]
+pub mod opcode;
+#[allow(missing_docs)]
+pub mod program;
+#[allow(missing_docs)]
+pub mod wire;
+
+pub use insn::{Insn, Reg};
+pub use program::{MapDef, MapType, Origin, ProgType, Program};
