@@ -181,7 +181,7 @@ pub fn decode(raw: &[RawInsn]) -> Result<Vec<Insn>, DecodeError> {
 
 /// Decode a program from bytes (length must be a multiple of 8).
 pub fn decode_bytes(bytes: &[u8]) -> Result<Vec<Insn>, DecodeError> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(DecodeError {
             index: bytes.len() / 8,
             raw: None,
