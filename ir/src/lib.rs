@@ -20,10 +20,12 @@
 pub mod conformance;
 #[allow(missing_docs)]
 pub mod insn;
+pub mod interp;
 #[allow(missing_docs)]
 pub mod opcode;
 #[allow(missing_docs)]
 pub mod program;
+pub mod runtime;
 #[allow(missing_docs)]
 pub mod wire;
 
