@@ -17,7 +17,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod asm;
 pub mod conformance;
+pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;
 #[allow(missing_docs)]
