@@ -19,6 +19,7 @@
 
 pub mod asm;
 pub mod conformance;
+pub mod disasm;
 pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;

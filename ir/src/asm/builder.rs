@@ -272,7 +272,8 @@ pub(crate) fn pseudo_ld_imm64(
         let col = cur.col();
         let target = cur.expect_target("a label or offset inside `func[...]`")?;
         cur.expect_punct("]", "`]`")?;
-        let insn = Insn::LdImm64 { dst, src, imm: 0 };
+        let hi = high_half(cur)?;
+        let insn = Insn::LdImm64 { dst, src, imm: hi };
         b.push_target(insn, target, cur, col)?;
         return Ok(true);
     }
@@ -292,18 +293,25 @@ pub(crate) fn pseudo_ld_imm64(
         }
     }
     cur.expect_punct("]", "`]`")?;
-    if matches!(src, LdImm64Src::MapValue | LdImm64Src::MapIdxValue)
-        && cur
-            .peek()
-            .is_some_and(|t| t.is_punct("+") || t.is_punct("-"))
-    {
-        let n = cur.expect_num("an offset into the map value")?;
-        let off = cur.imm32(n)?;
-        imm |= u64::from(off as u32) << 32;
-    }
+    imm |= high_half(cur)?;
     let slot = b.push(Insn::LdImm64 { dst, src, imm }, line);
     if let Some((name, col)) = map_name {
         b.map_ref(slot, &name, line, col);
     }
     Ok(true)
+}
+
+/// The optional `+ OFF` after a pseudo-source operand: the high half of the 64-bit immediate
+/// (the offset into the value for `map_value`).
+fn high_half(cur: &mut Cursor<'_>) -> Result<u64, AsmError> {
+    if cur
+        .peek()
+        .is_some_and(|t| t.is_punct("+") || t.is_punct("-"))
+    {
+        let n = cur.expect_num("an offset")?;
+        let off = cur.imm32(n)?;
+        Ok(u64::from(off as u32) << 32)
+    } else {
+        Ok(0)
+    }
 }

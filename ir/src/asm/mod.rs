@@ -42,7 +42,7 @@
 //! ```
 
 mod builder;
-mod conformance;
+pub(crate) mod conformance;
 mod cursor;
 pub(crate) mod lexer;
 mod llvm;
