@@ -2,10 +2,11 @@
 
 use super::prepare::{atomic_decode, prepare, Op, K, UNSUPPORTED};
 use super::{Action, ExecError, ExecErrorKind, Input, Outcome};
-use crate::insn::{Insn, MemSize};
+use crate::insn::MemSize;
 use crate::program::{ProgType, Program};
 use crate::runtime::mem::{self, HostBuf};
 use crate::runtime::{Control, ExecEnv, RegionKind, Runtime};
+use std::sync::Arc;
 
 /// Bytes of stack per frame.
 pub const STACK_SIZE: usize = 512;
@@ -20,7 +21,7 @@ const SKF_LL_OFF: i32 = -0x20_0000;
 #[derive(Clone, Debug)]
 pub struct Prepared {
     ops: Vec<Op>,
-    insns: Vec<Insn>,
+    prog: Arc<Program>,
     prog_type: ProgType,
 }
 
@@ -63,17 +64,14 @@ struct Machine<'r> {
     stack_top: u64,
 }
 
-/// Text of an instruction for error messages.
-pub(crate) fn insn_text(insn: &Insn) -> String {
-    format!("{insn:?}")
-}
-
 #[cold]
 fn fail(p: &Prepared, prog: usize, pc: usize, kind: ExecErrorKind) -> ExecError {
+    let insn = p.prog.insns.get(pc).copied();
     ExecError {
         pc,
         prog,
-        insn: p.insns.get(pc).copied(),
+        insn,
+        text: insn.map(|_| crate::disasm::insn_text(&p.prog, pc, crate::asm::Syntax::Llvm)),
         kind,
     }
 }
@@ -83,7 +81,7 @@ impl Prepared {
     pub fn new(prog: &Program) -> Prepared {
         Prepared {
             ops: prepare(&prog.insns),
-            insns: prog.insns.clone(),
+            prog: Arc::new(prog.clone()),
             prog_type: prog.prog_type,
         }
     }
@@ -183,6 +181,7 @@ fn missing_program(prog: usize) -> ExecError {
         pc: 0,
         prog,
         insn: None,
+        text: None,
         kind: ExecErrorKind::Unsupported("tail call into a program the runtime does not hold"),
     }
 }

@@ -234,6 +234,8 @@ pub struct ExecError {
     pub prog: usize,
     /// The failing instruction, when pc is inside the program.
     pub insn: Option<Insn>,
+    /// The failing instruction in LLVM syntax (as `llvm-objdump` prints it).
+    pub text: Option<String>,
     /// What went wrong.
     pub kind: ExecErrorKind,
 }
@@ -279,8 +281,8 @@ impl fmt::Display for ExecError {
             write!(f, "program {} ", self.prog)?;
         }
         write!(f, "pc {}", self.pc)?;
-        if let Some(insn) = &self.insn {
-            write!(f, " ({})", crate::interp::exec::insn_text(insn))?;
+        if let Some(text) = &self.text {
+            write!(f, " `{text}`")?;
         }
         write!(f, ": {}", self.kind)
     }
