@@ -29,6 +29,8 @@
 mod exec;
 mod prepare;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 use crate::insn::Insn;
