@@ -112,7 +112,8 @@ impl Prepared {
             Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
             Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
             Input::Packet(bytes) => {
-                match ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config) {
+                let spare = rt.spare_packet.take();
+                match ExecEnv::with_packet_in(self.prog_type, bytes, &rt.ctx_config, spare) {
                     Ok((env, ctx)) => (env, ctx, 0),
                     Err(e) => return Err(fail(self, 0, 0, ExecErrorKind::Input(e))),
                 }
@@ -179,6 +180,7 @@ impl Prepared {
             _ => None,
         };
         m.rt.spare_stack = Some(stack);
+        m.rt.spare_packet = m.env.take_packet_buf();
         Ok(Outcome {
             r0,
             packet,

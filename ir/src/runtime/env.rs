@@ -250,6 +250,18 @@ impl ExecEnv {
         packet: &[u8],
         cfg: &CtxConfig,
     ) -> Result<(ExecEnv, u64), InputError> {
+        Self::with_packet_in(prog_type, packet, cfg, None)
+    }
+
+    /// [`ExecEnv::with_packet`], reusing `spare` (a buffer from [`ExecEnv::take_packet_buf`])
+    /// when it has the right size. Only the headroom is cleared: bytes after the packet never
+    /// become visible (`xdp_adjust_tail` zeroes what it exposes).
+    pub(crate) fn with_packet_in(
+        prog_type: ProgType,
+        packet: &[u8],
+        cfg: &CtxConfig,
+        spare: Option<HostBuf>,
+    ) -> Result<(ExecEnv, u64), InputError> {
         if packet.len() < ETH_HLEN {
             return Err(InputError(format!(
                 "packet of {} bytes is shorter than an Ethernet header ({ETH_HLEN})",
@@ -257,7 +269,13 @@ impl ExecEnv {
             )));
         }
         let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
-        let buf = HostBuf::zeroed(frame);
+        let buf = match spare {
+            Some(b) if b.len() == frame => {
+                b.zero(0, XDP_HEADROOM);
+                b
+            }
+            _ => HostBuf::zeroed(frame),
+        };
         buf.write(XDP_HEADROOM, packet);
         // Socket filters see the skb after eth_type_trans pulled the Ethernet header.
         let data = if prog_type == ProgType::SocketFilter {
@@ -299,6 +317,12 @@ impl ExecEnv {
         env.ctx = Some(ctx);
         env.rebuild_regions();
         Ok((env, addr))
+    }
+
+    /// Give up the packet buffer (for reuse by the next run).
+    pub(crate) fn take_packet_buf(&mut self) -> Option<HostBuf> {
+        self.region_count = 0;
+        self.packet.take().map(|p| p.buf)
     }
 
     /// The program type whose context this is.

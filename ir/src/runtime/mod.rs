@@ -113,6 +113,8 @@ pub struct Runtime {
     pub ctx_config: CtxConfig,
     /// The interpreter's stack buffer, kept between runs to save an allocation.
     pub(crate) spare_stack: Option<mem::HostBuf>,
+    /// The interpreter's packet buffer, kept between runs.
+    pub(crate) spare_packet: Option<mem::HostBuf>,
 }
 
 impl Runtime {
@@ -136,6 +138,7 @@ impl Runtime {
             conformance: false,
             ctx_config: CtxConfig::default(),
             spare_stack: None,
+            spare_packet: None,
         }
     }
 

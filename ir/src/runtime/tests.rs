@@ -523,3 +523,35 @@ fn socket_filter_sees_the_network_header() {
     p.prog_type = ProgType::SocketFilter;
     assert_eq!(run_xdp(&p, &mut rt, pkt).r0, 20);
 }
+
+#[test]
+fn reused_packet_buffers_do_not_leak_between_runs() {
+    // Grow the head by 8 and the tail by 8, return the sum of the exposed bytes; then write
+    // 0xff over everything visible. A second run must see zeros again.
+    let p = asm(r#"
+.section xdp
+mov %r6, %r1
+mov %r2, -8
+call 44
+mov %r1, %r6
+mov %r2, 8
+call 65
+ldxw %r2, [%r6+0]
+ldxw %r3, [%r6+4]
+ldxdw %r0, [%r2+0]
+ldxdw %r4, [%r3-8]
+add %r0, %r4
+mov %r5, %r2
+loop:
+stb [%r5+0], 0xff
+add %r5, 1
+jlt %r5, %r3, loop
+exit
+"#);
+    let mut rt = Runtime::new(&p);
+    for _ in 0..3 {
+        let o = run_xdp(&p, &mut rt, vec![1; 20]);
+        assert_eq!(o.r0, 0);
+        assert_eq!(o.packet.unwrap(), vec![0xff; 36]);
+    }
+}
