@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod conformance;
+pub mod elf;
 #[allow(missing_docs)]
 pub mod insn;
 #[allow(missing_docs)]
