@@ -109,3 +109,6 @@ impl fmt::Display for ElfError {
 }
 
 impl std::error::Error for ElfError {}
+
+#[cfg(test)]
+mod tests;
