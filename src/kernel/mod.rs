@@ -34,7 +34,7 @@ pub struct VerifierStats {
     pub processed_insns: Option<u64>,
     /// "verification time N usec".
     pub verification_time_us: Option<u64>,
-    /// The statistics part of the log, as the kernel wrote it.
+    /// The log the kernel wrote at the statistics level.
     pub log: String,
 }
 
@@ -58,7 +58,7 @@ impl VerifierStats {
 #[derive(Clone, Debug)]
 pub struct KernelError {
     /// Which step failed: "write ELF", "open", "load", "test run".
-    pub step: String,
+    pub step: &'static str,
     /// What went wrong (errno text, or the ELF writer's message).
     pub message: String,
     /// The verifier's log, when the load was rejected.
@@ -93,7 +93,7 @@ fn sys_error(e: sys::SysError, log: String) -> KernelError {
         _ => "",
     };
     KernelError {
-        step: e.step.to_string(),
+        step: e.step,
         message: format!("{}{hint}", e.errno),
         stats: VerifierStats::from_log(&log),
         log,
@@ -103,7 +103,7 @@ fn sys_error(e: sys::SysError, log: String) -> KernelError {
 /// Open and load `prog` (with its maps); on rejection, load again with the full log.
 fn load(prog: &Program) -> Result<(sys::LoadedObject, VerifierStats), KernelError> {
     let elf = ir::elf::write_object(std::slice::from_ref(prog)).map_err(|e| KernelError {
-        step: "write ELF".into(),
+        step: "write ELF",
         message: e.to_string(),
         log: String::new(),
         stats: VerifierStats::default(),
