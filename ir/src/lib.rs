@@ -17,8 +17,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod asm;
 pub mod conformance;
+pub mod disasm;
 pub mod elf;
+pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;
 #[allow(missing_docs)]
