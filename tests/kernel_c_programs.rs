@@ -57,3 +57,44 @@ fn c_programs_give_their_stated_results_in_the_kernel() {
     );
     assert!(runs >= 40, "only {runs} kernel runs");
 }
+
+#[test]
+fn verify_in_kernel_reports_statistics_and_rejections_with_the_log() {
+    let test = "verify_in_kernel_reports_statistics_and_rejections_with_the_log";
+    if let Some(why) = kernel::unavailable_reason() {
+        println!("SKIP {test}: {why}");
+        return;
+    }
+    use ir::insn::{AluOp, Insn, Operand, Reg, Width};
+    let ok = ir::Program::new(
+        ir::ProgType::Xdp,
+        vec![
+            Insn::Alu {
+                width: Width::W64,
+                op: AluOp::Mov,
+                dst: Reg::R0,
+                src: Operand::Imm(2),
+            },
+            Insn::Exit,
+        ],
+    );
+    let stats = kernel::verify_in_kernel(&ok).expect("accepted");
+    assert_eq!(stats.processed_insns, Some(2), "{}", stats.log);
+    assert!(stats.verification_time_us.is_some(), "{}", stats.log);
+    // Reading r2 before writing it is rejected; the error carries the verifier's words.
+    let bad = ir::Program::new(
+        ir::ProgType::Xdp,
+        vec![
+            Insn::Alu {
+                width: Width::W64,
+                op: AluOp::Mov,
+                dst: Reg::R0,
+                src: Operand::Reg(Reg::R2),
+            },
+            Insn::Exit,
+        ],
+    );
+    let err = kernel::verify_in_kernel(&bad).expect_err("rejected");
+    assert!(err.is_rejection(), "{err}");
+    assert!(err.log.contains("R2 !read_ok"), "{err}");
+}

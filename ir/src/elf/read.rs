@@ -102,7 +102,7 @@ fn obj_err(section: Option<&str>, offset: u64, e: object::read::Error) -> ElfErr
 /// Read every program, map and the license of a BPF ELF relocatable object.
 pub fn read_object(bytes: &[u8]) -> Result<Object, ElfError> {
     let parsed = parse(bytes)?;
-    let mut lines = line_table(bytes, &parsed).unwrap_or_default();
+    let mut lines = line_table(&parsed).unwrap_or_default();
     let mut programs = Vec::new();
     let mut entries: Vec<&Func> = parsed
         .funcs
@@ -465,8 +465,7 @@ fn rel_entries(data: &[u8]) -> impl Iterator<Item = Option<(u64, usize, u32)>> +
 }
 
 /// The DWARF line table of the object, when it has one.
-fn line_table(bytes: &[u8], parsed: &Parsed<'_>) -> Option<LineTable> {
-    let _ = bytes;
+fn line_table(parsed: &Parsed<'_>) -> Option<LineTable> {
     let find = |n: &str| parsed.sections.iter().position(|s| s.name == n);
     let line_idx = find(".debug_line")?;
     let mut relocs = Vec::new();
