@@ -1,4 +1,5 @@
-//! `bpf-offload asm FILE.s [-o OUT] [--syntax llvm|conformance]`.
+//! `bpf-offload asm FILE.s [-o OUT] [--syntax llvm|conformance]`: raw instruction bytes, or an
+//! ELF object (EM_BPF, one section per program, maps as BTF `.maps`) when OUT ends in `.o`.
 
 use crate::cli::SyntaxArg;
 use crate::error::{CliError, CliResult};
@@ -20,7 +21,7 @@ pub fn run(file: &Path, out: Option<&Path>, syntax: Option<SyntaxArg>, json: boo
     };
     let raw = prog.to_bytes();
     if let Some(path) = out {
-        output::write_atomic(path, &raw)?;
+        output::write_atomic(path, &output_bytes(path, &prog, &raw)?)?;
     }
     if json {
         let v = serde_json::json!({
@@ -39,4 +40,15 @@ pub fn run(file: &Path, out: Option<&Path>, syntax: Option<SyntaxArg>, json: boo
         print(&s);
     }
     Ok(())
+}
+
+/// What `-o PATH` gets: an ELF relocatable object for `.o` files, the raw instruction bytes
+/// otherwise.
+fn output_bytes(path: &Path, prog: &ir::Program, raw: &[u8]) -> CliResult<Vec<u8>> {
+    if path.extension().is_some_and(|e| e == "o") {
+        ir::elf::write_object(std::slice::from_ref(prog))
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))
+    } else {
+        Ok(raw.to_vec())
+    }
 }

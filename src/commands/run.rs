@@ -37,7 +37,14 @@ pub fn run(args: RunArgs) -> CliResult {
         seed: args.seed,
         repeat: args.repeat.max(1),
     };
-    let engines = engine::resolve(args.engine);
+    let mut engines = engine::resolve(args.engine);
+    let has_packet = args.packet.is_some() || args.pcap.is_some();
+    if args.engine == Engine::All && !has_packet && engines.len() > 1 {
+        engines.retain(|&e| e != Engine::Kernel);
+        eprintln!(
+            "note: engine kernel left out: it runs packet programs (give --packet or --pcap)"
+        );
+    }
 
     if let Some(pcap) = &args.pcap {
         return run_pcap(prog, pcap, &engines, &opts, args.json);
@@ -121,7 +128,11 @@ fn describe(r: &EngineResult) -> String {
         s.push_str(&format!(" action={a}"));
     }
     if let Some(p) = &r.packet_out {
-        s.push_str(&format!(" packet={}", hex(p)));
+        if p.len() > 64 {
+            s.push_str(&format!(" packet={}... ({} bytes)", hex(&p[..64]), p.len()));
+        } else {
+            s.push_str(&format!(" packet={}", hex(p)));
+        }
     }
     s
 }
@@ -141,13 +152,16 @@ fn report_one(results: &[(Engine, EngineResult)], input: &Input, json: bool) {
         return;
     }
     if results.len() > 1 {
-        let mut s = String::from("engine   r0                  action    packet_out\n");
+        let mut s = String::from("engine   r0                  action    ns/run    packet_out\n");
         for (e, r) in results {
             s.push_str(&format!(
-                "{:<8} {:<19} {:<9} {}\n",
+                "{:<8} {:<19} {:<9} {:<9} {}\n",
                 e.name(),
                 format!("{:#x}", r.r0),
                 r.action.as_deref().unwrap_or("-"),
+                r.ns_per_run
+                    .map(|n| format!("{n:.1}"))
+                    .unwrap_or_else(|| "-".into()),
                 r.packet_out
                     .as_deref()
                     .map(|p| if Some(p) == in_packet {
