@@ -361,16 +361,13 @@ impl Gen {
         ]))
     }
 
-    /// An IPv6 address compared 32 bits at a time, first word first, skipping words the mask
-    /// ignores (libpcap reads only the words it compares).
+    /// An IPv6 address compared 32 bits at a time, first word first, as libpcap does (it reads
+    /// every word, even one the mask ignores).
     fn ip6_addr(&self, offset: u16, addr: u128, mask: u128, span: Span) -> Cond {
         let mut parts = Vec::new();
         for w in 0..4u32 {
             let shift = 96 - 32 * w;
             let m = (mask >> shift) as u32;
-            if m == 0 {
-                continue;
-            }
             let a = (addr >> shift) as u32;
             parts.push(cmp_masked(
                 self.net_field(offset + 4 * w as u16, 4),
@@ -379,11 +376,7 @@ impl Gen {
                 span,
             ));
         }
-        if parts.is_empty() {
-            Cond::True
-        } else {
-            Cond::All(parts)
-        }
+        Cond::All(parts)
     }
 
     /// An Ethernet address (`ether host`, `ether src`, ...).

@@ -737,7 +737,10 @@ impl Parser {
                     return Err(self.err(span, "a MAC address cannot be a 'net'"));
                 }
                 match q.proto {
-                    Proto::Default | Proto::Link => Ok(self.gen.ether_host(q.dir, mac, span)),
+                    Proto::Link => Ok(self.gen.ether_host(q.dir, mac, span)),
+                    Proto::Default => Err(self
+                        .err(span, "ethernet address used in non-ether expression")
+                        .with_note("write 'ether host ADDR'")),
                     p => Err(self.err(
                         span,
                         format!("'{}' modifier applied to an Ethernet address", p.keyword()),
