@@ -16,6 +16,7 @@
 
 pub mod diag;
 pub mod eval;
+pub mod lower;
 pub mod packet;
 #[allow(missing_docs)]
 pub mod pcap;

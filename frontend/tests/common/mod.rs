@@ -2,6 +2,8 @@
 //! pcap file writer, and the tcpdump oracle.
 #![allow(dead_code)]
 
+pub mod exprs;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
