@@ -107,7 +107,8 @@ impl Lowerer<'_> {
     }
 
     /// A register holding a packet pointer and a constant offset such that the `size` bytes at
-    /// `reg + off` are inside the packet (else jump to `abort`).
+    /// `reg + off` are inside the packet (else jump to `abort`); `None` when the read can never
+    /// be inside (an unconditional jump to `abort` was emitted).
     fn field_ptr(
         &mut self,
         base: Base,
@@ -115,7 +116,14 @@ impl Lowerer<'_> {
         size: u32,
         span: Span,
         abort: Label,
-    ) -> Result<(Reg, i16), super::LowerError> {
+    ) -> Result<Option<(Reg, i16)>, super::LowerError> {
+        // A read ending past MAX_VAR_OFFSET is past any packet the program can see directly.
+        let worst_end = base.constant_offset() as u64 + 60 + offset as u64 + size as u64;
+        if worst_end > MAX_VAR_OFFSET as u64 {
+            let _ = span;
+            self.e.ja(abort);
+            return Ok(None);
+        }
         match base {
             Base::Ipv4Payload { tags } => {
                 let net = Base::net_offset(tags);
@@ -126,22 +134,16 @@ impl Lowerer<'_> {
                 self.e.alu64(AluOp::Add, Reg::R2, Operand::Reg(DATA));
                 let off = net + offset;
                 let end = off + size;
-                if end > i16::MAX as u32 {
-                    return Err(self.unsupported(span, format!("offset {off} too large")));
-                }
                 self.e.mov_reg(Reg::R1, Reg::R2);
                 self.e.alu64(AluOp::Add, Reg::R1, Operand::Imm(end as i32));
                 self.e
                     .jmp(JmpCond::Gt, Reg::R1, Operand::Reg(DATA_END), abort);
-                Ok((Reg::R2, off as i16))
+                Ok(Some((Reg::R2, off as i16)))
             }
             _ => {
                 let off = base.constant_offset() + offset;
-                if off + size > i16::MAX as u32 {
-                    return Err(self.unsupported(span, format!("offset {off} too large")));
-                }
                 self.check_const(off + size, abort);
-                Ok((DATA, off as i16))
+                Ok(Some((DATA, off as i16)))
             }
         }
     }
@@ -211,7 +213,11 @@ impl Lowerer<'_> {
             }
             return self.set_lookup(*s, field, mask, span, t, f, abort);
         }
-        let (ptr, off) = self.field_ptr(field.base, field.offset as u32, size, span, abort)?;
+        let Some((ptr, off)) =
+            self.field_ptr(field.base, field.offset as u32, size, span, abort)?
+        else {
+            return Ok(());
+        };
         if size > 8 {
             // Wide fields (IPv6 addresses): equality only, high part then low 8 bytes.
             let (k, ne) = match cmp {
@@ -224,6 +230,11 @@ impl Lowerer<'_> {
             };
             let m = mask.unwrap_or(u128::MAX) & field.full_mask();
             let (when_eq, when_ne) = if ne { (f, t) } else { (t, f) };
+            if k & !m != 0 {
+                // Bits the mask clears (or beyond the field) can never match.
+                self.e.ja(when_ne);
+                return Ok(());
+            }
             let hi_size = size - 8;
             self.load_be(Reg::R0, ptr, off, hi_size);
             let mhi = (m >> 64) as u64;
@@ -343,7 +354,11 @@ impl Lowerer<'_> {
                 idx
             }
         };
-        let (ptr, off) = self.field_ptr(field.base, field.offset as u32, size, span, abort)?;
+        let Some((ptr, off)) =
+            self.field_ptr(field.base, field.offset as u32, size, span, abort)?
+        else {
+            return Ok(());
+        };
         let m = mask.unwrap_or(u128::MAX).to_be_bytes();
         let mbytes = &m[16 - size as usize..];
         for i in 0..size {
@@ -406,8 +421,9 @@ impl Lowerer<'_> {
             Expr::Load { base, offset, size } => {
                 let size = *size as u32;
                 if let Expr::Const(k) = **offset {
-                    let (ptr, off) = self.field_ptr(*base, k, size, span, abort)?;
-                    self.load_be(Reg::R0, ptr, off, size);
+                    if let Some((ptr, off)) = self.field_ptr(*base, k, size, span, abort)? {
+                        self.load_be(Reg::R0, ptr, off, size);
+                    }
                     return Ok(());
                 }
                 self.expr(offset, d, span, abort)?;

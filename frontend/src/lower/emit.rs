@@ -152,27 +152,79 @@ impl Emitter {
         self.push(Insn::Exit);
     }
 
-    /// Resolve every jump; `Err` names a jump whose target is unbound or out of range.
+    /// Remove instructions no path reaches (the kernel verifier rejects unreachable code), then
+    /// resolve every jump; `Err` names a jump whose target is unbound or out of range.
     pub fn finish(mut self) -> Result<Finished, String> {
-        for (pc, l) in std::mem::take(&mut self.fixups) {
-            let target = self.labels[l.0].ok_or_else(|| format!("unbound label at {pc}"))?;
-            let off = target as i64 - pc as i64 - 1;
-            match &mut self.insns[pc] {
-                Insn::Jmp { off: o, .. } => {
-                    *o = i16::try_from(off)
-                        .map_err(|_| format!("jump at {pc} too far ({off} slots)"))?;
+        let n = self.insns.len();
+        let mut target_of = vec![None; n];
+        for (pc, l) in &self.fixups {
+            let t = self.labels[l.0].ok_or_else(|| format!("unbound label at {pc}"))?;
+            target_of[*pc] = Some(t);
+        }
+        // Reachability from slot 0.
+        let mut live = vec![false; n];
+        let mut work = vec![0usize];
+        while let Some(pc) = work.pop() {
+            if pc >= n || live[pc] {
+                continue;
+            }
+            live[pc] = true;
+            match self.insns[pc] {
+                Insn::Exit => {}
+                Insn::Ja { .. } => work.extend(target_of[pc]),
+                Insn::Jmp { .. } => {
+                    work.push(pc + 1);
+                    work.extend(target_of[pc]);
                 }
-                Insn::Ja { off: o, long } => {
-                    if let Ok(short) = i16::try_from(off) {
-                        *o = short as i32;
-                    } else {
-                        *o = off as i32;
-                        *long = true;
-                    }
+                Insn::LdImm64 { .. } => {
+                    live[pc + 1] = true;
+                    work.push(pc + 2);
                 }
-                _ => return Err(format!("fixup on a non-jump at {pc}")),
+                _ => work.push(pc + 1),
             }
         }
-        Ok((self.insns, self.origins))
+        // New index of every old slot (for a dead slot: of the next live one).
+        let mut new_index = vec![0usize; n + 1];
+        let mut next = 0;
+        for pc in 0..n {
+            new_index[pc] = next;
+            if live[pc] {
+                next += 1;
+            }
+        }
+        new_index[n] = next;
+        let mut insns = Vec::with_capacity(next);
+        for pc in 0..n {
+            if !live[pc] {
+                continue;
+            }
+            let mut insn = self.insns[pc];
+            if let Some(t) = target_of[pc] {
+                let off = new_index[t] as i64 - new_index[pc] as i64 - 1;
+                match &mut insn {
+                    Insn::Jmp { off: o, .. } => {
+                        *o = i16::try_from(off)
+                            .map_err(|_| format!("jump at {pc} too far ({off} slots)"))?;
+                    }
+                    Insn::Ja { off: o, long } => {
+                        if let Ok(short) = i16::try_from(off) {
+                            *o = short as i32;
+                        } else {
+                            *o = off as i32;
+                            *long = true;
+                        }
+                    }
+                    _ => return Err(format!("fixup on a non-jump at {pc}")),
+                }
+            }
+            insns.push(insn);
+        }
+        // A jump to the very next instruction does nothing; keeping it is harmless.
+        let origins = std::mem::take(&mut self.origins)
+            .into_iter()
+            .filter(|(pc, _)| live.get(*pc).copied().unwrap_or(false))
+            .map(|(pc, o)| (new_index[pc], o))
+            .collect();
+        Ok((insns, origins))
     }
 }
