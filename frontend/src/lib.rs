@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod c;
 pub mod diag;
 pub mod eval;
 pub mod lower;
