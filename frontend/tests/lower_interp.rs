@@ -88,3 +88,16 @@ fn compiled_pcap_filters_agree_with_eval() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn canonical_example_size() {
+    let rs = pcap::compile("ip and tcp dst port 80", Action::Drop, Action::Pass).expect("parse");
+    let l = lower(&rs, &LowerOptions::default()).expect("lower");
+    println!(
+        "canonical example: {} slots, {} maps",
+        l.program.insns.len(),
+        l.program.maps.len()
+    );
+    assert!(l.program.insns.len() < 64);
+    assert!(!l.program.source_map.is_empty());
+}
