@@ -98,6 +98,6 @@ fn canonical_example_size() {
         l.program.insns.len(),
         l.program.maps.len()
     );
-    assert!(l.program.insns.len() < 64);
+    assert!(l.program.insns.len() < 128);
     assert!(!l.program.source_map.is_empty());
 }
