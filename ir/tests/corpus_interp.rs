@@ -5,17 +5,6 @@ use ir::asm::assemble;
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
 
-/// Cases whose stated expectation is wrong in the corpus itself (file stem, line, why); they are
-/// reported, not run. `adjust_tail_grow.s:3`: `out=eth ipv4 udp hex=deadbeef` builds IPv4/UDP
-/// length fields that include the 4 new bytes, but the program only grows the frame and leaves
-/// the headers alone (the interpreter returns the headers unchanged: total length 0x1c, UDP
-/// length 8).
-const KNOWN_BAD_CASES: &[(&str, usize, &str)] = &[(
-    "adjust_tail_grow",
-    3,
-    "expected packet has IPv4/UDP lengths the program never writes",
-)];
-
 #[test]
 fn every_corpus_case_matches_on_the_interpreter() {
     let corpus = testkit::corpus::load_all().expect("corpus loads");
@@ -38,13 +27,6 @@ fn every_corpus_case_matches_on_the_interpreter() {
             }
         };
         for case in &entry.cases {
-            if let Some((_, _, why)) = KNOWN_BAD_CASES
-                .iter()
-                .find(|(n, l, _)| *n == entry.name && *l == case.line)
-            {
-                println!("SKIP {}.s:{}: {why}", entry.name, case.line);
-                continue;
-            }
             cases += 1;
             let at = format!("{}:{}", entry.path.display(), case.line);
             let mut rt = Runtime::new(&prog);
