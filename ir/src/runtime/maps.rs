@@ -223,9 +223,18 @@ impl MapSet {
                     }
                 }
             }
-            MapType::ProgArray | MapType::PerfEventArray | MapType::DevMap => Storage::Slots {
-                slots: (0..def.max_entries).map(|_| None).collect(),
-            },
+            MapType::ProgArray | MapType::PerfEventArray | MapType::DevMap => {
+                if def.key_size != 4 || def.value_size == 0 {
+                    Storage::Unsupported(format!(
+                        "{} map `{}` needs key size 4 and a value",
+                        def.map_type, def.name
+                    ))
+                } else {
+                    Storage::Slots {
+                        slots: (0..def.max_entries).map(|_| None).collect(),
+                    }
+                }
+            }
             other => Storage::Unsupported(format!("map type {other} is not modelled")),
         };
         self.maps.push(RtMap {

@@ -168,6 +168,18 @@ fn unsupported_maps_refuse_operations() {
         rt.map_update(0, &k(0), &[0; 4], 0),
         Err(MapError(errno::EOPNOTSUPP))
     );
+    for t in [
+        MapType::ProgArray,
+        MapType::DevMap,
+        MapType::PerfEventArray,
+        MapType::Array,
+    ] {
+        let mut rt = one_map(t, 2, 4, 4);
+        assert!(rt.map_unsupported(0).is_some(), "{t}");
+        assert!(rt.map_update(0, &[0, 0], &[0; 4], 0).is_err());
+        assert!(rt.map_lookup(0, &[0, 0]).is_err());
+        assert!(rt.map_delete(0, &[0, 0]).is_err());
+    }
     let mut rt = one_map(MapType::Array, 4, 1 << 20, 1 << 20);
     assert!(rt.map_unsupported(0).is_some());
     assert_eq!(rt.map_lookup(0, &k(0)), Err(MapError(errno::EOPNOTSUPP)));
