@@ -69,7 +69,7 @@ impl Rejection {
 
 /// The instruction at `pc` as text.
 pub fn insn_text(prog: &Program, pc: usize) -> Option<String> {
-    prog.insns.get(pc).map(|i| format!("{i:?}"))
+    (pc < prog.insns.len()).then(|| ir::disasm::kernel_log_text(prog, pc))
 }
 
 impl fmt::Display for Rejection {
