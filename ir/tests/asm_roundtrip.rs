@@ -18,8 +18,7 @@ fn conformance_programs_round_trip_in_both_syntaxes() {
         let case = ir::conformance::parse(&text).unwrap();
         let Some(asm) = case.asm else { continue };
         let p = assemble(&asm).unwrap();
-        let syntaxes: &[Syntax] = &[Syntax::Conformance]; // Llvm: next commit
-        for &syntax in syntaxes {
+        for syntax in [Syntax::Conformance, Syntax::Llvm] {
             let out = disasm_program(&p, syntax);
             let q = assemble_as(&out, syntax)
                 .unwrap_or_else(|e| panic!("{name} ({syntax:?}): {e}\n{out}"));

@@ -22,6 +22,8 @@ enum FixKind {
 
 struct Fixup {
     slot: usize,
+    /// For `call NAME`: the helper to call when no label `NAME` exists.
+    helper_fallback: Option<i32>,
     kind: FixKind,
     label: String,
     line: u32,
@@ -102,6 +104,7 @@ impl Builder {
         match target {
             Target::Label { name, col } => self.fixups.push(Fixup {
                 slot,
+                helper_fallback: None,
                 kind,
                 label: name,
                 line: cur.line(),
@@ -113,6 +116,20 @@ impl Builder {
             }
         }
         Ok(slot)
+    }
+
+    /// `call NAME`: a local call if label `NAME` exists at the end, else a call of helper
+    /// `helper` (an undefined-label error when there is none).
+    pub fn push_call_by_name(&mut self, name: &str, helper: Option<i32>, line: u32, col: u32) {
+        let slot = self.push(Insn::Call(CallTarget::Local(0)), line);
+        self.fixups.push(Fixup {
+            slot,
+            helper_fallback: helper,
+            kind: FixKind::LocalCall,
+            label: name.to_string(),
+            line,
+            col,
+        });
     }
 
     /// Record that the LD_IMM64 at `slot` refers to map `name` (resolved in [`Builder::finish`]).
@@ -139,10 +156,19 @@ impl Builder {
         }
         for f in &self.fixups {
             let Some(&target) = self.labels.get(&f.label) else {
+                if let Some(id) = f.helper_fallback {
+                    self.insns[f.slot] = Insn::Call(CallTarget::Helper(id));
+                    continue;
+                }
+                let what = if f.kind == FixKind::LocalCall {
+                    "function label or helper"
+                } else {
+                    "label"
+                };
                 return Err(AsmError {
                     line: f.line,
                     col: f.col,
-                    message: format!("undefined label `{}`", f.label),
+                    message: format!("undefined {what} `{}`", f.label),
                 });
             };
             let off = target as i64 - (f.slot as i64 + 1);

@@ -137,7 +137,6 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[allow(dead_code)]
     pub fn expect_keyword(&mut self, s: &str, what: &str) -> Result<Token<'a>, AsmError> {
         match self.peek().copied() {
             Some(t) if t.is_ident(s) => {
