@@ -284,3 +284,78 @@ fn liveness(prog: &Program, n: usize) -> Vec<u16> {
     }
     live
 }
+
+/// Registers whose scalar value may matter for safety from each instruction on (bit per
+/// register): a static over-approximation of the kernel's precision tracking. A scalar's value
+/// matters when it may flow into a conditional jump, a memory access or pointer arithmetic, a
+/// helper or local call argument, a stored value, or a target assertion (`extra_sinks[pc]`).
+/// Where a scalar does not matter, pruning ignores its value.
+pub fn precision(prog: &Program, cfg: &Cfg, extra_sinks: &[u16]) -> Vec<u16> {
+    let n = prog.insns.len();
+    let mut precise = vec![0u16; n];
+    let mut succ = Vec::new();
+    let op = |o: &Operand| match o {
+        Operand::Reg(r) => bit(*r),
+        Operand::Imm(_) => 0,
+    };
+    let mut changed = true;
+    let mut rounds = 0;
+    while changed && rounds < 10_000 {
+        changed = false;
+        rounds += 1;
+        for pc in (0..n).rev() {
+            let insn = &prog.insns[pc];
+            successors(insn, pc, &mut succ);
+            let mut out = 0u16;
+            for &t in &succ {
+                if t >= 0 && (t as usize) < n {
+                    out |= precise[t as usize];
+                }
+            }
+            let sink = extra_sinks.get(pc).copied().unwrap_or(0);
+            let new = sink
+                | match insn {
+                    Insn::Alu {
+                        op: ir::insn::AluOp::Mov,
+                        dst,
+                        src,
+                        ..
+                    } => {
+                        let d = bit(*dst);
+                        (out & !d) | if out & d != 0 { op(src) } else { 0 }
+                    }
+                    Insn::Alu { dst, src, .. } => {
+                        // Pointer arithmetic needs the scalar operand exactly.
+                        out | op(src) | if out & bit(*dst) != 0 { bit(*dst) } else { 0 }
+                    }
+                    Insn::MovSx { dst, src, .. } => {
+                        let d = bit(*dst);
+                        (out & !d) | if out & d != 0 { bit(*src) } else { 0 }
+                    }
+                    Insn::Neg { .. } | Insn::End { .. } | Insn::Ja { .. } | Insn::LdImm64Tail => {
+                        out
+                    }
+                    Insn::Jmp { dst, src, .. } => out | bit(*dst) | op(src),
+                    Insn::Load { dst, src, .. } => (out & !bit(*dst)) | bit(*src),
+                    Insn::Store { dst, src, .. } => out | bit(*dst) | op(src),
+                    Insn::Atomic { dst, src, .. } => out | bit(*dst) | bit(*src) | 1,
+                    Insn::LdImm64 { dst, .. } => out & !bit(*dst),
+                    Insn::LdAbs { .. } => (out & !0x3f) | bit(ir::Reg::R6),
+                    Insn::LdInd { src, .. } => (out & !0x3f) | bit(ir::Reg::R6) | bit(*src),
+                    Insn::Call(_) | Insn::CallX { .. } => (out & !0x3f) | 0x3e,
+                    Insn::Exit => {
+                        if cfg.func_of.get(pc).copied().unwrap_or(0) == 0 {
+                            out
+                        } else {
+                            out | 1
+                        }
+                    }
+                };
+            if new != precise[pc] {
+                precise[pc] = new;
+                changed = true;
+            }
+        }
+    }
+    precise
+}

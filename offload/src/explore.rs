@@ -65,6 +65,11 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
         env.caps.limits.max_processed
     };
 
+    let sinks: Vec<u16> = assertions
+        .iter()
+        .map(|list| list.iter().map(target_sinks).fold(0, |a, b| a | b))
+        .collect();
+    let precise = crate::cfg::precision(prog, cfg, &sinks);
     let mut facts = vec![InsnFacts::default(); n];
     let mut visited: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut checkpoints: Vec<Checkpoint> = Vec::new();
@@ -101,12 +106,15 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
             if cfg.prune_point.get(pc).copied().unwrap_or(false) {
                 // Liveness per frame: the running one at pc, callers at their return sites.
                 let mut live: Vec<u16> = Vec::with_capacity(state.frames.len());
+                let mut prec: Vec<u16> = Vec::with_capacity(state.frames.len());
                 for (i, _f) in state.frames.iter().enumerate() {
                     if i + 1 < state.frames.len() {
                         let ret = state.frames[i + 1].callsite.map(|c| c + 1).unwrap_or(0);
                         live.push(cfg.live_in.get(ret).copied().unwrap_or(0x7ff) & !0x3f);
+                        prec.push(precise.get(ret).copied().unwrap_or(0x7ff) & !0x3f);
                     } else {
                         live.push(cfg.live_in[pc]);
+                        prec.push(precise[pc]);
                     }
                 }
                 let mut pruned = false;
@@ -115,7 +123,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                     let c = &checkpoints[ci];
                     if c.branches > 0 {
                         looping_here = true;
-                        if c.state.covers(&state, &live) && state.covers(&c.state, &live) {
+                        if crate::state::exact_eq(&c.state, &state) {
                             let r = Rejection::at(
                                 pc,
                                 "safety.loop.infinite",
@@ -124,7 +132,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                             log.line(&r.message);
                             return Err((r, stats));
                         }
-                    } else if c.state.covers(&state, &live) {
+                    } else if c.state.covers(&state, &live, &prec) {
                         pruned = true;
                         checkpoints[ci].hits += 1;
                         break;
@@ -199,7 +207,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                     }
                 }
             }
-            record_facts(&mut facts[pc], prog, pc, &state);
+            record_facts(&mut facts[pc], prog, pc, &state, precise[pc]);
 
             let before_depth = state.cur().depth;
             let result = step(env, pc, &mut state, &mut ids);
@@ -216,7 +224,8 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                 depth[fi] = depth[fi].max(f.depth);
             }
             let _ = before_depth;
-            record_after(&mut facts[pc], prog, pc, &state);
+            let out_precise = next_precise(prog, pc, &precise);
+            record_after(&mut facts[pc], prog, pc, &state, out_precise);
             match step {
                 Step::Next(t) => pc = t,
                 Step::Fork {
@@ -294,7 +303,38 @@ fn merge_const(slot: &mut Option<Option<u64>>, v: Option<u64>) {
     });
 }
 
-fn record_facts(f: &mut InsnFacts, _prog: &Program, pc: usize, st: &State) {
+/// Registers a target assertion reads the value of (they must be tracked precisely).
+fn target_sinks(a: &Assertion) -> u16 {
+    use crate::assertions::TargetCheck;
+    let op = |o: &Operand| match o {
+        Operand::Reg(r) => 1u16 << r.num(),
+        Operand::Imm(_) => 0,
+    };
+    match a {
+        Assertion::Target(t) => match &t.check {
+            TargetCheck::KnownConstU32(o) | TargetCheck::BoundedU32(o) => op(o),
+            TargetCheck::PointerKind(r, _)
+            | TargetCheck::InRange(r, _, _)
+            | TargetCheck::ConstIn(r, _) => 1 << r.num(),
+            TargetCheck::Unsupported => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// Registers precise after `pc` (union over its successors).
+fn next_precise(prog: &Program, pc: usize, precise: &[u16]) -> u16 {
+    let insn = &prog.insns[pc];
+    let mut out = precise.get(pc + insn.slots()).copied().unwrap_or(0);
+    if let Some(t) = insn.jump_target(pc) {
+        if t >= 0 {
+            out |= precise.get(t as usize).copied().unwrap_or(0);
+        }
+    }
+    out
+}
+
+fn record_facts(f: &mut InsnFacts, _prog: &Program, pc: usize, st: &State, precise_in: u16) {
     f.visits += 1;
     let insn = &_prog.insns[pc];
     let src_reg = match insn {
@@ -341,15 +381,20 @@ fn record_facts(f: &mut InsnFacts, _prog: &Program, pc: usize, st: &State) {
             f.packet_margin = Some(f.packet_margin.map_or(margin, |m: i64| m.min(margin)));
         }
     }
-    if let Insn::Alu { dst, .. } | Insn::Jmp { dst, .. } = insn {
-        let reg = st.reg(*dst);
+    if let Some(dst) = match insn {
+        Insn::Alu { dst, .. } | Insn::Jmp { dst, .. } => {
+            Some(*dst).filter(|d| precise_in & (1 << d.num()) != 0)
+        }
+        _ => None,
+    } {
+        let reg = st.reg(dst);
         if reg.kind == RegKind::Scalar {
             f.dst_umax_before = Some(f.dst_umax_before.unwrap_or(0).max(reg.var.umax));
         }
     }
 }
 
-fn record_after(f: &mut InsnFacts, prog: &Program, pc: usize, st: &State) {
+fn record_after(f: &mut InsnFacts, prog: &Program, pc: usize, st: &State, precise_out: u16) {
     let insn = &prog.insns[pc];
     let dst = match insn {
         Insn::Alu { dst, width, .. }
@@ -370,8 +415,8 @@ fn record_after(f: &mut InsnFacts, prog: &Program, pc: usize, st: &State) {
         Insn::LdImm64 { dst, .. } => Some(*dst),
         _ => None,
     };
-    if let Some(d) = dst {
-        if st.frames.len() > 0 {
+    if let Some(d) = dst.filter(|d| precise_out & (1 << d.num()) != 0) {
+        if !st.frames.is_empty() {
             let reg = st.reg(d);
             let c = (reg.kind == RegKind::Scalar)
                 .then(|| reg.var.as_const())

@@ -126,7 +126,7 @@ pub const ALL: &[HelperProto] = &[
     proto(
         6,
         "trace_printk",
-        &[Mem, ConstSize, Anything, Anything, Anything],
+        &[Mem, ConstSize],
         RetKind::Integer,
         false,
     ),

@@ -19,7 +19,8 @@
 //!     Insn::Exit,
 //! ]);
 //! let verified = verify(&prog, &Capabilities::kernel(), &Options::default()).unwrap();
-//! assert_eq!(verified.facts(0).dst_const, Some(2));
+//! assert_eq!(verified.stack_depth(), 0);
+//! assert_eq!(verified.stats().processed, 2);
 //!
 //! // exit without setting r0
 //! let bad = Program::new(ProgType::Xdp, vec![Insn::Exit]);

@@ -129,13 +129,18 @@ impl RegState {
 
     /// Whether the old state `self` covers every value `cur` may hold (the kernel's `regsafe`).
     pub fn covers(&self, cur: &RegState, ids: &mut IdMap) -> bool {
+        self.covers_with(cur, ids, true)
+    }
+
+    /// As [`RegState::covers`]; an imprecise scalar (`precise == false`) covers any scalar.
+    pub fn covers_with(&self, cur: &RegState, ids: &mut IdMap, precise: bool) -> bool {
         match self.kind {
             RegKind::NotInit => true,
             RegKind::Scalar => {
                 if cur.kind != RegKind::Scalar {
                     return false;
                 }
-                if self.var.is_unknown() {
+                if !precise || self.var.is_unknown() {
                     return true;
                 }
                 self.var.contains(&cur.var) && (self.id == 0 || ids.check(self.id, cur.id))
@@ -325,8 +330,9 @@ impl State {
 
     /// Whether the old, fully explored state `self` covers `cur`: every path from `cur` is a path
     /// from `self` (the kernel's `states_equal`). `live` says which registers of the running
-    /// frame (bit per register) may be read later; dead ones are ignored.
-    pub fn covers(&self, cur: &State, live: &[u16]) -> bool {
+    /// frame (bit per register) may be read later; dead ones are ignored. `precise` says whose
+    /// scalar values matter (see [`crate::cfg::precision`]); other scalars cover any scalar.
+    pub fn covers(&self, cur: &State, live: &[u16], precise: &[u16]) -> bool {
         if self.frames.len() != cur.frames.len() {
             return false;
         }
@@ -336,11 +342,12 @@ impl State {
                 return false;
             }
             let mask = live.get(i).copied().unwrap_or(0x7ff);
+            let prec = precise.get(i).copied().unwrap_or(0x7ff);
             for r in 0..11 {
                 if mask & (1 << r) == 0 {
                     continue;
                 }
-                if !old.regs[r].covers(&new.regs[r], &mut ids) {
+                if !old.regs[r].covers_with(&new.regs[r], &mut ids, prec & (1 << r) != 0) {
                     return false;
                 }
             }
@@ -350,6 +357,20 @@ impl State {
         }
         true
     }
+}
+
+/// Whether two states are the same (the kernel's exact comparison for loop detection).
+pub fn exact_eq(a: &State, b: &State) -> bool {
+    a.frames.len() == b.frames.len()
+        && a.frames.iter().zip(b.frames.iter()).all(|(x, y)| {
+            x.regs == y.regs && x.callsite == y.callsite && {
+                let n = x.stack.len().max(y.stack.len());
+                (0..n).all(|i| {
+                    x.stack.get(i).copied().unwrap_or(StackSlot::EMPTY)
+                        == y.stack.get(i).copied().unwrap_or(StackSlot::EMPTY)
+                })
+            }
+        })
 }
 
 fn stack_covers(old: &Frame, cur: &Frame, ids: &mut IdMap) -> bool {

@@ -19,5 +19,11 @@ fn corpus_programs_are_accepted() {
             failures.push(format!("{}: {}", e.name, r));
         }
     }
-    assert!(failures.is_empty(), "{} of {} rejected:\n{}", failures.len(), entries.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rejected:\n{}",
+        failures.len(),
+        entries.len(),
+        failures.join("\n")
+    );
 }
