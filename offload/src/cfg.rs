@@ -34,7 +34,12 @@ fn successors(insn: &Insn, pc: usize, out: &mut Vec<i64>) {
 }
 
 /// Check the control flow of `prog` and compute its [`Cfg`].
-pub fn analyse(prog: &Program, unprivileged: bool) -> Result<Cfg, Rejection> {
+pub fn analyse(prog: &Program, unprivileged: bool) -> Result<Cfg, Box<Rejection>> {
+    analyse_inner(prog, unprivileged).map_err(Box::new)
+}
+
+#[allow(clippy::result_large_err)]
+fn analyse_inner(prog: &Program, unprivileged: bool) -> Result<Cfg, Rejection> {
     let n = prog.insns.len();
     if n == 0 {
         return Err(Rejection::program("cfg.empty", "empty program"));
@@ -181,8 +186,8 @@ pub fn analyse(prog: &Program, unprivileged: bool) -> Result<Cfg, Rejection> {
             }
         }
     }
-    for pc in 0..n {
-        if mark[pc] == Mark::New && !matches!(prog.insns[pc], Insn::LdImm64Tail) {
+    for (pc, m) in mark.iter().enumerate() {
+        if *m == Mark::New && !matches!(prog.insns[pc], Insn::LdImm64Tail) {
             return Err(Rejection::at(
                 pc,
                 "cfg.unreachable",

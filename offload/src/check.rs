@@ -139,7 +139,7 @@ pub fn check(env: &Env, pc: usize, a: &Assertion, st: &State) -> Result<(), Fail
             {
                 return fail(
                     "safety.call.stack_ptr_return",
-                    "cannot return stack pointer to the caller frame",
+                    "cannot return stack pointer to the caller",
                 );
             }
             Ok(())
@@ -192,7 +192,7 @@ fn pkt_compare(a: &RegState, b: &RegState) -> bool {
 }
 
 /// Evaluate a target assertion: `Ok` when it holds, else a rejection with values filled in.
-pub fn check_target(pc: usize, t: &TargetAssertion, st: &State) -> Result<(), Rejection> {
+pub fn check_target(pc: usize, t: &TargetAssertion, st: &State) -> Result<(), Box<Rejection>> {
     let scalar_of = |op: &Operand| -> Option<Scalar> {
         match op {
             Operand::Imm(i) => Some(Scalar::constant(*i as i64 as u64)),
@@ -250,7 +250,7 @@ pub fn check_target(pc: usize, t: &TargetAssertion, st: &State) -> Result<(), Re
     }
     let mut r = Rejection::at(pc, t.code, t.message.replace("{observed}", &observed));
     r.hint = t.hint.clone();
-    Err(r)
+    Err(Box::new(r))
 }
 
 fn check_ptr_alu(
@@ -434,6 +434,7 @@ fn check_access(
     let n = base.num();
     match reg.kind {
         RegKind::NotInit => fail("safety.reg.uninit", format!("R{n} !read_ok")),
+        RegKind::MapPtr if kind == AccessKind::Read => Ok(()),
         RegKind::Scalar | RegKind::PacketEnd | RegKind::MapPtr | RegKind::MapValueOrNull => fail(
             if reg.kind == RegKind::MapValueOrNull {
                 "safety.map.null"
@@ -470,6 +471,16 @@ fn check_access(
             }
             let frame = &st.frames[reg.frame as usize];
             check_stack_range(env, frame, reg, n, off, size as u64, kind, false)?;
+            if let (Some(c), AccessKind::Read) = (c, kind) {
+                // A narrower read of a spilled pointer.
+                if let Some((slot, _)) = frame.slot(total + c as i64) {
+                    if let Some(sp) = slot.spill {
+                        if sp.kind.is_pointer() && size != 8 {
+                            return fail("safety.stack.fill_size", "invalid size of register fill");
+                        }
+                    }
+                }
+            }
             if let (Some(v), AccessKind::Write) = (value, kind) {
                 let vr = st.reg(v);
                 if vr.kind.is_pointer() && size != 8 {
@@ -631,8 +642,8 @@ fn check_packet(reg: &RegState, n: u8, off: i64, size: u64) -> Result<(), Failur
         return fail(
             "safety.packet.out_of_range",
             format!(
-                "invalid access to packet, off={total} size={size}, R{n}(id={},off={},r={})",
-                reg.id, reg.off, reg.range
+                "invalid access to packet, off={total} size={size}, R{n}(id={},off={total},r={})",
+                reg.id, reg.range
             ),
         );
     }
@@ -760,6 +771,12 @@ fn check_args(env: &Env, st: &State, proto: &HelperProto) -> Result<(), Failure>
                     } else {
                         proto.map_types.contains(&m.map_type)
                     };
+                    if !allowed && proto.id == 12 {
+                        return fail(
+                            "safety.helper.map_type",
+                            "expected prog array map for tail call",
+                        );
+                    }
                     if !allowed {
                         return fail(
                             "safety.helper.map_type",

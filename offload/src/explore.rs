@@ -51,8 +51,11 @@ pub struct Outcome {
     pub stats: Stats,
 }
 
+/// A fatal rejection with the counters so far.
+pub type Fatal = Box<(Rejection, Stats)>;
+
 /// Explore `prog`. `Err` carries the fatal rejection and the counters so far.
-pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejection, Stats)> {
+pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, Fatal> {
     let prog = env.prog;
     let n = prog.insns.len();
     let unpriv = env.opts.unprivileged;
@@ -130,7 +133,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                                 format!("infinite loop detected at insn {pc}"),
                             );
                             log.line(&r.message);
-                            return Err((r, stats));
+                            return Err(Box::new((r, stats)));
                         }
                     } else if c.state.covers(&state, &live, &prec) {
                         pruned = true;
@@ -184,7 +187,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                     "bound the loops with a small constant, or split the program with tail calls",
                 );
                 log.line(&r.message);
-                return Err((r, stats));
+                return Err(Box::new((r, stats)));
             }
             log.insn(prog, pc, &state);
 
@@ -193,7 +196,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                     Assertion::Target(t) => {
                         if let Err(r) = check_target(pc, t, &state) {
                             if !violations.iter().any(|v| v.pc == r.pc && v.code == r.code) {
-                                violations.push(r);
+                                violations.push(*r);
                             }
                         }
                     }
@@ -202,7 +205,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                             log.line(&message);
                             let mut r = Rejection::at(pc, code, message);
                             r.hint = hint_for(code);
-                            return Err((r, stats));
+                            return Err(Box::new((r, stats)));
                         }
                     }
                 }
@@ -215,7 +218,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, (Rejectio
                 Ok(s) => s,
                 Err((code, message)) => {
                     log.line(&message);
-                    return Err((Rejection::at(pc, code, message), stats));
+                    return Err(Box::new((Rejection::at(pc, code, message), stats)));
                 }
             };
             // Track stack depth of every frame.

@@ -49,7 +49,7 @@ use ir::Program;
 use std::time::Instant;
 
 /// How to verify.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// Judge as the kernel judges an unprivileged loader (no back-edges, no pointer leaks, no
     /// reads of uninitialised stack). Default: privileged (root).
@@ -58,16 +58,6 @@ pub struct Options {
     pub log: bool,
     /// Processed-instruction budget; 0 means the target's (1,000,000 for the kernel).
     pub max_insns: u64,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            unprivileged: false,
-            log: false,
-            max_insns: 0,
-        }
-    }
 }
 
 /// What the verifier learnt about one instruction, over every path that reaches it.
@@ -202,7 +192,7 @@ pub fn verify(
         Ok(c) => c,
         Err(r) => {
             log.line(&r.message);
-            return fail(vec![r], log, Stats::default());
+            return fail(vec![*r], log, Stats::default());
         }
     };
     let env = explore::Env {
@@ -212,7 +202,10 @@ pub fn verify(
     };
     let mut outcome = match explore::explore(&env, &cfg, &mut log) {
         Ok(o) => o,
-        Err((r, stats)) => return fail(vec![r], log, stats),
+        Err(e) => {
+            let (r, stats) = *e;
+            return fail(vec![r], log, stats);
+        }
     };
     // Combined stack of the deepest call chain.
     if let Some(r) = combined_stack(prog, &cfg, &outcome.depth_per_function, target) {

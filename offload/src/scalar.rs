@@ -821,7 +821,7 @@ mod tests {
     }
 
     fn concrete(op: AluOp, w: Width, x: u64, y: u64) -> u64 {
-        let r = match w {
+        match w {
             Width::W64 => match op {
                 AluOp::Add => x.wrapping_add(y),
                 AluOp::Sub => x.wrapping_sub(y),
@@ -851,8 +851,7 @@ mod tests {
                     _ => concrete32(op, a, b),
                 }) as u64
             }
-        };
-        r
+        }
     }
 
     fn cond_holds(c: JmpCond, w: Width, x: u64, y: u64) -> bool {

@@ -152,7 +152,7 @@ pub fn xdp_ctx() -> CtxLayout {
             field(8, 4, "data_meta", PacketMeta, false, false),
             field(12, 4, "ingress_ifindex", Scalar, false, false),
             field(16, 4, "rx_queue_index", Scalar, false, false),
-            field(20, 4, "egress_ifindex", Scalar, false, false),
+            field(20, 4, "egress_ifindex", None, false, false),
         ],
     }
 }

@@ -15,6 +15,7 @@ pub struct Tnum {
     pub mask: u64,
 }
 
+#[allow(clippy::should_implement_trait)]
 impl Tnum {
     /// Every value.
     pub const UNKNOWN: Tnum = Tnum {

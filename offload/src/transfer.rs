@@ -152,6 +152,7 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
             let mut val = match base.kind {
                 RegKind::Stack => stack_read(env, st, &base, off as i64, bytes),
                 RegKind::Ctx => ctx_load(env, off as i64, bytes),
+                RegKind::MapPtr => RegState::unknown(),
                 _ => RegState::scalar(Scalar::of_load(bytes, signed)),
             };
             coerce_load(&mut val, bytes, signed);
@@ -485,6 +486,19 @@ fn helper_call(env: &Env, st: &mut State, id: i32, ids: &mut Ids) {
         return;
     };
     let map = st.reg(Reg::R1).map;
+    // An array lookup with a constant in-range key cannot return NULL.
+    let never_null = proto.ret == RetKind::MapValueOrNull
+        && env.prog.maps.get(map as usize).is_some_and(|m| {
+            matches!(m.map_type, ir::MapType::Array | ir::MapType::PercpuArray) && {
+                let key = *st.reg(Reg::R2);
+                key.kind == RegKind::Stack
+                    && stack_read(env, st, &key, 0, 4)
+                        .var
+                        .as_const()
+                        .is_some_and(|k| k < m.max_entries as u64)
+                    && stack_read(env, st, &key, 0, 4).kind == RegKind::Scalar
+            }
+        });
     // Memory arguments a helper writes become data.
     for (i, arg) in proto.args.iter().enumerate() {
         if *arg == crate::helpers::ArgKind::UninitMem {
@@ -508,6 +522,10 @@ fn helper_call(env: &Env, st: &mut State, id: i32, ids: &mut Ids) {
     st.cur_mut().regs[0] = match proto.ret {
         RetKind::Integer => RegState::unknown(),
         RetKind::Void => RegState::NOT_INIT,
+        RetKind::MapValueOrNull if never_null => RegState {
+            map,
+            ..RegState::pointer(RegKind::MapValue)
+        },
         RetKind::MapValueOrNull => RegState {
             id: ids.fresh(),
             map,
@@ -698,14 +716,14 @@ fn pkt_ranges(
 }
 
 fn find_good_pkt_pointers(st: &mut State, ptr: &RegState, right_open: bool) {
-    if ptr.off < 0 || (ptr.off == 0 && right_open) {
+    if ptr.off < 0 {
         return;
     }
     if ptr.var.umax > MAX_PACKET_OFF || ptr.var.umax + ptr.off as u64 > MAX_PACKET_OFF {
         return;
     }
     let new_range = if right_open {
-        ptr.off as u32 - 1
+        ptr.off as u32 + 1
     } else {
         ptr.off as u32
     };

@@ -56,22 +56,28 @@ pub fn available() -> Result<(), String> {
     if unsafe { libc::geteuid() } != 0 {
         return Err("needs root".into());
     }
-    let v = load(&Program::new(
-        ir::ProgType::Xdp,
-        vec![
-            Insn::Alu {
-                width: ir::insn::Width::W64,
-                op: ir::insn::AluOp::Mov,
-                dst: ir::Reg::R0,
-                src: ir::insn::Operand::Imm(2),
-            },
-            Insn::Exit,
-        ],
-    ), 0)?;
+    let v = load(
+        &Program::new(
+            ir::ProgType::Xdp,
+            vec![
+                Insn::Alu {
+                    width: ir::insn::Width::W64,
+                    op: ir::insn::AluOp::Mov,
+                    dst: ir::Reg::R0,
+                    src: ir::insn::Operand::Imm(2),
+                },
+                Insn::Exit,
+            ],
+        ),
+        0,
+    )?;
     if v.accepted {
         Ok(())
     } else {
-        Err(format!("bpf() refused a trivial program: errno {}", v.errno))
+        Err(format!(
+            "bpf() refused a trivial program: errno {}",
+            v.errno
+        ))
     }
 }
 
@@ -114,10 +120,10 @@ pub fn load(prog: &Program, extra_log_level: u32) -> Result<KernelVerdict, Strin
             if src.is_map() {
                 let idx = *imm as u32 as usize;
                 let fd = fds.get(idx).map(|f| f.0).unwrap_or(-1) as u32 as u64;
-                let new_src = match src {
+                let new_src = match *src {
                     LdImm64Src::MapIdx => LdImm64Src::MapFd,
                     LdImm64Src::MapIdxValue => LdImm64Src::MapValue,
-                    s => *s,
+                    s => s,
                 };
                 *src = new_src;
                 *imm = (*imm & 0xffff_ffff_0000_0000) | fd;
