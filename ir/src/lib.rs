@@ -20,13 +20,16 @@
 pub mod asm;
 pub mod conformance;
 pub mod disasm;
+pub mod elf;
 pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;
+pub mod interp;
 #[allow(missing_docs)]
 pub mod opcode;
 #[allow(missing_docs)]
 pub mod program;
+pub mod runtime;
 #[allow(missing_docs)]
 pub mod wire;
 
