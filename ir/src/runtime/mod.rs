@@ -47,6 +47,7 @@ pub mod helper_id {
     pub const TAIL_CALL: i32 = 12;
     pub const REDIRECT: i32 = 23;
     pub const PERF_EVENT_OUTPUT: i32 = 25;
+    pub const SKB_LOAD_BYTES: i32 = 26;
     pub const CSUM_DIFF: i32 = 28;
     pub const XDP_ADJUST_HEAD: i32 = 44;
     pub const REDIRECT_MAP: i32 = 51;
