@@ -797,7 +797,9 @@ fn tc_context_fields() {
     };
     assert_eq!(field(skb::LEN, MemSize::W), Ok(64));
     assert_eq!(field(skb::PROTOCOL, MemSize::W), Ok(0x0008));
-    assert_eq!(field(skb::PKT_TYPE, MemSize::W), Ok(1));
+    assert_eq!(field(skb::PKT_TYPE, MemSize::W), Ok(2));
+    assert_eq!(field(skb::WIRE_LEN, MemSize::W), Ok(0));
+    assert_eq!(field(skb::INGRESS_IFINDEX, MemSize::W), Ok(0));
     assert_eq!(field(skb::IFINDEX, MemSize::W), Ok(1));
     assert_eq!(field(skb::LEN, MemSize::B), Ok(64));
     assert_eq!(field(skb::MARK, MemSize::W), Ok(0));

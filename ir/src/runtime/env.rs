@@ -26,8 +26,10 @@ pub const SKB_SHARED_INFO_SIZE: usize = 320;
 pub const XDP_FRAME_BYTES: usize = 4096;
 /// `ETH_HLEN`.
 pub const ETH_HLEN: usize = 14;
-/// Maximum packet metadata (`xdp_metalen_invalid`).
-pub const XDP_MAX_META: usize = 32;
+/// Maximum packet metadata (`xdp_metalen_invalid`: `skb_shared_info.meta_len` is a u8, and the
+/// length must be a multiple of 4). Older kernels allowed 32; Linux 6.18 allows up to the
+/// headroom (216 bytes), which is smaller than this.
+pub const XDP_MAX_META: usize = 252;
 /// `sizeof(struct xdp_md)`.
 pub const XDP_MD_SIZE: usize = 24;
 /// `sizeof(struct __sk_buff)`.
@@ -564,10 +566,10 @@ fn get(img: &[u8], off: usize, n: usize) -> u64 {
 fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
     let mut img = vec![0u8; SK_BUFF_SIZE];
     let dest = &packet[0..6];
+    // The loopback device's address and broadcast address are all zeros, so ff:ff:ff:ff:ff:ff
+    // is PACKET_MULTICAST, not PACKET_BROADCAST (checked against Linux 6.18).
     let pkt_type = if dest.iter().all(|&b| b == 0) {
         0 // PACKET_HOST
-    } else if dest.iter().all(|&b| b == 0xff) {
-        1 // PACKET_BROADCAST
     } else if dest[0] & 1 == 1 {
         2 // PACKET_MULTICAST
     } else {
@@ -594,6 +596,5 @@ fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
     put32(&mut img, PRIORITY, cfg.priority);
     put32(&mut img, INGRESS_IFINDEX, cfg.skb_ingress_ifindex);
     put32(&mut img, IFINDEX, cfg.skb_ifindex);
-    put32(&mut img, WIRE_LEN, packet.len() as u32);
     img
 }
