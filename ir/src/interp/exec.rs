@@ -624,6 +624,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: false,
+                near: self.rt.nearest_region(&self.env, addr),
             }),
         }
     }
@@ -657,6 +658,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: true,
+                near: self.rt.nearest_region(&self.env, addr),
             }),
         }
     }
@@ -683,6 +685,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: true,
+                near: self.rt.nearest_region(&self.env, addr),
             }),
         }
     }

@@ -754,6 +754,12 @@ fn xdp_context_and_packet_access() {
     let e = exec_with(&p, &mut rt, &Input::Packet(pkt(60))).unwrap_err();
     assert_eq!(e.pc, 1);
     assert!(matches!(e.kind, ExecErrorKind::OutOfBounds { size: 1, .. }));
+    let text = e.to_string();
+    assert!(
+        text.contains("pc 1 `r0 = *(u8 *)(r2 + 0x3c)`")
+            && text.contains("0 bytes past the end of the packet"),
+        "{text}"
+    );
     // Bad context accesses: narrow, 8-byte, writes, egress_ifindex, past the end.
     for insn in [
         ldx(MemSize::B, 0, 1, 0),

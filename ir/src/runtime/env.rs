@@ -355,6 +355,11 @@ impl ExecEnv {
             .find(|r| r.contains(addr, len))
     }
 
+    /// Every live region of the environment: the stack, then packet, metadata, ctx and input.
+    pub fn all_regions(&self) -> impl Iterator<Item = Region> + '_ {
+        std::iter::once(self.stack).chain(self.regions[..self.region_count].iter().copied())
+    }
+
     /// The packet bytes `[data, data_end)` now, if there is a packet.
     pub fn packet_data(&self) -> Option<Vec<u8>> {
         let p = self.packet.as_ref()?;
