@@ -235,14 +235,20 @@ impl ExecEnv {
     /// initial `(r1, r2)`: pointer and length (both 0 when `bytes` is empty).
     pub fn with_mem(prog_type: ProgType, bytes: &[u8]) -> (ExecEnv, u64, u64) {
         let mut env = ExecEnv::empty(prog_type);
+        let (addr, len) = env.load_mem(bytes);
+        (env, addr, len)
+    }
+
+    /// Set up the input memory of an empty environment in place; returns `(r1, r2)`.
+    pub(crate) fn load_mem(&mut self, bytes: &[u8]) -> (u64, u64) {
         if bytes.is_empty() {
-            return (env, 0, 0);
+            return (0, 0);
         }
         let buf = HostBuf::from_bytes(bytes);
         let (addr, len) = (buf.addr(), bytes.len() as u64);
-        env.mem = Some(buf);
-        env.rebuild_regions();
-        (env, addr, len)
+        self.mem = Some(buf);
+        self.rebuild_regions();
+        (addr, len)
     }
 
     /// A packet with the context `prog_type` sees (`xdp_md` for XDP, `__sk_buff` for TC and
@@ -252,18 +258,21 @@ impl ExecEnv {
         packet: &[u8],
         cfg: &CtxConfig,
     ) -> Result<(ExecEnv, u64), InputError> {
-        Self::with_packet_in(prog_type, packet, cfg, None)
+        let mut env = ExecEnv::empty(prog_type);
+        let ctx = env.load_packet(packet, cfg, None)?;
+        Ok((env, ctx))
     }
 
-    /// [`ExecEnv::with_packet`], reusing `spare` (a buffer from [`ExecEnv::take_packet_buf`])
+    /// [`ExecEnv::with_packet`] in place on an empty environment, reusing `spare` (a buffer from [`ExecEnv::take_packet_buf`])
     /// when it has the right size. Only the headroom is cleared: bytes after the packet never
     /// become visible (`xdp_adjust_tail` zeroes what it exposes).
-    pub(crate) fn with_packet_in(
-        prog_type: ProgType,
+    pub(crate) fn load_packet(
+        &mut self,
         packet: &[u8],
         cfg: &CtxConfig,
         spare: Option<HostBuf>,
-    ) -> Result<(ExecEnv, u64), InputError> {
+    ) -> Result<u64, InputError> {
+        let prog_type = self.prog_type;
         if packet.len() < ETH_HLEN {
             return Err(InputError(format!(
                 "packet of {} bytes is shorter than an Ethernet header ({ETH_HLEN})",
@@ -295,7 +304,6 @@ impl ExecEnv {
             front_limit: XDP_FRAME_SIZE,
             hard_end: frame - SKB_SHARED_INFO_SIZE,
         };
-        let mut env = ExecEnv::empty(prog_type);
         let image = match prog_type {
             ProgType::Xdp => {
                 let mut img = vec![0u8; XDP_MD_SIZE];
@@ -315,10 +323,10 @@ impl ExecEnv {
             image,
         };
         let addr = ctx.buf.addr();
-        env.packet = Some(pkt);
-        env.ctx = Some(ctx);
-        env.rebuild_regions();
-        Ok((env, addr))
+        self.packet = Some(pkt);
+        self.ctx = Some(ctx);
+        self.rebuild_regions();
+        Ok(addr)
     }
 
     /// Give up the packet buffer (for reuse by the next run).
