@@ -262,6 +262,17 @@ impl MapSet {
         r.contains(addr, len).then_some(*r)
     }
 
+    /// The value regions just below and just above `addr`.
+    pub(crate) fn neighbours(&self, addr: u64) -> [Option<Region>; 2] {
+        [
+            self.index.range(..=addr).next_back().map(|(_, r)| *r),
+            self.index
+                .range(addr.saturating_add(1)..)
+                .next()
+                .map(|(_, r)| *r),
+        ]
+    }
+
     /// Address of the value of an ARRAY map's element 0 (global data: `LD_IMM64 map_value`).
     pub(crate) fn direct_value_addr(&self, i: usize) -> Option<u64> {
         match &self.maps.get(i)?.storage {

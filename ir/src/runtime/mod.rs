@@ -265,6 +265,22 @@ impl Runtime {
         env.find(addr, len).or_else(|| self.maps.find(addr, len))
     }
 
+    /// The live region closest to `addr` (for error messages): stack, packet, context, input
+    /// memory or a map value.
+    pub fn nearest_region(&self, env: &ExecEnv, addr: u64) -> Option<Region> {
+        let distance = |r: &Region| {
+            if addr < r.start {
+                r.start - addr
+            } else {
+                addr.saturating_sub(r.end.saturating_sub(1))
+            }
+        };
+        env.all_regions()
+            .chain(self.maps.neighbours(addr).into_iter().flatten())
+            .filter(|r| r.end > r.start)
+            .min_by_key(distance)
+    }
+
     /// Start of a run: forget the previous run's redirect.
     pub fn begin_run(&mut self) {
         self.redirect = None;

@@ -421,10 +421,12 @@ fn xdp_adjust_head_meta_tail() {
     let o = go(&mut rt, 44, 46);
     assert_eq!((o.r0, o.packet.unwrap()), (0, pkt[46..].to_vec()));
     assert_eq!(go(&mut rt, 44, 47).r0, einval);
-    // Meta: multiples of 4 up to 32 bytes.
+    // Meta: multiples of 4, up to the headroom after the xdp_frame (216 bytes).
     assert_eq!(go(&mut rt, 54, -4).r0, 0);
     assert_eq!(go(&mut rt, 54, -32).r0, 0);
-    assert_eq!(go(&mut rt, 54, -36).r0, eacces);
+    assert_eq!(go(&mut rt, 54, -36).r0, 0);
+    assert_eq!(go(&mut rt, 54, -216).r0, 0);
+    assert_eq!(go(&mut rt, 54, -220).r0, einval);
     assert_eq!(go(&mut rt, 54, -3).r0, eacces);
     assert_eq!(go(&mut rt, 54, 4).r0, einval);
     // Tail: grow into the tailroom (zeroed), shrink while 14 bytes remain.
