@@ -30,6 +30,27 @@ impl SyntaxArg {
     }
 }
 
+/// Program types `asm --type` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgTypeArg {
+    /// XDP (section `xdp`).
+    Xdp,
+    /// TC classifier, BPF_PROG_TYPE_SCHED_CLS (section `tc`).
+    Tc,
+    /// Socket filter (section `socket`).
+    Socket,
+}
+
+impl ProgTypeArg {
+    pub fn to_ir(self) -> ir::ProgType {
+        match self {
+            ProgTypeArg::Xdp => ir::ProgType::Xdp,
+            ProgTypeArg::Tc => ir::ProgType::SchedCls,
+            ProgTypeArg::Socket => ir::ProgType::SocketFilter,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Assemble a program (either syntax, detected) into raw instruction bytes.
@@ -42,6 +63,9 @@ pub enum Command {
         /// Force a syntax instead of detecting it.
         #[arg(long)]
         syntax: Option<SyntaxArg>,
+        /// Program type (and default section) when the file names no `.section`.
+        #[arg(long = "type", value_enum)]
+        prog_type: Option<ProgTypeArg>,
         /// Print a JSON summary instead of hex words.
         #[arg(long)]
         json: bool,
@@ -54,6 +78,9 @@ pub enum Command {
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,
+        /// Interleave the C source lines (from DWARF) as comments.
+        #[arg(long, short = 'S')]
+        source: bool,
         #[arg(long)]
         json: bool,
     },

@@ -30,14 +30,16 @@ fn main() {
             file,
             output,
             syntax,
+            prog_type,
             json,
-        } => commands::asm::run(&file, output.as_deref(), syntax, json),
+        } => commands::asm::run(&file, output.as_deref(), syntax, prog_type, json),
         Command::Disasm {
             prog,
             syntax,
             section,
+            source,
             json,
-        } => commands::disasm::run(&prog, syntax, section.as_deref(), json),
+        } => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
         Command::Run {
             prog,
             engine,
