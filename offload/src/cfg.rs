@@ -307,7 +307,7 @@ pub fn precision(prog: &Program, cfg: &Cfg, extra_sinks: &[u16]) -> Vec<Precise>
     // The slot of `fp + off` for an access of `size` through r10 itself.
     let fp_slot = |base: &ir::Reg, off: i16, size: u32| -> Option<(u32, bool)> {
         let off = off as i32;
-        if *base != ir::Reg::R10 || off >= 0 || off < -512 {
+        if *base != ir::Reg::R10 || !(-512..0).contains(&off) {
             return None;
         }
         let slot = ((-off - 1) / 8) as u32;
