@@ -84,6 +84,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
+    Check {
+        prog: PathBuf,
+        /// Target profile.
+        #[arg(long, default_value = "kernel")]
+        target: String,
+        /// Program section in an ELF object.
+        #[arg(long)]
+        section: Option<String>,
+        /// Print the verifier log (the kernel's log_level 2 shape).
+        #[arg(long)]
+        log: bool,
+        /// Structured output.
+        #[arg(long)]
+        json: bool,
+        /// Judge as for an unprivileged loader.
+        #[arg(long)]
+        unprivileged: bool,
+    },
     /// Run a program on one engine or all of them.
     Run {
         prog: PathBuf,

@@ -61,6 +61,14 @@ fn main() {
             section,
             json,
         }),
+        Command::Check {
+            prog,
+            target,
+            section,
+            log,
+            json,
+            unprivileged,
+        } => commands::check::run(&prog, &target, section.as_deref(), log, json, unprivileged),
         Command::Plugin { engine, mem } => commands::plugin::run(engine, mem.as_deref()),
         Command::Bench {
             engine,
