@@ -100,8 +100,25 @@ fn sys_error(e: sys::SysError, log: String) -> KernelError {
     }
 }
 
-/// Open and load `prog` (with its maps); on rejection, load again with the full log.
+/// Open and load `prog` (with its maps); on rejection, load again with the full log. Maps'
+/// initial entries (which an ELF object cannot carry) are inserted after the load, before any
+/// run.
 fn load(prog: &Program) -> Result<(sys::LoadedObject, VerifierStats), KernelError> {
+    let mut bare = prog.clone();
+    for m in &mut bare.maps {
+        m.initial_entries.clear();
+    }
+    let (obj, stats) = load_bare(&bare)?;
+    for m in prog.maps.iter() {
+        for (k, v) in &m.initial_entries {
+            obj.update_map(&m.name, k, v)
+                .map_err(|e| sys_error(e, String::new()))?;
+        }
+    }
+    Ok((obj, stats))
+}
+
+fn load_bare(prog: &Program) -> Result<(sys::LoadedObject, VerifierStats), KernelError> {
     let elf = ir::elf::write_object(std::slice::from_ref(prog)).map_err(|e| KernelError {
         step: "write ELF",
         message: e.to_string(),

@@ -1,7 +1,7 @@
 //! Conditions, tests and pcap arithmetic to instructions.
 
 use super::emit::Label;
-use super::{Lowerer, MapEntries, DATA, DATA_END, MAX_TEMPS, SLOT_SET_KEY, SLOT_TEMPS};
+use super::{Lowerer, DATA, DATA_END, MAX_TEMPS, SLOT_SET_KEY, SLOT_TEMPS};
 use crate::ruleset::{
     ArithOp, Base, Cmp, Cond, Expr, Field, Match, RelOp, Span, Test, PROTOCHAIN_MAX_HOPS,
 };
@@ -334,14 +334,14 @@ impl Lowerer<'_> {
             None => {
                 let set = &self.rs.sets[s];
                 let idx = self.maps.len();
-                self.maps.push(MapDef::new(
+                let mut def = MapDef::new(
                     set.name.clone(),
                     MapType::Hash,
                     size,
                     1,
                     set.values.len().max(1) as u32,
-                ));
-                let entries = set
+                );
+                def.initial_entries = set
                     .values
                     .iter()
                     .map(|v| {
@@ -349,7 +349,7 @@ impl Lowerer<'_> {
                         (be[16 - size as usize..].to_vec(), vec![1u8])
                     })
                     .collect();
-                self.map_entries.push(MapEntries { map: idx, entries });
+                self.maps.push(def);
                 self.set_maps[s] = Some(idx);
                 idx
             }

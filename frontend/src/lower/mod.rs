@@ -14,7 +14,9 @@
 //!
 //! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
 //! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
-//! Maps' initial contents are returned beside the program in [`Lowered::map_entries`].
+//! A set map's contents are in its [`MapDef::initial_entries`]: the interpreter and the kernel
+//! engine load them before the first run; an ELF object cannot carry them, so whoever writes
+//! one must load them after it (the CLI writes the `bpftool map update` commands).
 
 mod cond;
 mod emit;
@@ -113,22 +115,11 @@ impl fmt::Display for LowerError {
 
 impl std::error::Error for LowerError {}
 
-/// Initial entries of one map of the program.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MapEntries {
-    /// Index in [`Program::maps`].
-    pub map: usize,
-    /// (key, value) pairs.
-    pub entries: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
 /// A compiled rule set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lowered {
-    /// The program.
+    /// The program (set maps carry their contents in [`MapDef::initial_entries`]).
     pub program: Program,
-    /// Contents to put in its maps before the first run.
-    pub map_entries: Vec<MapEntries>,
     /// Index of the `rule_hits` counter map, if any.
     pub counter_map: Option<usize>,
 }
@@ -159,7 +150,6 @@ pub(crate) struct Lowerer<'a> {
     pub opts: &'a LowerOptions,
     pub e: Emitter,
     pub maps: Vec<MapDef>,
-    pub map_entries: Vec<MapEntries>,
     /// Map index of each set turned into a map.
     pub set_maps: Vec<Option<usize>>,
     pub counter_map: Option<usize>,
@@ -175,7 +165,6 @@ pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
         opts,
         e: Emitter::default(),
         maps: Vec::new(),
-        map_entries: Vec::new(),
         set_maps: vec![None; rs.sets.len()],
         counter_map: None,
         rule: 0,
@@ -222,7 +211,6 @@ pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     program.maps = l.maps;
     Ok(Lowered {
         program,
-        map_entries: l.map_entries,
         counter_map: l.counter_map,
     })
 }
