@@ -20,11 +20,13 @@
 
 mod cond;
 mod emit;
+mod known;
 
 use crate::ruleset::{Action, ChainId, RuleSet, RuleSetError, Span};
 use emit::{Emitter, Label};
 use ir::insn::{AtomicOp, CallTarget, Insn, JmpCond, MemSize, Operand, Reg};
 use ir::program::{MapDef, MapType, Origin, ProgType, Program, Reloc};
+use known::Known;
 use std::fmt;
 
 /// Where the program is attached.
@@ -155,6 +157,8 @@ pub(crate) struct Lowerer<'a> {
     pub counter_map: Option<usize>,
     /// Global index of the rule being compiled, for errors.
     pub rule: usize,
+    /// What the code being emitted may assume (see [`known`]).
+    pub known: Known,
 }
 
 /// Compile a rule set.
@@ -168,6 +172,7 @@ pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
         set_maps: vec![None; rs.sets.len()],
         counter_map: None,
         rule: 0,
+        known: Known::default(),
     };
     let needs_counters = opts.counters
         || rs
@@ -263,6 +268,7 @@ impl Lowerer<'_> {
             });
             let matched = self.e.label();
             let next = self.e.label();
+            self.known = Known::default();
             self.cond(&rule.cond, matched, next, next)?;
             self.e.bind(matched);
             if self.counter_map.is_some() && (self.opts.counters || rule.action == Action::Count) {
