@@ -380,6 +380,15 @@ impl Lowerer<'_> {
         abort: Label,
     ) -> Result<(), super::LowerError> {
         let size = field.size as u32;
+        if self.rs.sets[s].size != field.size {
+            return Err(self.unsupported(
+                span,
+                format!(
+                    "a {size}-byte field tested against set '{}' of {}-byte values",
+                    self.rs.sets[s].name, self.rs.sets[s].size
+                ),
+            ));
+        }
         let map = match self.set_maps[s] {
             Some(m) => m,
             None => {
@@ -392,9 +401,14 @@ impl Lowerer<'_> {
                     1,
                     set.values.len().max(1) as u32,
                 );
+                // Keys are the field's bytes (after the mask, in every use of the set): a
+                // value wider than the field can never be found, and truncating it to the key
+                // size would be wrong.
+                let keep = field.full_mask();
                 def.initial_entries = set
                     .values
                     .iter()
+                    .filter(|v| *v & !keep == 0)
                     .map(|v| {
                         let be = v.to_be_bytes();
                         (be[16 - size as usize..].to_vec(), vec![1u8])

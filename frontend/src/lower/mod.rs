@@ -71,6 +71,9 @@ pub struct LowerOptions {
     pub set_map_threshold: usize,
     /// Whether the target has HASH maps (the host and the NFP do).
     pub hash_maps: bool,
+    /// Merge runs of rules that differ only in one exact-match constant into one set test
+    /// ([`crate::merge`]); never done under hit counters.
+    pub merge_runs: bool,
 }
 
 impl Default for LowerOptions {
@@ -80,6 +83,7 @@ impl Default for LowerOptions {
             counters: false,
             set_map_threshold: 8,
             hash_maps: true,
+            merge_runs: true,
         }
     }
 }
@@ -159,11 +163,25 @@ pub(crate) struct Lowerer<'a> {
     pub rule: usize,
     /// What the code being emitted may assume (see [`known`]).
     pub known: Known,
+    /// Original global index of each rule, when runs were merged.
+    pub origin: Option<&'a [usize]>,
 }
 
 /// Compile a rule set.
 pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     rs.validate().map_err(LowerError::Invalid)?;
+    let needs_counters = opts.counters
+        || rs
+            .chains
+            .iter()
+            .any(|c| c.rules.iter().any(|r| r.action == Action::Count));
+    let merged;
+    let (rs, origin) = if opts.merge_runs && !needs_counters {
+        merged = crate::merge::merge_exact_runs(rs, 2);
+        (&merged.rules, Some(merged.origin.as_slice()))
+    } else {
+        (rs, None)
+    };
     let mut l = Lowerer {
         rs,
         opts,
@@ -173,12 +191,8 @@ pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
         counter_map: None,
         rule: 0,
         known: Known::default(),
+        origin,
     };
-    let needs_counters = opts.counters
-        || rs
-            .chains
-            .iter()
-            .any(|c| c.rules.iter().any(|r| r.action == Action::Count));
     if needs_counters {
         l.maps.push(MapDef::new(
             "rule_hits",
@@ -259,7 +273,8 @@ impl Lowerer<'_> {
     ) -> Result<(), LowerError> {
         let rs = self.rs;
         for (i, rule) in rs.chains[c].rules.iter().enumerate() {
-            self.rule = rs.global_index(c, i);
+            let g = rs.global_index(c, i);
+            self.rule = self.origin.and_then(|o| o.get(g).copied()).unwrap_or(g);
             self.e.origin = Some(Origin::Rule {
                 syntax: rs.syntax.clone(),
                 index: self.rule,
