@@ -62,6 +62,7 @@ fn compiled_pcap_filters_agree_with_eval() {
     // The kernel (and the interpreter) refuse test runs on frames shorter than an Ethernet header.
     let packets: Vec<Vec<u8>> = common::corpus(7, 700)
         .into_iter()
+        .chain(common::captures())
         .filter(|p| p.len() >= 14)
         .collect();
     let mut failures = Vec::new();
@@ -100,4 +101,36 @@ fn canonical_example_size() {
         l.program.insns.len()
     );
     assert!(!l.program.source_map.is_empty());
+}
+
+#[test]
+fn blocklists_become_one_hash_lookup_and_agree_with_eval() {
+    let packets: Vec<Vec<u8>> = common::corpus(8, 400)
+        .into_iter()
+        .chain(common::captures())
+        .filter(|p| p.len() >= 14)
+        .collect();
+    let mut sizes = Vec::new();
+    for n in [3usize, 100, 10_000] {
+        let rs = common::blocklist(n);
+        for hook in [Hook::Xdp, Hook::Tc] {
+            let bad = check(&rs, hook, &packets, &format!("blocklist {n}"));
+            assert!(bad.is_empty(), "{}", bad.join("\n"));
+        }
+        let l = lower(&rs, &LowerOptions::default()).expect("lower");
+        let hash: Vec<_> = l
+            .program
+            .maps
+            .iter()
+            .filter(|m| m.map_type == ir::MapType::Hash)
+            .collect();
+        if n > 8 {
+            assert_eq!(hash.len(), 1, "{n} rules");
+            assert_eq!(hash[0].initial_entries.len(), n);
+        }
+        sizes.push((n, l.program.insns.len()));
+    }
+    println!("blocklist program sizes (rules, slots): {sizes:?}");
+    // Past the set threshold the program does not grow with the list.
+    assert_eq!(sizes[1].1, sizes[2].1);
 }

@@ -171,6 +171,29 @@ pub fn run_in_kernel(
     })
 }
 
+/// Load `prog` once and run it on every packet of `inputs` (one BPF_PROG_TEST_RUN each,
+/// `repeat` times); maps keep their contents from one run to the next, as on a live interface.
+pub fn run_many_in_kernel(
+    prog: &Program,
+    inputs: &[Vec<u8>],
+    repeat: u32,
+) -> Result<Vec<KernelOutcome>, KernelError> {
+    let (obj, _) = load(prog)?;
+    inputs
+        .iter()
+        .map(|input| {
+            let (retval, packet_out, duration_ns) = obj
+                .test_run(input, repeat)
+                .map_err(|e| sys_error(e, String::new()))?;
+            Ok(KernelOutcome {
+                r0: retval as u64,
+                packet_out,
+                duration_ns,
+            })
+        })
+        .collect()
+}
+
 /// Why the kernel engine cannot be used right now, or `None` when it can (root and bpf()).
 pub fn unavailable_reason() -> Option<String> {
     if !sys::is_root() {
