@@ -173,13 +173,15 @@ pub fn run_in_kernel(
 
 /// Load `prog` once and run it on every packet of `inputs` (one BPF_PROG_TEST_RUN each,
 /// `repeat` times); maps keep their contents from one run to the next, as on a live interface.
+/// The outer error is the load; each packet has its own result (the kernel refuses to test-run
+/// some frames, e.g. TC programs on an IPv4 EtherType with less than an IPv4 header).
 pub fn run_many_in_kernel(
     prog: &Program,
     inputs: &[Vec<u8>],
     repeat: u32,
-) -> Result<Vec<KernelOutcome>, KernelError> {
+) -> Result<Vec<Result<KernelOutcome, KernelError>>, KernelError> {
     let (obj, _) = load(prog)?;
-    inputs
+    Ok(inputs
         .iter()
         .map(|input| {
             let (retval, packet_out, duration_ns) = obj
@@ -191,7 +193,7 @@ pub fn run_many_in_kernel(
                 duration_ns,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// Why the kernel engine cannot be used right now, or `None` when it can (root and bpf()).
