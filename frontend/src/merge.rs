@@ -11,7 +11,7 @@
 //! reading. Non-terminal actions (count, jump, return) and rules under hit counters are never
 //! merged: their per-rule effects would be lost.
 
-use crate::ruleset::{Cmp, Cond, Field, Match, Rule, RuleSet, Test, ValueSet};
+use crate::ruleset::{Cmp, Cond, Field, Match, RuleSet, Test, ValueSet};
 
 /// A rewritten rule set and, for each of its rules (global index), the global index of the
 /// first original rule it stands for.
@@ -23,8 +23,10 @@ pub struct Merged {
     pub origin: Vec<usize>,
 }
 
-/// Merge every run of at least `min_run` mergeable rules (see the module doc).
+/// Merge every run of at least `min_run` mergeable rules (see the module doc), and inside every
+/// rule's condition every run of `Any` parts that differ only in one equality's constant.
 pub fn merge_exact_runs(rs: &RuleSet, min_run: usize) -> Merged {
+    let min_run = min_run.max(2);
     let mut out = rs.clone();
     let mut origin = Vec::with_capacity(rs.rule_count());
     let mut first_global = 0;
@@ -33,59 +35,117 @@ pub fn merge_exact_runs(rs: &RuleSet, min_run: usize) -> Merged {
         let mut new_rules = Vec::with_capacity(rules.len());
         let mut i = 0;
         while i < rules.len() {
-            let (len, pos) = best_run(rules, i);
-            if len >= min_run.max(2) {
-                let parts = conjuncts(&rules[i].cond);
-                // best_run only reports positions holding a field equality.
-                let Some((m, field, mask)) = parts.get(pos).and_then(field_eq) else {
-                    new_rules.push(rules[i].clone());
-                    origin.push(first_global + i);
-                    i += 1;
-                    continue;
-                };
-                // A constant with bits outside the field (or its mask) never matches.
-                let keep = mask.unwrap_or(u128::MAX) & field.full_mask();
-                let mut values: Vec<u128> = rules[i..i + len]
-                    .iter()
-                    .filter_map(|r| eq_constant(conjuncts(&r.cond).get(pos)?))
-                    .filter(|k| k & !keep == 0)
-                    .collect();
-                values.sort_unstable();
-                values.dedup();
-                let set = out.sets.len();
-                out.sets.push(ValueSet {
-                    name: format!("set{set}"),
-                    size: field.size,
-                    values,
-                });
-                let mut new_parts: Vec<Cond> = parts.to_vec();
-                new_parts[pos] = Cond::Match(Match {
-                    test: Test::Field {
-                        field,
-                        mask,
-                        cmp: Cmp::InSet(set),
-                    },
-                    span: m.span,
-                });
-                let mut rule = rules[i].clone();
-                rule.cond = if new_parts.len() == 1 {
-                    new_parts.remove(0)
-                } else {
-                    Cond::All(new_parts)
-                };
-                new_rules.push(rule);
-                origin.push(first_global + i);
-                i += len;
+            // Rules can merge only with neighbours of the same terminal action.
+            let action = rules[i].action;
+            let run = if action.is_terminal() {
+                merge_run(&rules[i..], &mut out.sets, min_run, |r| {
+                    (r.action == action).then(|| conjuncts(&r.cond))
+                })
             } else {
-                new_rules.push(rules[i].clone());
-                origin.push(first_global + i);
-                i += 1;
-            }
+                None
+            };
+            let (len, cond) = run.unwrap_or_else(|| (1, rules[i].cond.clone()));
+            let mut rule = rules[i].clone();
+            rule.cond = merge_cond(&cond, &mut out.sets, min_run);
+            new_rules.push(rule);
+            origin.push(first_global + i);
+            i += len;
         }
         first_global += rules.len();
         out.chains[ci].rules = new_rules;
     }
     Merged { rules: out, origin }
+}
+
+/// The same condition with runs of `Any` parts merged (nested `Any`s are flattened first: `or`
+/// is associative, and evaluation order is kept).
+fn merge_cond(c: &Cond, sets: &mut Vec<ValueSet>, min_run: usize) -> Cond {
+    match c {
+        Cond::Not(a) => Cond::Not(Box::new(merge_cond(a, sets, min_run))),
+        Cond::All(cs) => Cond::All(cs.iter().map(|c| merge_cond(c, sets, min_run)).collect()),
+        Cond::Any(cs) => {
+            let mut flat = Vec::new();
+            flatten_any(cs, &mut flat);
+            let mut parts = Vec::new();
+            let mut i = 0;
+            while i < flat.len() {
+                match merge_run(&flat[i..], sets, min_run, |c| Some(conjuncts(c))) {
+                    Some((len, merged)) => {
+                        parts.push(merged);
+                        i += len;
+                    }
+                    None => {
+                        parts.push(merge_cond(&flat[i], sets, min_run));
+                        i += 1;
+                    }
+                }
+            }
+            if parts.len() == 1 {
+                parts.remove(0)
+            } else {
+                Cond::Any(parts)
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+fn flatten_any(cs: &[Cond], out: &mut Vec<Cond>) {
+    for c in cs {
+        match c {
+            Cond::Any(inner) => flatten_any(inner, out),
+            other => out.push(other.clone()),
+        }
+    }
+}
+
+/// If `items[0..len]` (read as conjunctions by `conj`; `None`: cannot merge) form a run of at least `min_run` that differ only in one
+/// equality's constant: that length and the merged conjunction (a new set in `sets`).
+fn merge_run<T>(
+    items: &[T],
+    sets: &mut Vec<ValueSet>,
+    min_run: usize,
+    conj: impl Fn(&T) -> Option<&[Cond]>,
+) -> Option<(usize, Cond)> {
+    let (len, pos) = best_run(items, &conj);
+    if len < min_run {
+        return None;
+    }
+    let parts = conj(items.first()?)?;
+    // best_run only reports positions holding a field equality.
+    let (m, field, mask) = parts.get(pos).and_then(field_eq)?;
+    // A constant with bits outside the field (or its mask) never matches.
+    let keep = mask.unwrap_or(u128::MAX) & field.full_mask();
+    let mut values: Vec<u128> = items[..len]
+        .iter()
+        .filter_map(|q| eq_constant(conj(q)?.get(pos)?))
+        .filter(|k| k & !keep == 0)
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    let set = sets.len();
+    sets.push(ValueSet {
+        name: format!("set{set}"),
+        size: field.size,
+        values,
+    });
+    let mut new_parts: Vec<Cond> = parts.to_vec();
+    new_parts[pos] = Cond::Match(Match {
+        test: Test::Field {
+            field,
+            mask,
+            cmp: Cmp::InSet(set),
+        },
+        span: m.span,
+    });
+    Some((
+        len,
+        if new_parts.len() == 1 {
+            new_parts.remove(0)
+        } else {
+            Cond::All(new_parts)
+        },
+    ))
 }
 
 /// A field equality test: the match, its field and its mask.
@@ -166,35 +226,31 @@ fn same_test(a: &Cond, b: &Cond) -> bool {
     }
 }
 
-/// The longest mergeable run starting at rule `i`: (length, position of the differing test).
-fn best_run(rules: &[Rule], i: usize) -> (usize, usize) {
-    let first = &rules[i];
-    if !first.action.is_terminal() {
-        return (1, 0);
-    }
-    let parts = conjuncts(&first.cond);
+/// The longest run of conjunctions from `items[0]` equal but for one equality's constant:
+/// (length, position of that equality).
+fn best_run<T>(items: &[T], conj: impl Fn(&T) -> Option<&[Cond]>) -> (usize, usize) {
+    let Some(parts) = items.first().and_then(&conj) else {
+        return (0, 0);
+    };
     let mut best = (1, 0);
     for (pos, p) in parts.iter().enumerate() {
         if eq_constant(p).is_none() {
             continue;
         }
-        let mut len = 1;
-        while let Some(r) = rules.get(i + len) {
-            let q = conjuncts(&r.cond);
-            let fits = r.action == first.action
-                && q.len() == parts.len()
-                && q.iter().zip(parts).enumerate().all(|(k, (x, y))| {
-                    if k == pos {
-                        same_but_constant(x, y)
-                    } else {
-                        same_test(x, y)
-                    }
-                });
-            if !fits {
-                break;
-            }
-            len += 1;
-        }
+        let len = 1 + items[1..]
+            .iter()
+            .map_while(&conj)
+            .take_while(|q| {
+                q.len() == parts.len()
+                    && q.iter().zip(parts.iter()).enumerate().all(|(k, (x, y))| {
+                        if k == pos {
+                            same_but_constant(x, y)
+                        } else {
+                            same_test(x, y)
+                        }
+                    })
+            })
+            .count();
         if len > best.0 {
             best = (len, pos);
         }
@@ -205,7 +261,7 @@ fn best_run(rules: &[Rule], i: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ruleset::{Action, Base, RuleOrigin, Span};
+    use crate::ruleset::{Action, Base, Rule, RuleOrigin, Span};
 
     fn saddr_rule(a: u32, action: Action) -> Rule {
         let m = |field, k| {

@@ -7,8 +7,9 @@
 //! that do not parse or cannot be compiled, 1 for a program a verifier rejects.
 //!
 //! HASH sets: their contents live in `MapDef::initial_entries`, which an ELF object cannot
-//! carry. With `--emit elf -o OUT`, `OUT.maps.sh` is written beside the object: the
-//! `bpftool map update` commands that fill the maps once the object is loaded.
+//! carry. With `--emit elf -o OUT` (or `--emit c -o OUT`, whose C declares the same maps),
+//! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
+//! once the object is loaded.
 
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
@@ -151,7 +152,16 @@ pub fn run(args: BuildArgs) -> CliResult {
             let script = entries_script(&lowered.program, path);
             (elf, script.map(|s| (companion_path(path), s)))
         }
-        Emit::C => (frontend::c::to_c(&rs, hook).into_bytes(), None),
+        Emit::C => {
+            // The C declares the same maps; their contents are loaded the same way.
+            let script = args.output.as_ref().and_then(|path| {
+                Some((
+                    companion_path(path),
+                    entries_script(&lowered.program, path)?,
+                ))
+            });
+            (frontend::c::to_c_with(&rs, &opts).into_bytes(), script)
+        }
         Emit::Asm => (
             ir::disasm::disasm_program(&lowered.program, ir::asm::Syntax::Llvm).into_bytes(),
             None,
@@ -331,12 +341,10 @@ impl Report<'_> {
                 "wrote {}: load the HASH set contents with it once the object is loaded",
                 c.display()
             );
-        } else if self.args.emit != Emit::Elf
-            && p.maps.iter().any(|m| !m.initial_entries.is_empty())
-        {
+        } else if p.maps.iter().any(|m| !m.initial_entries.is_empty()) {
             let _ = writeln!(
                 s,
-                "note: the HASH sets' contents are not in this output; use --emit elf -o OUT \
+                "note: the HASH sets' contents are not in this output; give -o OUT (elf or c) \
                  for the bpftool commands"
             );
         }
