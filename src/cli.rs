@@ -1,5 +1,6 @@
 //! What the user typed: the clap definitions. `main` resolves them into command calls.
 
+use crate::commands::build;
 use crate::engine::Engine;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -136,6 +137,35 @@ pub enum Command {
         engine: Engine,
         /// Memory, hex bytes.
         mem: Option<String>,
+    },
+    /// Compile rules to a verified eBPF program (ELF object, C or assembly).
+    Build {
+        /// The rule language.
+        #[arg(long = "from", value_enum)]
+        from: build::Syntax,
+        /// The rules (for pcap: one filter expression).
+        rules: String,
+        /// What packets the rules match get (pcap).
+        #[arg(long, value_enum, default_value = "drop")]
+        action: build::ActionArg,
+        /// What every other packet gets.
+        #[arg(long, value_enum, default_value = "pass")]
+        default: build::DefaultArg,
+        /// Where the program attaches.
+        #[arg(long, value_enum, default_value = "xdp")]
+        hook: build::HookArg,
+        /// What to write.
+        #[arg(long, value_enum, default_value = "elf")]
+        emit: build::Emit,
+        /// Output file (needed for elf; C and asm go to stdout without it).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Count every rule's matches in the `rule_hits` ARRAY map.
+        #[arg(long)]
+        counters: bool,
     },
     /// Measure engines side by side on built-in programs.
     Bench {

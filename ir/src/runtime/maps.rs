@@ -242,7 +242,13 @@ impl MapSet {
             storage,
             object: HostBuf::zeroed(8),
         });
-        self.maps.len() - 1
+        let i = self.maps.len() - 1;
+        // Initial entries go in as user-space updates would; one that does not fit the map
+        // (wrong size, map full) is left out, as the kernel loader would refuse it too.
+        for (k, v) in &def.initial_entries {
+            let _ = self.update(i, k, v, BPF_ANY);
+        }
+        i
     }
 
     /// The handle (`LD_IMM64 map_fd` value) of map `i`.

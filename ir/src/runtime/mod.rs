@@ -119,7 +119,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// A runtime with storage for `prog.maps` (arrays filled from `initial_value`); `prog` is
+    /// A runtime with storage for `prog.maps` (arrays filled from `initial_value`, then every
+    /// map's `initial_entries` inserted); `prog` is
     /// registered as program 0 and its map `i` is runtime map `i`.
     pub fn new(prog: &Program) -> Runtime {
         let mut maps = MapSet::default();
