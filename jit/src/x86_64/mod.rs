@@ -1,0 +1,601 @@
+//! The x86-64 backend: eBPF to native code through iced-x86's encoder.
+//!
+//! [`compile_program`] is the one loop: one exhaustive `match` over [`ir::Insn`], each eBPF
+//! instruction lowered to x86 instructions in [`emit::Asm`], branches kept symbolic. Then the
+//! size-convergence passes ([`layout`]) settle every branch on its short or near form, starting
+//! from all-near and shrinking (sizes never grow, so the passes are bounded), recording where
+//! each eBPF instruction starts; the final emission must reproduce every one of those offsets.
+//!
+//! The code follows the SysV ABI (see [`regs`]): the entry is
+//! `extern "sysv64" fn(r1, r2, env) -> r0`; helpers are called through the trampoline.
+
+pub(crate) mod disasm;
+pub(crate) mod emit;
+mod ops;
+mod program;
+pub(crate) mod regs;
+
+#[doc(hidden)]
+pub use program::compile_unchecked;
+pub use program::{CpuFeatures, JitProgram, Options};
+
+use crate::trampoline::stop;
+use crate::JitError;
+use emit::{is_imm8, mem, Asm, BranchKind, Cond, Item, Label, Op2, Shift};
+use iced_x86::{Encoder, Instruction, Register};
+use ir::insn::{AluOp, CallTarget, Endian, Insn, JmpCond, LdImm64Src, MemSize, Operand, Width};
+use ir::{Program, Reg};
+use ops::{Frame, HelperId};
+use regs::{x86, CALLEE_SAVED, ENV};
+
+/// Most layout passes before giving up (each pass only shrinks branches, so a program with
+/// `n` branches settles in at most `n + 1`; in practice 2 to 4).
+const MAX_PASSES: usize = 64;
+
+/// Bytes of eBPF stack per function when the verifier says nothing smaller.
+const DEFAULT_STACK: i32 = 512;
+
+/// What the compiler may rely on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trust {
+    /// The verifier accepted the program: no runtime checks beyond eBPF semantics.
+    Verified,
+    /// Unverified (conformance tests): registers start zeroed, call depth and falling off the
+    /// end of a function are checked, every callee-saved register is saved.
+    Unchecked,
+}
+
+/// One function of the program.
+struct Func {
+    start: usize,
+    end: usize,
+    entry: Label,
+    epilogue: Label,
+    frame: Frame,
+}
+
+/// The lowered program before layout.
+pub(crate) struct Lowered {
+    pub(crate) asm: Asm,
+    /// Label at the start of each slot (LD_IMM64 tails share the next one's position).
+    pub(crate) insn_labels: Vec<Label>,
+}
+
+/// The result of layout and final emission.
+pub(crate) struct Emitted {
+    pub(crate) code: Vec<u8>,
+    /// Offset of every label.
+    pub(crate) label_pos: Vec<u32>,
+    /// For each recorded `Meant` branch, whether it got the short form.
+    pub(crate) branch_short: Vec<bool>,
+}
+
+fn jmp_cond(c: JmpCond) -> Cond {
+    match c {
+        JmpCond::Eq => Cond::E,
+        JmpCond::Ne | JmpCond::Set => Cond::Ne,
+        JmpCond::Gt => Cond::A,
+        JmpCond::Ge => Cond::Ae,
+        JmpCond::Lt => Cond::B,
+        JmpCond::Le => Cond::Be,
+        JmpCond::Sgt => Cond::G,
+        JmpCond::Sge => Cond::Ge,
+        JmpCond::Slt => Cond::L,
+        JmpCond::Sle => Cond::Le,
+    }
+}
+
+/// Registers r6..r9 that the slots `start..end` mention.
+fn callee_saved_used(insns: &[Insn]) -> Vec<Register> {
+    let mut used = [false; Reg::COUNT];
+    let mut mark = |r: Reg| used[r.idx()] = true;
+    for insn in insns {
+        match *insn {
+            Insn::Alu { dst, src, .. } | Insn::Jmp { dst, src, .. } => {
+                mark(dst);
+                if let Operand::Reg(s) = src {
+                    mark(s);
+                }
+            }
+            Insn::Store { dst, src, .. } => {
+                mark(dst);
+                if let Operand::Reg(s) = src {
+                    mark(s);
+                }
+            }
+            Insn::MovSx { dst, src, .. }
+            | Insn::Load { dst, src, .. }
+            | Insn::Atomic { dst, src, .. } => {
+                mark(dst);
+                mark(src);
+            }
+            Insn::Neg { dst, .. } | Insn::End { dst, .. } | Insn::LdImm64 { dst, .. } => mark(dst),
+            Insn::LdInd { src, .. } => {
+                mark(src);
+                mark(Reg::R6);
+            }
+            Insn::LdAbs { .. } => mark(Reg::R6),
+            Insn::CallX { reg } => mark(reg),
+            Insn::Ja { .. } | Insn::LdImm64Tail | Insn::Call(_) | Insn::Exit => {}
+        }
+    }
+    CALLEE_SAVED
+        .iter()
+        .filter(|(r, _)| used[r.idx()])
+        .map(|(_, x)| *x)
+        .collect()
+}
+
+/// Lower `prog` to symbolic x86 code.
+pub(crate) fn lower(prog: &Program, trust: Trust, opts: &Options) -> Result<Lowered, JitError> {
+    let n = prog.insns.len();
+    if n == 0 {
+        return Err(JitError::Empty);
+    }
+    let mut a = Asm::new(opts.record, n * 8 + 64);
+    let insn_labels: Vec<Label> = (0..n).map(|_| a.label()).collect();
+    let stop_label = a.label();
+    let depth_error = a.label();
+    let starts = prog.function_starts();
+    let mut funcs = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(n);
+        let entry = i == 0;
+        let mut saved = match trust {
+            // Unchecked entry functions zero r6..r9, so they save all four.
+            Trust::Unchecked if entry => CALLEE_SAVED.iter().map(|(_, x)| *x).collect(),
+            _ => callee_saved_used(&prog.insns[start..end]),
+        };
+        if entry {
+            saved.insert(0, ENV);
+        }
+        funcs.push(Func {
+            start,
+            end,
+            entry: a.label(),
+            epilogue: a.label(),
+            frame: Frame {
+                stack: DEFAULT_STACK,
+                saved,
+                entry,
+                count_depth: trust == Trust::Unchecked && !entry,
+            },
+        });
+    }
+    let mut lw = Lowering {
+        prog,
+        opts,
+        a,
+        insn_labels,
+        stop: stop_label,
+        depth_error,
+        func_entries: funcs.iter().map(|f| (f.start, f.entry)).collect(),
+    };
+    for f in &funcs {
+        lw.function(f, trust)?;
+    }
+    // Shared stubs: unwind to the entry frame, and the call-depth error.
+    let a = &mut lw.a;
+    a.pc = n.saturating_sub(1);
+    a.bind(stop_label);
+    a.load64(
+        Register::RSP,
+        mem(ENV, crate::trampoline::offsets::SAVED_RSP),
+    )?;
+    a.mov_ri64(Register::RAX, 0)?;
+    a.jmp(funcs[0].epilogue);
+    a.bind(depth_error);
+    ops::stop_with(a, stop::CALL_DEPTH, stop_label)?;
+    Ok(Lowered {
+        asm: lw.a,
+        insn_labels: lw.insn_labels,
+    })
+}
+
+struct Lowering<'p> {
+    prog: &'p Program,
+    opts: &'p Options,
+    a: Asm,
+    insn_labels: Vec<Label>,
+    stop: Label,
+    depth_error: Label,
+    func_entries: Vec<(usize, Label)>,
+}
+
+impl Lowering<'_> {
+    /// Label of the slot a jump at `pc` with offset `off` lands on, checked to stay inside
+    /// `f` and not to land on an LD_IMM64 tail.
+    fn target(&self, pc: usize, off: i64, f: &Func) -> Result<Label, JitError> {
+        let t = pc as i64 + 1 + off;
+        let ok = t >= f.start as i64
+            && t < f.end as i64
+            && !matches!(self.prog.insns.get(t as usize), Some(Insn::LdImm64Tail));
+        if ok {
+            Ok(self.insn_labels[t as usize])
+        } else {
+            Err(JitError::BadJump { pc, target: t })
+        }
+    }
+
+    fn function(&mut self, f: &Func, trust: Trust) -> Result<(), JitError> {
+        self.a.pc = f.start;
+        self.a.bind(f.entry);
+        ops::prologue(&mut self.a, &f.frame, self.depth_error)?;
+        if f.frame.entry && trust == Trust::Unchecked {
+            for r in [0u8, 3, 4, 5, 6, 7, 8, 9] {
+                if let Some(r) = Reg::new(r) {
+                    self.a.mov_ri64(x86(r), 0)?;
+                }
+            }
+        }
+        let mut pc = f.start;
+        while pc < f.end {
+            self.a.pc = pc;
+            self.a.bind(self.insn_labels[pc]);
+            let insn = self.prog.insns[pc];
+            let last = pc + insn.slots() >= f.end;
+            self.insn(pc, insn, f, last)?;
+            if let Insn::LdImm64 { .. } = insn {
+                if let Some(l) = self.insn_labels.get(pc + 1) {
+                    self.a.bind(*l);
+                }
+            }
+            pc += insn.slots();
+        }
+        // Falling off the end: the verifier rules it out; unverified code stops with an error.
+        let falls_through = !matches!(
+            self.prog.insns.get(f.end - 1),
+            Some(Insn::Exit) | Some(Insn::Ja { .. })
+        );
+        if falls_through {
+            ops::stop_with(&mut self.a, stop::FELL_OFF, self.stop)?;
+        }
+        self.a.bind(f.epilogue);
+        ops::epilogue(&mut self.a, &f.frame)
+    }
+
+    /// The one match: lower the instruction at `pc`.
+    fn insn(&mut self, pc: usize, insn: Insn, f: &Func, last: bool) -> Result<(), JitError> {
+        let jump_to = match insn {
+            Insn::Ja { off, .. } => Some(self.target(pc, off as i64, f)?),
+            Insn::Jmp { off, .. } => Some(self.target(pc, off as i64, f)?),
+            _ => None,
+        };
+        if let Insn::Alu {
+            width,
+            op,
+            dst,
+            src,
+        } = insn
+        {
+            return self.alu(width, op, dst, src);
+        }
+        let a = &mut self.a;
+        match insn {
+            Insn::Alu { .. } => {} // lowered above by `alu`
+            Insn::MovSx {
+                width,
+                bits,
+                dst,
+                src,
+            } => a.extend(width, bits, true, x86(dst), x86(src))?,
+            Insn::Neg { width, dst } => a.neg(width, x86(dst))?,
+            Insn::End { kind, bits, dst } => {
+                let d = x86(dst);
+                match (kind, bits) {
+                    (Endian::ToLe, 16) => a.extend(Width::W32, 16, false, d, d)?,
+                    (Endian::ToLe, 32) => a.mov_rr(Width::W32, d, d)?,
+                    (Endian::ToLe, 64) => {}
+                    (Endian::ToBe | Endian::Swap, 16) => {
+                        a.rol16_8(d)?;
+                        a.extend(Width::W32, 16, false, d, d)?;
+                    }
+                    (Endian::ToBe | Endian::Swap, 32) => a.bswap(Width::W32, d)?,
+                    (Endian::ToBe | Endian::Swap, 64) => a.bswap(Width::W64, d)?,
+                    _ => {
+                        return Err(JitError::Unsupported {
+                            pc,
+                            what: "byte swap of this width",
+                        })
+                    }
+                }
+            }
+            Insn::Ja { off, .. } => {
+                if let (Some(t), true) = (jump_to, off != 0) {
+                    a.jmp(t);
+                }
+            }
+            Insn::Jmp {
+                width,
+                cond,
+                dst,
+                src,
+                off,
+            } => {
+                if let (Some(t), true) = (jump_to, off != 0) {
+                    let d = x86(dst);
+                    match (cond, src) {
+                        (JmpCond::Set, Operand::Reg(s)) => a.test_rr(width, d, x86(s))?,
+                        (JmpCond::Set, Operand::Imm(i)) => a.test_ri(width, d, i)?,
+                        (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0)) => a.test_rr(width, d, d)?,
+                        (_, Operand::Reg(s)) => a.op_rr(Op2::Cmp, width, d, x86(s))?,
+                        (_, Operand::Imm(i)) => a.op_ri(Op2::Cmp, width, d, i)?,
+                    }
+                    a.jcc(jmp_cond(cond), t);
+                }
+            }
+            Insn::Load {
+                size,
+                signed,
+                dst,
+                src,
+                off,
+            } => a.load(size, signed, x86(dst), mem(x86(src), off as i32))?,
+            Insn::Store {
+                size,
+                dst,
+                off,
+                src,
+            } => {
+                let m = mem(x86(dst), off as i32);
+                match src {
+                    Operand::Reg(s) => a.store_r(size, m, x86(s))?,
+                    Operand::Imm(i) => a.store_i(size, m, i)?,
+                }
+            }
+            Insn::Atomic {
+                size,
+                op,
+                fetch,
+                dst,
+                src,
+                off,
+            } => {
+                let w = match size {
+                    MemSize::W => Width::W32,
+                    MemSize::DW => Width::W64,
+                    _ => {
+                        return Err(JitError::Unsupported {
+                            pc,
+                            what: "atomic operation on 8 or 16 bits",
+                        })
+                    }
+                };
+                ops::atomic(a, w, op, fetch, dst, src, off)?
+            }
+            Insn::LdImm64 { dst, src, imm } => match src {
+                LdImm64Src::Imm => a.mov_ri64(x86(dst), imm)?,
+                _ => {
+                    return Err(JitError::Unsupported {
+                        pc,
+                        what: "LD_IMM64 of a map, BTF object or function",
+                    })
+                }
+            },
+            // Never reached: lowering steps over it with the LD_IMM64 it belongs to.
+            Insn::LdImm64Tail => {}
+            Insn::LdAbs { .. } | Insn::LdInd { .. } => {
+                return Err(JitError::Unsupported {
+                    pc,
+                    what: "legacy LD_ABS/LD_IND",
+                })
+            }
+            Insn::Call(CallTarget::Helper(id)) => {
+                ops::helper_call(a, HelperId::Const(id), self.stop)?
+            }
+            Insn::CallX { reg } => ops::helper_call(a, HelperId::InReg(reg), self.stop)?,
+            Insn::Call(CallTarget::Local(off)) => {
+                let t = pc as i64 + 1 + off as i64;
+                let entry = self
+                    .func_entries
+                    .iter()
+                    .find(|(s, _)| *s as i64 == t)
+                    .map(|(_, l)| *l)
+                    .ok_or(JitError::BadCall { pc, target: t })?;
+                a.branch(BranchKind::Call, entry);
+            }
+            Insn::Call(CallTarget::Kfunc { .. }) => {
+                return Err(JitError::Unsupported {
+                    pc,
+                    what: "kfunc call",
+                })
+            }
+            Insn::Exit => {
+                if !last {
+                    a.jmp(f.epilogue);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn alu(&mut self, w: Width, op: AluOp, dst: Reg, src: Operand) -> Result<(), JitError> {
+        let a = &mut self.a;
+        let d = x86(dst);
+        let bin = |op: AluOp| match op {
+            AluOp::Add => Some(Op2::Add),
+            AluOp::Sub => Some(Op2::Sub),
+            AluOp::And => Some(Op2::And),
+            AluOp::Or => Some(Op2::Or),
+            AluOp::Xor => Some(Op2::Xor),
+            _ => None,
+        };
+        let shift = |op: AluOp| match op {
+            AluOp::Lsh => Some(Shift::Shl),
+            AluOp::Rsh => Some(Shift::Shr),
+            AluOp::Arsh => Some(Shift::Sar),
+            _ => None,
+        };
+        if let Some(b) = bin(op) {
+            return match src {
+                Operand::Reg(s) => a.op_rr(b, w, d, x86(s)),
+                Operand::Imm(i) => a.op_ri(b, w, d, i),
+            };
+        }
+        if let Some(s) = shift(op) {
+            return match src {
+                Operand::Reg(c) => ops::shift_reg(a, self.opts.cpu.bmi2, s, w, dst, c),
+                Operand::Imm(i) => {
+                    let n = (i as u32 & if w == Width::W64 { 63 } else { 31 }) as u8;
+                    match (n, w) {
+                        (0, Width::W64) => Ok(()),
+                        (0, Width::W32) => a.mov_rr(Width::W32, d, d),
+                        _ => a.shift_ri(s, w, d, n),
+                    }
+                }
+            };
+        }
+        match (op, src) {
+            (AluOp::Mov, Operand::Reg(s)) => a.mov_rr(w, d, x86(s)),
+            (AluOp::Mov, Operand::Imm(i)) => match w {
+                Width::W64 => a.mov_ri64(d, i as i64 as u64),
+                Width::W32 => a.mov_ri64(d, i as u32 as u64),
+            },
+            (AluOp::Mul, Operand::Reg(s)) => a.imul_rr(w, d, x86(s)),
+            (AluOp::Mul, Operand::Imm(i)) => a.imul_ri(w, d, i),
+            (AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod, _) => {
+                ops::divmod(a, w, op, dst, src)
+            }
+            // Handled above; listed so the match stays exhaustive over `AluOp`.
+            (
+                AluOp::Add
+                | AluOp::Sub
+                | AluOp::And
+                | AluOp::Or
+                | AluOp::Xor
+                | AluOp::Lsh
+                | AluOp::Rsh
+                | AluOp::Arsh,
+                _,
+            ) => Err(JitError::Unsupported {
+                pc: a.pc,
+                what: "ALU operation",
+            }),
+        }
+    }
+}
+
+/// Settle branch forms and emit the final bytes.
+///
+/// Pass 0 gives every branch its near form. Each later pass gives the short form to every
+/// branch whose target, by the previous pass's offsets, is within reach of it; since forms only
+/// ever shrink, distances only shrink and a short branch stays in reach. When a pass changes
+/// nothing, the offsets are final; the emission then re-walks the items and checks that every
+/// label lands where the layout said.
+pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
+    let items = &asm.items;
+    let nlabels = asm.label_count();
+    let branch_count = items
+        .iter()
+        .filter(|i| matches!(i, Item::Branch { .. }))
+        .count();
+    let mut short = vec![false; branch_count];
+    let mut branch_start = vec![0u32; branch_count];
+    let mut pos = vec![u32::MAX; nlabels];
+    let place = |short: &[bool], pos: &mut [u32], branch_start: &mut [u32]| {
+        let (mut at, mut b) = (0u32, 0usize);
+        for item in items {
+            match *item {
+                Item::Bytes { len, .. } => at += len,
+                Item::Branch { kind, .. } => {
+                    branch_start[b] = at;
+                    at += if short[b] { 2 } else { kind.near_len() };
+                    b += 1;
+                }
+                Item::Bind(l) => pos[l.0 as usize] = at,
+            }
+        }
+        at
+    };
+    let mut total = place(&short, &mut pos, &mut branch_start);
+    if let Some(l) = pos.iter().position(|p| *p == u32::MAX) {
+        return Err(JitError::Layout(format!("label {l} never bound")));
+    }
+    let mut settled = false;
+    for _ in 0..MAX_PASSES {
+        let mut changed = false;
+        let mut b = 0usize;
+        for item in items {
+            if let Item::Branch { kind, target } = *item {
+                if !short[b] {
+                    if let Some(len) = kind.short_len() {
+                        let d = pos[target.0 as usize] as i64 - (branch_start[b] + len) as i64;
+                        if is_imm8(d) {
+                            short[b] = true;
+                            changed = true;
+                        }
+                    }
+                }
+                b += 1;
+            }
+        }
+        if !changed {
+            settled = true;
+            break;
+        }
+        total = place(&short, &mut pos, &mut branch_start);
+    }
+    if !settled {
+        return Err(JitError::Layout(format!(
+            "branch sizes did not settle in {MAX_PASSES} passes"
+        )));
+    }
+    // Final emission.
+    let bytes = asm.take_bytes();
+    let mut code = Vec::with_capacity(total as usize);
+    let mut enc = Encoder::new(64);
+    let mut b = 0usize;
+    for item in &asm.items {
+        match *item {
+            Item::Bytes { start, len } => {
+                let r = start as usize..(start + len) as usize;
+                let chunk = bytes
+                    .get(r)
+                    .ok_or_else(|| JitError::Layout("encoded bytes out of range".into()))?;
+                code.extend_from_slice(chunk);
+            }
+            Item::Branch { kind, target } => {
+                let at = code.len() as u64;
+                let to = pos[target.0 as usize] as u64;
+                let i = Instruction::with_branch(kind.code(short[b]), to)
+                    .map_err(|e| JitError::Layout(e.to_string()))?;
+                let len = enc
+                    .encode(&i, at)
+                    .map_err(|e| JitError::Layout(format!("branch at {at:#x}: {e}")))?;
+                let want = if short[b] {
+                    2
+                } else {
+                    kind.near_len() as usize
+                };
+                if len != want {
+                    return Err(JitError::Layout(format!(
+                        "branch at {at:#x} encoded in {len} bytes, layout said {want}"
+                    )));
+                }
+                code.extend_from_slice(&enc.take_buffer());
+                b += 1;
+            }
+            Item::Bind(l) => {
+                if pos[l.0 as usize] as usize != code.len() {
+                    return Err(JitError::Layout(format!(
+                        "label {} at {:#x}, layout said {:#x}",
+                        l.0,
+                        code.len(),
+                        pos[l.0 as usize]
+                    )));
+                }
+            }
+        }
+    }
+    if code.len() != total as usize {
+        return Err(JitError::Layout(format!(
+            "emitted {} bytes, layout said {total}",
+            code.len()
+        )));
+    }
+    Ok(Emitted {
+        code,
+        label_pos: pos,
+        branch_short: short,
+    })
+}
