@@ -17,7 +17,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod asm;
 pub mod conformance;
+pub mod disasm;
+pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;
 #[allow(missing_docs)]
