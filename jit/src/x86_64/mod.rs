@@ -508,8 +508,12 @@ pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
         at
     };
     let mut total = place(&short, &mut pos, &mut branch_start);
-    if let Some(l) = pos.iter().position(|p| *p == u32::MAX) {
-        return Err(JitError::Layout(format!("label {l} never bound")));
+    for item in items {
+        if let Item::Branch { target, .. } = item {
+            if pos[target.0 as usize] == u32::MAX {
+                return Err(JitError::Layout(format!("label {} never bound", target.0)));
+            }
+        }
     }
     let mut settled = false;
     for _ in 0..MAX_PASSES {
