@@ -23,10 +23,12 @@ pub mod disasm;
 pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;
+pub mod interp;
 #[allow(missing_docs)]
 pub mod opcode;
 #[allow(missing_docs)]
 pub mod program;
+pub mod runtime;
 #[allow(missing_docs)]
 pub mod wire;
 

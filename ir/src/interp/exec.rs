@@ -1,0 +1,708 @@
+//! The execution loop over prepared [`Op`]s, frames, memory checking and helper calls.
+
+use super::prepare::{atomic_decode, prepare, Op, K, UNSUPPORTED};
+use super::{Action, ExecError, ExecErrorKind, Input, Outcome};
+use crate::insn::{Insn, MemSize};
+use crate::program::{ProgType, Program};
+use crate::runtime::mem::{self, HostBuf};
+use crate::runtime::{Control, ExecEnv, RegionKind, Runtime};
+
+/// Bytes of stack per frame.
+pub const STACK_SIZE: usize = 512;
+/// Maximum call frames (the entry function counts as one).
+pub const MAX_FRAMES: usize = 8;
+
+/// `SKF_NET_OFF` and `SKF_LL_OFF`: LD_ABS offsets relative to the network / MAC header.
+const SKF_NET_OFF: i32 = -0x10_0000;
+const SKF_LL_OFF: i32 = -0x20_0000;
+
+/// A program decoded once for execution; run it many times with [`Prepared::run`].
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    ops: Vec<Op>,
+    insns: Vec<Insn>,
+    prog_type: ProgType,
+}
+
+/// Per-run resolution of a program's LD_IMM64 map references.
+struct Tables {
+    handles: Vec<Option<u64>>,
+    values: Vec<Option<u64>>,
+}
+
+impl Tables {
+    fn new(rt: &Runtime, map_ids: &[usize]) -> Tables {
+        Tables {
+            handles: map_ids.iter().map(|&i| rt.map_handle(i)).collect(),
+            values: map_ids
+                .iter()
+                .map(|&i| rt.map_direct_value_addr(i))
+                .collect(),
+        }
+    }
+}
+
+struct Frame {
+    ret_pc: usize,
+    saved: [u64; 4],
+    prog: usize,
+}
+
+enum Leave {
+    Exit(u64),
+    Switch { prog: usize, pc: usize },
+}
+
+struct Machine<'r> {
+    rt: &'r mut Runtime,
+    env: ExecEnv,
+    regs: [u64; 16],
+    frames: Vec<Frame>,
+    steps: u64,
+    budget: u64,
+    stack_top: u64,
+}
+
+/// Text of an instruction for error messages.
+pub(crate) fn insn_text(insn: &Insn) -> String {
+    format!("{insn:?}")
+}
+
+#[cold]
+fn fail(p: &Prepared, prog: usize, pc: usize, kind: ExecErrorKind) -> ExecError {
+    ExecError {
+        pc,
+        prog,
+        insn: p.insns.get(pc).copied(),
+        kind,
+    }
+}
+
+impl Prepared {
+    /// Decode `prog` for execution.
+    pub fn new(prog: &Program) -> Prepared {
+        Prepared {
+            ops: prepare(&prog.insns),
+            insns: prog.insns.clone(),
+            prog_type: prog.prog_type,
+        }
+    }
+
+    /// Run with at most `budget` executed instructions; see [`super::run`].
+    pub fn run(&self, rt: &mut Runtime, input: &Input, budget: u64) -> Result<Outcome, ExecError> {
+        rt.begin_run();
+        let result = self.run_inner(rt, input, budget);
+        rt.end_run();
+        result
+    }
+
+    fn run_inner(
+        &self,
+        rt: &mut Runtime,
+        input: &Input,
+        budget: u64,
+    ) -> Result<Outcome, ExecError> {
+        let (env, r1, r2) = match input {
+            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
+            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+            Input::Packet(bytes) => {
+                match ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config) {
+                    Ok((env, ctx)) => (env, ctx, 0),
+                    Err(e) => return Err(fail(self, 0, 0, ExecErrorKind::Input(e))),
+                }
+            }
+        };
+        let stack = HostBuf::zeroed(STACK_SIZE * MAX_FRAMES);
+        let top = stack.addr() + stack.len() as u64;
+        let entry_maps: Vec<usize> = (0..rt.map_count()).collect();
+        let entry_tables = Tables::new(rt, &entry_maps);
+        let mut m = Machine {
+            rt,
+            env,
+            regs: [0; 16],
+            frames: Vec::with_capacity(MAX_FRAMES),
+            steps: 0,
+            budget,
+            stack_top: top,
+        };
+        m.regs[1] = r1;
+        m.regs[2] = r2;
+        m.regs[10] = top;
+        m.env.set_stack(top - STACK_SIZE as u64, top);
+        let mut others: Vec<Option<(Prepared, Tables)>> = Vec::new();
+        let (mut cur, mut pc) = (0usize, 0usize);
+        let r0 = loop {
+            let (p, t) = if cur == 0 {
+                (self, &entry_tables)
+            } else {
+                match others.get(cur).and_then(|o| o.as_ref()) {
+                    Some((p, t)) => (p, t),
+                    None => return Err(missing_program(cur)),
+                }
+            };
+            match m.exec(p, t, cur, pc)? {
+                Leave::Exit(r0) => break r0,
+                Leave::Switch { prog, pc: next } => {
+                    if prog != 0 && others.get(prog).is_none_or(|o| o.is_none()) {
+                        let Some(reg) = m.rt.program(prog) else {
+                            return Err(missing_program(prog));
+                        };
+                        let prepared = Prepared::new(&reg.program);
+                        let tables = Tables::new(m.rt, &reg.map_ids.clone());
+                        if others.len() <= prog {
+                            others.resize_with(prog + 1, || None);
+                        }
+                        others[prog] = Some((prepared, tables));
+                    }
+                    cur = prog;
+                    pc = next;
+                }
+            }
+        };
+        let packet = match input {
+            Input::Packet(_) => m.env.packet_data(),
+            _ => None,
+        };
+        let action = match input {
+            Input::Packet(_) => Action::from_r0(self.prog_type, r0),
+            _ => None,
+        };
+        drop(stack);
+        Ok(Outcome {
+            r0,
+            packet,
+            action,
+            steps: m.steps,
+        })
+    }
+}
+
+#[cold]
+fn missing_program(prog: usize) -> ExecError {
+    ExecError {
+        pc: 0,
+        prog,
+        insn: None,
+        kind: ExecErrorKind::Unsupported("tail call into a program the runtime does not hold"),
+    }
+}
+
+impl Machine<'_> {
+    /// Run `p` from `pc` until the program ends or control moves to another program.
+    fn exec(
+        &mut self,
+        p: &Prepared,
+        t: &Tables,
+        prog: usize,
+        mut pc: usize,
+    ) -> Result<Leave, ExecError> {
+        let ops: &[Op] = &p.ops;
+        let mut regs = self.regs;
+        let mut steps = self.steps;
+        let budget = self.budget;
+        let top = self.stack_top;
+        let mut lo = top - ((self.frames.len() + 1) * STACK_SIZE) as u64;
+
+        macro_rules! bail {
+            ($kind:expr) => {{
+                self.steps = steps;
+                return Err(fail(p, prog, pc, $kind));
+            }};
+        }
+        macro_rules! addr {
+            ($base:expr, $op:expr) => {
+                regs[$base as usize & 15].wrapping_add($op.off as i64 as u64)
+            };
+        }
+        macro_rules! load {
+            ($addr:expr, $sz:expr) => {{
+                let a: u64 = $addr;
+                let n = $sz.bytes() as u64;
+                if a >= lo && a <= top - n {
+                    // SAFETY: inside the live stack, a HostBuf alive for the whole run.
+                    unsafe { mem::load(a, $sz) }
+                } else {
+                    match self.slow_load(a, $sz) {
+                        Ok(v) => v,
+                        Err(k) => bail!(k),
+                    }
+                }
+            }};
+        }
+        macro_rules! store {
+            ($addr:expr, $sz:expr, $val:expr) => {{
+                let a: u64 = $addr;
+                let v: u64 = $val;
+                let n = $sz.bytes() as u64;
+                if a >= lo && a <= top - n {
+                    // SAFETY: inside the live stack, a HostBuf alive for the whole run.
+                    unsafe { mem::store(a, $sz, v) }
+                } else if let Err(k) = self.slow_store(a, $sz, v) {
+                    bail!(k)
+                }
+            }};
+        }
+        macro_rules! jump {
+            ($cond:expr, $op:expr) => {{
+                if $cond {
+                    pc = $op.off as u32 as usize;
+                    continue;
+                }
+            }};
+        }
+
+        loop {
+            let Some(op) = ops.get(pc) else {
+                bail!(ExecErrorKind::PcOutOfRange {
+                    target: pc as u32 as i32 as i64
+                })
+            };
+            let op = *op;
+            steps += 1;
+            if steps > budget {
+                steps -= 1;
+                bail!(ExecErrorKind::BudgetExceeded { budget })
+            }
+            let d = op.dst as usize & 15;
+            let s = op.src as usize & 15;
+            match op.k {
+                K::Add64I => regs[d] = regs[d].wrapping_add(op.imm),
+                K::Add64R => regs[d] = regs[d].wrapping_add(regs[s]),
+                K::Sub64I => regs[d] = regs[d].wrapping_sub(op.imm),
+                K::Sub64R => regs[d] = regs[d].wrapping_sub(regs[s]),
+                K::Mul64I => regs[d] = regs[d].wrapping_mul(op.imm),
+                K::Mul64R => regs[d] = regs[d].wrapping_mul(regs[s]),
+                K::Div64I => regs[d] = div64(regs[d], op.imm),
+                K::Div64R => regs[d] = div64(regs[d], regs[s]),
+                K::SDiv64I => regs[d] = sdiv64(regs[d], op.imm),
+                K::SDiv64R => regs[d] = sdiv64(regs[d], regs[s]),
+                K::Or64I => regs[d] |= op.imm,
+                K::Or64R => regs[d] |= regs[s],
+                K::And64I => regs[d] &= op.imm,
+                K::And64R => regs[d] &= regs[s],
+                K::Lsh64I => regs[d] <<= op.imm & 63,
+                K::Lsh64R => regs[d] <<= regs[s] & 63,
+                K::Rsh64I => regs[d] >>= op.imm & 63,
+                K::Rsh64R => regs[d] >>= regs[s] & 63,
+                K::Mod64I => regs[d] = mod64(regs[d], op.imm),
+                K::Mod64R => regs[d] = mod64(regs[d], regs[s]),
+                K::SMod64I => regs[d] = smod64(regs[d], op.imm),
+                K::SMod64R => regs[d] = smod64(regs[d], regs[s]),
+                K::Xor64I => regs[d] ^= op.imm,
+                K::Xor64R => regs[d] ^= regs[s],
+                K::Mov64I => regs[d] = op.imm,
+                K::Mov64R => regs[d] = regs[s],
+                K::Arsh64I => regs[d] = ((regs[d] as i64) >> (op.imm & 63)) as u64,
+                K::Arsh64R => regs[d] = ((regs[d] as i64) >> (regs[s] & 63)) as u64,
+
+                K::Add32I => regs[d] = (regs[d] as u32).wrapping_add(op.imm as u32) as u64,
+                K::Add32R => regs[d] = (regs[d] as u32).wrapping_add(regs[s] as u32) as u64,
+                K::Sub32I => regs[d] = (regs[d] as u32).wrapping_sub(op.imm as u32) as u64,
+                K::Sub32R => regs[d] = (regs[d] as u32).wrapping_sub(regs[s] as u32) as u64,
+                K::Mul32I => regs[d] = (regs[d] as u32).wrapping_mul(op.imm as u32) as u64,
+                K::Mul32R => regs[d] = (regs[d] as u32).wrapping_mul(regs[s] as u32) as u64,
+                K::Div32I => regs[d] = div32(regs[d], op.imm),
+                K::Div32R => regs[d] = div32(regs[d], regs[s]),
+                K::SDiv32I => regs[d] = sdiv32(regs[d], op.imm),
+                K::SDiv32R => regs[d] = sdiv32(regs[d], regs[s]),
+                K::Or32I => regs[d] = (regs[d] as u32 | op.imm as u32) as u64,
+                K::Or32R => regs[d] = (regs[d] as u32 | regs[s] as u32) as u64,
+                K::And32I => regs[d] = (regs[d] as u32 & op.imm as u32) as u64,
+                K::And32R => regs[d] = (regs[d] as u32 & regs[s] as u32) as u64,
+                K::Lsh32I => regs[d] = ((regs[d] as u32) << (op.imm & 31)) as u64,
+                K::Lsh32R => regs[d] = ((regs[d] as u32) << (regs[s] & 31)) as u64,
+                K::Rsh32I => regs[d] = ((regs[d] as u32) >> (op.imm & 31)) as u64,
+                K::Rsh32R => regs[d] = ((regs[d] as u32) >> (regs[s] & 31)) as u64,
+                K::Mod32I => regs[d] = mod32(regs[d], op.imm),
+                K::Mod32R => regs[d] = mod32(regs[d], regs[s]),
+                K::SMod32I => regs[d] = smod32(regs[d], op.imm),
+                K::SMod32R => regs[d] = smod32(regs[d], regs[s]),
+                K::Xor32I => regs[d] = (regs[d] as u32 ^ op.imm as u32) as u64,
+                K::Xor32R => regs[d] = (regs[d] as u32 ^ regs[s] as u32) as u64,
+                K::Mov32I => regs[d] = op.imm as u32 as u64,
+                K::Mov32R => regs[d] = regs[s] as u32 as u64,
+                K::Arsh32I => regs[d] = ((regs[d] as i32) >> (op.imm & 31)) as u32 as u64,
+                K::Arsh32R => regs[d] = ((regs[d] as i32) >> (regs[s] & 31)) as u32 as u64,
+
+                K::Neg64 => regs[d] = regs[d].wrapping_neg(),
+                K::Neg32 => regs[d] = (regs[d] as u32).wrapping_neg() as u64,
+                K::MovSx64B => regs[d] = regs[s] as i8 as i64 as u64,
+                K::MovSx64H => regs[d] = regs[s] as i16 as i64 as u64,
+                K::MovSx64W => regs[d] = regs[s] as i32 as i64 as u64,
+                K::MovSx32B => regs[d] = regs[s] as i8 as i32 as u32 as u64,
+                K::MovSx32H => regs[d] = regs[s] as i16 as i32 as u32 as u64,
+                K::Trunc16 => regs[d] = regs[d] as u16 as u64,
+                K::Trunc32 => regs[d] = regs[d] as u32 as u64,
+                K::Nop => {}
+                K::Swap16 => regs[d] = (regs[d] as u16).swap_bytes() as u64,
+                K::Swap32 => regs[d] = (regs[d] as u32).swap_bytes() as u64,
+                K::Swap64 => regs[d] = regs[d].swap_bytes(),
+
+                K::Ja => jump!(true, op),
+                K::Jeq64I => jump!(regs[d] == op.imm, op),
+                K::Jeq64R => jump!(regs[d] == regs[s], op),
+                K::Jgt64I => jump!(regs[d] > op.imm, op),
+                K::Jgt64R => jump!(regs[d] > regs[s], op),
+                K::Jge64I => jump!(regs[d] >= op.imm, op),
+                K::Jge64R => jump!(regs[d] >= regs[s], op),
+                K::Jset64I => jump!(regs[d] & op.imm != 0, op),
+                K::Jset64R => jump!(regs[d] & regs[s] != 0, op),
+                K::Jne64I => jump!(regs[d] != op.imm, op),
+                K::Jne64R => jump!(regs[d] != regs[s], op),
+                K::Jsgt64I => jump!((regs[d] as i64) > op.imm as i64, op),
+                K::Jsgt64R => jump!((regs[d] as i64) > regs[s] as i64, op),
+                K::Jsge64I => jump!((regs[d] as i64) >= op.imm as i64, op),
+                K::Jsge64R => jump!((regs[d] as i64) >= regs[s] as i64, op),
+                K::Jlt64I => jump!(regs[d] < op.imm, op),
+                K::Jlt64R => jump!(regs[d] < regs[s], op),
+                K::Jle64I => jump!(regs[d] <= op.imm, op),
+                K::Jle64R => jump!(regs[d] <= regs[s], op),
+                K::Jslt64I => jump!((regs[d] as i64) < op.imm as i64, op),
+                K::Jslt64R => jump!((regs[d] as i64) < regs[s] as i64, op),
+                K::Jsle64I => jump!((regs[d] as i64) <= op.imm as i64, op),
+                K::Jsle64R => jump!((regs[d] as i64) <= regs[s] as i64, op),
+
+                K::Jeq32I => jump!(regs[d] as u32 == op.imm as u32, op),
+                K::Jeq32R => jump!(regs[d] as u32 == regs[s] as u32, op),
+                K::Jgt32I => jump!(regs[d] as u32 > op.imm as u32, op),
+                K::Jgt32R => jump!(regs[d] as u32 > regs[s] as u32, op),
+                K::Jge32I => jump!(regs[d] as u32 >= op.imm as u32, op),
+                K::Jge32R => jump!(regs[d] as u32 >= regs[s] as u32, op),
+                K::Jset32I => jump!(regs[d] as u32 & op.imm as u32 != 0, op),
+                K::Jset32R => jump!(regs[d] as u32 & regs[s] as u32 != 0, op),
+                K::Jne32I => jump!(regs[d] as u32 != op.imm as u32, op),
+                K::Jne32R => jump!(regs[d] as u32 != regs[s] as u32, op),
+                K::Jsgt32I => jump!((regs[d] as i32) > op.imm as i32, op),
+                K::Jsgt32R => jump!((regs[d] as i32) > regs[s] as i32, op),
+                K::Jsge32I => jump!((regs[d] as i32) >= op.imm as i32, op),
+                K::Jsge32R => jump!((regs[d] as i32) >= regs[s] as i32, op),
+                K::Jlt32I => jump!((regs[d] as u32) < op.imm as u32, op),
+                K::Jlt32R => jump!((regs[d] as u32) < regs[s] as u32, op),
+                K::Jle32I => jump!(regs[d] as u32 <= op.imm as u32, op),
+                K::Jle32R => jump!(regs[d] as u32 <= regs[s] as u32, op),
+                K::Jslt32I => jump!((regs[d] as i32) < op.imm as i32, op),
+                K::Jslt32R => jump!((regs[d] as i32) < regs[s] as i32, op),
+                K::Jsle32I => jump!((regs[d] as i32) <= op.imm as i32, op),
+                K::Jsle32R => jump!((regs[d] as i32) <= regs[s] as i32, op),
+
+                K::LdxB => regs[d] = load!(addr!(s, op), MemSize::B),
+                K::LdxH => regs[d] = load!(addr!(s, op), MemSize::H),
+                K::LdxW => regs[d] = load!(addr!(s, op), MemSize::W),
+                K::LdxDW => regs[d] = load!(addr!(s, op), MemSize::DW),
+                K::LdxSB => regs[d] = load!(addr!(s, op), MemSize::B) as i8 as i64 as u64,
+                K::LdxSH => regs[d] = load!(addr!(s, op), MemSize::H) as i16 as i64 as u64,
+                K::LdxSW => regs[d] = load!(addr!(s, op), MemSize::W) as i32 as i64 as u64,
+                K::StB => store!(addr!(d, op), MemSize::B, op.imm),
+                K::StH => store!(addr!(d, op), MemSize::H, op.imm),
+                K::StW => store!(addr!(d, op), MemSize::W, op.imm),
+                K::StDW => store!(addr!(d, op), MemSize::DW, op.imm),
+                K::StxB => store!(addr!(d, op), MemSize::B, regs[s]),
+                K::StxH => store!(addr!(d, op), MemSize::H, regs[s]),
+                K::StxW => store!(addr!(d, op), MemSize::W, regs[s]),
+                K::StxDW => store!(addr!(d, op), MemSize::DW, regs[s]),
+                K::Atomic => {
+                    let a = addr!(d, op);
+                    let n = op.sz.bytes() as u64;
+                    if !(a >= lo && a <= top - n) {
+                        if let Err(k) = self.check_atomic(a, op.sz) {
+                            bail!(k)
+                        }
+                    }
+                    let (aop, fetch) = atomic_decode(op.imm);
+                    // SAFETY: the range was checked to lie in a live, writable, non-ctx region.
+                    let old = unsafe { mem::atomic(a, op.sz, aop, regs[s], regs[0]) };
+                    match aop {
+                        crate::insn::AtomicOp::CmpXchg => regs[0] = old,
+                        crate::insn::AtomicOp::Xchg => regs[s] = old,
+                        _ if fetch => regs[s] = old,
+                        _ => {}
+                    }
+                }
+                K::LdImm64 => {
+                    regs[d] = op.imm;
+                    pc += 2;
+                    continue;
+                }
+                K::LdMapFd => {
+                    let i = op.imm as usize;
+                    match t.handles.get(i).copied().flatten() {
+                        Some(h) => regs[d] = h,
+                        None => bail!(ExecErrorKind::BadMapRef {
+                            index: i as u32,
+                            why: "no such map in the runtime".into()
+                        }),
+                    }
+                    pc += 2;
+                    continue;
+                }
+                K::LdMapValue => {
+                    let i = op.imm as u32 as usize;
+                    let off = op.imm >> 32;
+                    match t.values.get(i).copied().flatten() {
+                        Some(base) => regs[d] = base.wrapping_add(off),
+                        None => bail!(ExecErrorKind::BadMapRef {
+                            index: i as u32,
+                            why: "not an array map with a direct value".into()
+                        }),
+                    }
+                    pc += 2;
+                    continue;
+                }
+                K::LdFunc => {
+                    regs[d] = op.imm;
+                    pc += 2;
+                    continue;
+                }
+                K::LdAbs | K::LdInd => {
+                    let off = if op.k == K::LdAbs {
+                        op.imm as i32
+                    } else {
+                        (regs[s] as u32).wrapping_add(op.imm as u32) as i32
+                    };
+                    match self.ld_abs(off, op.sz) {
+                        Ok(Some(v)) => regs[0] = v,
+                        Ok(None) => {
+                            self.steps = steps;
+                            return Ok(Leave::Exit(0));
+                        }
+                        Err(k) => bail!(k),
+                    }
+                }
+                K::CallHelper | K::CallX => {
+                    let id = if op.k == K::CallHelper {
+                        op.imm as i64
+                    } else {
+                        regs[s] as i64
+                    };
+                    let Ok(id) = i32::try_from(id) else {
+                        bail!(ExecErrorKind::Helper {
+                            id: -1,
+                            error: crate::runtime::HelperError::Unknown(-1)
+                        })
+                    };
+                    self.env.set_stack(lo, top);
+                    let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
+                    match self.rt.call_helper(id, args, &mut self.env) {
+                        Ok(v) => regs[0] = v,
+                        Err(error) => bail!(ExecErrorKind::Helper { id, error }),
+                    }
+                    match self.env.control.take() {
+                        None => {}
+                        Some(Control::Exit(v)) => {
+                            self.steps = steps;
+                            return Ok(Leave::Exit(v));
+                        }
+                        Some(Control::TailCall { prog: next, ctx }) => {
+                            regs[1] = ctx;
+                            self.regs = regs;
+                            self.steps = steps;
+                            return Ok(Leave::Switch { prog: next, pc: 0 });
+                        }
+                    }
+                }
+                K::CallLocal => {
+                    if self.frames.len() + 1 >= MAX_FRAMES {
+                        bail!(ExecErrorKind::CallDepth)
+                    }
+                    self.frames.push(Frame {
+                        ret_pc: pc + 1,
+                        saved: [regs[6], regs[7], regs[8], regs[9]],
+                        prog,
+                    });
+                    regs[10] = regs[10].wrapping_sub(STACK_SIZE as u64);
+                    lo -= STACK_SIZE as u64;
+                    pc = op.off as u32 as usize;
+                    continue;
+                }
+                K::Exit => {
+                    let Some(f) = self.frames.pop() else {
+                        self.steps = steps;
+                        return Ok(Leave::Exit(regs[0]));
+                    };
+                    regs[6] = f.saved[0];
+                    regs[7] = f.saved[1];
+                    regs[8] = f.saved[2];
+                    regs[9] = f.saved[3];
+                    regs[10] = regs[10].wrapping_add(STACK_SIZE as u64);
+                    lo += STACK_SIZE as u64;
+                    if f.prog != prog {
+                        self.regs = regs;
+                        self.steps = steps;
+                        return Ok(Leave::Switch {
+                            prog: f.prog,
+                            pc: f.ret_pc,
+                        });
+                    }
+                    pc = f.ret_pc;
+                    continue;
+                }
+                K::Invalid => bail!(ExecErrorKind::Unsupported(
+                    UNSUPPORTED[(op.imm as usize).min(UNSUPPORTED.len() - 1)]
+                )),
+            }
+            pc += 1;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn slow_load(&self, addr: u64, size: MemSize) -> Result<u64, ExecErrorKind> {
+        let n = size.bytes();
+        match self.rt.find_region(&self.env, addr, n as u64) {
+            Some(r) if r.kind == RegionKind::Ctx => self
+                .env
+                .ctx_load(addr - r.start, size)
+                .map_err(ExecErrorKind::Ctx),
+            // SAFETY: the whole access lies inside a live region backed by a HostBuf.
+            Some(_) => Ok(unsafe { mem::load(addr, size) }),
+            None => Err(ExecErrorKind::OutOfBounds {
+                addr,
+                size: n,
+                write: false,
+            }),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn slow_store(&mut self, addr: u64, size: MemSize, value: u64) -> Result<(), ExecErrorKind> {
+        let n = size.bytes();
+        match self.rt.find_region(&self.env, addr, n as u64) {
+            Some(r) if r.kind == RegionKind::Ctx => self
+                .env
+                .ctx_store(addr - r.start, size, value)
+                .map_err(ExecErrorKind::Ctx),
+            Some(r) if !r.writable => Err(ExecErrorKind::ReadOnly {
+                addr,
+                size: n,
+                region: r.kind,
+            }),
+            Some(_) => {
+                // SAFETY: the whole access lies inside a live writable region (a HostBuf).
+                unsafe { mem::store(addr, size, value) };
+                Ok(())
+            }
+            None => Err(ExecErrorKind::OutOfBounds {
+                addr,
+                size: n,
+                write: true,
+            }),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_atomic(&self, addr: u64, size: MemSize) -> Result<(), ExecErrorKind> {
+        let n = size.bytes();
+        match self.rt.find_region(&self.env, addr, n as u64) {
+            Some(r) if r.kind == RegionKind::Ctx => {
+                Err(ExecErrorKind::Ctx(crate::runtime::CtxAccessError {
+                    off: addr - r.start,
+                    size: n,
+                    write: true,
+                }))
+            }
+            Some(r) if !r.writable => Err(ExecErrorKind::ReadOnly {
+                addr,
+                size: n,
+                region: r.kind,
+            }),
+            Some(_) => Ok(()),
+            None => Err(ExecErrorKind::OutOfBounds {
+                addr,
+                size: n,
+                write: true,
+            }),
+        }
+    }
+
+    /// LD_ABS/LD_IND: `Some(value)` in host order from network order, `None` when out of
+    /// bounds (the program ends with r0 = 0).
+    #[cold]
+    #[inline(never)]
+    fn ld_abs(&self, off: i32, size: MemSize) -> Result<Option<u64>, ExecErrorKind> {
+        let Some((data, len, mac, net)) = self.env.legacy_packet() else {
+            return Err(ExecErrorKind::Unsupported(
+                "LD_ABS/LD_IND need an skb (TC, socket filter) or input memory",
+            ));
+        };
+        let end = data + len;
+        let n = size.bytes() as u64;
+        let addr = if off >= 0 {
+            data + off as u64
+        } else if off >= SKF_NET_OFF {
+            net.wrapping_add((off - SKF_NET_OFF) as u64)
+        } else if off >= SKF_LL_OFF {
+            mac.wrapping_add((off - SKF_LL_OFF) as u64)
+        } else {
+            return Ok(None);
+        };
+        let start = mac.min(data);
+        if addr < start || addr > end || end - addr < n {
+            return Ok(None);
+        }
+        // SAFETY: [addr, addr + n) lies inside the packet buffer or the input memory.
+        let raw = unsafe { mem::load(addr, size) };
+        Ok(Some(match size {
+            MemSize::B => raw,
+            MemSize::H => (raw as u16).swap_bytes() as u64,
+            MemSize::W => (raw as u32).swap_bytes() as u64,
+            MemSize::DW => raw.swap_bytes(),
+        }))
+    }
+}
+
+#[inline(always)]
+fn div64(a: u64, b: u64) -> u64 {
+    a.checked_div(b).unwrap_or(0)
+}
+
+#[inline(always)]
+fn mod64(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        a % b
+    }
+}
+
+#[inline(always)]
+fn sdiv64(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        0
+    } else {
+        (a as i64).wrapping_div(b as i64) as u64
+    }
+}
+
+#[inline(always)]
+fn smod64(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        (a as i64).wrapping_rem(b as i64) as u64
+    }
+}
+
+#[inline(always)]
+fn div32(a: u64, b: u64) -> u64 {
+    (a as u32).checked_div(b as u32).unwrap_or(0) as u64
+}
+
+#[inline(always)]
+fn mod32(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as u32, b as u32);
+    (if b == 0 { a } else { a % b }) as u64
+}
+
+#[inline(always)]
+fn sdiv32(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as i32, b as i32);
+    (if b == 0 { 0 } else { a.wrapping_div(b) }) as u32 as u64
+}
+
+#[inline(always)]
+fn smod32(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as i32, b as i32);
+    (if b == 0 { a } else { a.wrapping_rem(b) }) as u32 as u64
+}

@@ -1,0 +1,561 @@
+//! The per-run execution environment: live memory regions, the packet and the program context
+//! (`struct xdp_md` / `struct __sk_buff`) as the kernel presents them.
+//!
+//! An [`ExecEnv`] is what an engine (interpreter, JIT, simulator) hands to
+//! [`crate::runtime::Runtime::call_helper`]: helpers check pointer arguments against its regions
+//! and the `xdp_adjust_*` helpers move its packet bounds.
+//!
+//! The context is accessed field by field, as after the kernel's context rewriting: a 32-bit load
+//! of `xdp_md.data` yields the full 64-bit host address of the packet data. [`ExecEnv::ctx_load`]
+//! and [`ExecEnv::ctx_store`] implement the access rules of the kernel's `*_is_valid_access`.
+
+use super::mem::{HostBuf, Region, RegionKind};
+use crate::insn::MemSize;
+use crate::program::ProgType;
+use std::fmt;
+
+/// `XDP_PACKET_HEADROOM`: bytes in front of the packet data in an XDP buffer.
+pub const XDP_HEADROOM: usize = 256;
+/// `sizeof(struct xdp_frame)` on 64-bit kernels: reserved at the start of the headroom, so
+/// `xdp_adjust_head`/`xdp_adjust_meta` can grow the front by at most `256 - 40` bytes.
+pub const XDP_FRAME_SIZE: usize = 40;
+/// `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))` on x86-64: reserved at the end of the frame,
+/// the limit for `xdp_adjust_tail` growth.
+pub const SKB_SHARED_INFO_SIZE: usize = 320;
+/// Frame size of `BPF_PROG_TEST_RUN` XDP buffers (one page).
+pub const XDP_FRAME_BYTES: usize = 4096;
+/// `ETH_HLEN`.
+pub const ETH_HLEN: usize = 14;
+/// Maximum packet metadata (`xdp_metalen_invalid`).
+pub const XDP_MAX_META: usize = 32;
+/// `sizeof(struct xdp_md)`.
+pub const XDP_MD_SIZE: usize = 24;
+/// `sizeof(struct __sk_buff)`.
+pub const SK_BUFF_SIZE: usize = 192;
+
+/// Offsets of `struct xdp_md` fields.
+#[allow(missing_docs)]
+pub mod xdp_md {
+    pub const DATA: usize = 0;
+    pub const DATA_END: usize = 4;
+    pub const DATA_META: usize = 8;
+    pub const INGRESS_IFINDEX: usize = 12;
+    pub const RX_QUEUE_INDEX: usize = 16;
+    pub const EGRESS_IFINDEX: usize = 20;
+}
+
+/// Offsets of `struct __sk_buff` fields (Linux `include/uapi/linux/bpf.h`).
+#[allow(missing_docs)]
+pub mod sk_buff {
+    pub const LEN: usize = 0;
+    pub const PKT_TYPE: usize = 4;
+    pub const MARK: usize = 8;
+    pub const QUEUE_MAPPING: usize = 12;
+    pub const PROTOCOL: usize = 16;
+    pub const VLAN_PRESENT: usize = 20;
+    pub const VLAN_TCI: usize = 24;
+    pub const VLAN_PROTO: usize = 28;
+    pub const PRIORITY: usize = 32;
+    pub const INGRESS_IFINDEX: usize = 36;
+    pub const IFINDEX: usize = 40;
+    pub const TC_INDEX: usize = 44;
+    pub const CB: usize = 48;
+    pub const CB_END: usize = 68;
+    pub const HASH: usize = 68;
+    pub const TC_CLASSID: usize = 72;
+    pub const DATA: usize = 76;
+    pub const DATA_END: usize = 80;
+    pub const NAPI_ID: usize = 84;
+    pub const FAMILY: usize = 88;
+    pub const LOCAL_PORT_END: usize = 140;
+    pub const DATA_META: usize = 140;
+    pub const FLOW_KEYS: usize = 144;
+    pub const TSTAMP: usize = 152;
+    pub const WIRE_LEN: usize = 160;
+    pub const GSO_SEGS: usize = 164;
+    pub const SK: usize = 168;
+    pub const GSO_SIZE: usize = 176;
+    pub const TSTAMP_TYPE: usize = 180;
+    pub const HWTSTAMP: usize = 184;
+}
+
+/// Values of context fields that do not come from the packet. Defaults are what
+/// `BPF_PROG_TEST_RUN` presents (loopback device, ifindex 1, queue 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CtxConfig {
+    /// `xdp_md.ingress_ifindex` (XDP).
+    pub xdp_ingress_ifindex: u32,
+    /// `xdp_md.rx_queue_index`.
+    pub rx_queue_index: u32,
+    /// `__sk_buff.ifindex`.
+    pub skb_ifindex: u32,
+    /// `__sk_buff.ingress_ifindex`.
+    pub skb_ingress_ifindex: u32,
+    /// `__sk_buff.mark` at entry.
+    pub mark: u32,
+    /// `__sk_buff.priority` at entry.
+    pub priority: u32,
+}
+
+impl Default for CtxConfig {
+    fn default() -> CtxConfig {
+        CtxConfig {
+            xdp_ingress_ifindex: 1,
+            rx_queue_index: 0,
+            skb_ifindex: 1,
+            skb_ingress_ifindex: 0,
+            mark: 0,
+            priority: 0,
+        }
+    }
+}
+
+/// Why a context access is not allowed (the verifier would reject it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CtxAccessError {
+    /// Offset into the context.
+    pub off: u64,
+    /// Access size in bytes.
+    pub size: u32,
+    /// Whether it was a store.
+    pub write: bool,
+}
+
+impl fmt::Display for CtxAccessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid context {} of {} bytes at offset {}",
+            if self.write { "store" } else { "load" },
+            self.size,
+            self.off
+        )
+    }
+}
+
+/// Why a packet input could not be set up (as `BPF_PROG_TEST_RUN` would refuse it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A control transfer requested by a helper, which the engine must carry out after the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// `bpf_tail_call` succeeded: continue in runtime program `prog` with `r1 = ctx`.
+    TailCall {
+        /// Index into the runtime's program table.
+        prog: usize,
+        /// The context argument, the new program's `r1`.
+        ctx: u64,
+    },
+    /// End the whole program now with this `r0` (the conformance "unwind" helper).
+    Exit(u64),
+}
+
+/// The packet buffer: headroom, data and tailroom in one fixed allocation.
+#[derive(Debug)]
+pub(crate) struct Packet {
+    pub(crate) buf: HostBuf,
+    /// Offsets into `buf`.
+    pub(crate) meta: usize,
+    pub(crate) data: usize,
+    pub(crate) data_end: usize,
+    /// Offset of the MAC header (LD_ABS `SKF_LL_OFF`); `data` except for socket filters, whose
+    /// data starts at the network header.
+    pub(crate) mac: usize,
+    /// Offset of the network header (LD_ABS `SKF_NET_OFF`).
+    pub(crate) net: usize,
+    /// First offset `data_meta` may reach (after the `xdp_frame` reservation).
+    pub(crate) front_limit: usize,
+    /// Last offset `data_end` may reach.
+    pub(crate) hard_end: usize,
+}
+
+/// The context block: its host address range and the visible struct image.
+#[derive(Debug)]
+struct Ctx {
+    buf: HostBuf,
+    image: Vec<u8>,
+}
+
+/// Everything about one run that is not the program or the runtime's maps.
+#[derive(Debug)]
+pub struct ExecEnv {
+    prog_type: ProgType,
+    /// Live stack `[lo, hi)`, maintained by the engine as frames are pushed and popped.
+    pub(crate) stack: Region,
+    /// Non-stack regions: packet, metadata, ctx, input memory.
+    pub(crate) regions: Vec<Region>,
+    ctx: Option<Ctx>,
+    pub(crate) packet: Option<Packet>,
+    mem: Option<HostBuf>,
+    /// Set by a helper; the engine takes it after each call.
+    pub control: Option<Control>,
+    /// Tail calls taken so far in this run.
+    pub tail_calls: u32,
+}
+
+impl ExecEnv {
+    /// An environment with no input: `r1 = r2 = 0`.
+    pub fn empty(prog_type: ProgType) -> ExecEnv {
+        ExecEnv {
+            prog_type,
+            stack: Region {
+                start: 0,
+                end: 0,
+                kind: RegionKind::Stack,
+                writable: true,
+            },
+            regions: Vec::new(),
+            ctx: None,
+            packet: None,
+            mem: None,
+            control: None,
+            tail_calls: 0,
+        }
+    }
+
+    /// The conformance convention: a copy of `bytes` as input memory. Returns the env and the
+    /// initial `(r1, r2)`: pointer and length (both 0 when `bytes` is empty).
+    pub fn with_mem(prog_type: ProgType, bytes: &[u8]) -> (ExecEnv, u64, u64) {
+        let mut env = ExecEnv::empty(prog_type);
+        if bytes.is_empty() {
+            return (env, 0, 0);
+        }
+        let buf = HostBuf::from_bytes(bytes);
+        let (addr, len) = (buf.addr(), bytes.len() as u64);
+        env.regions.push(Region {
+            start: addr,
+            end: addr + len,
+            kind: RegionKind::InputMem,
+            writable: true,
+        });
+        env.mem = Some(buf);
+        (env, addr, len)
+    }
+
+    /// A packet with the context `prog_type` sees (`xdp_md` for XDP, `__sk_buff` for TC and
+    /// socket filters). Returns the env and the initial `r1` (the context address).
+    pub fn with_packet(
+        prog_type: ProgType,
+        packet: &[u8],
+        cfg: &CtxConfig,
+    ) -> Result<(ExecEnv, u64), InputError> {
+        if packet.len() < ETH_HLEN {
+            return Err(InputError(format!(
+                "packet of {} bytes is shorter than an Ethernet header ({ETH_HLEN})",
+                packet.len()
+            )));
+        }
+        let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
+        let buf = HostBuf::zeroed(frame);
+        buf.write(XDP_HEADROOM, packet);
+        // Socket filters see the skb after eth_type_trans pulled the Ethernet header.
+        let data = if prog_type == ProgType::SocketFilter {
+            XDP_HEADROOM + ETH_HLEN
+        } else {
+            XDP_HEADROOM
+        };
+        let pkt = Packet {
+            buf,
+            meta: data,
+            data,
+            data_end: XDP_HEADROOM + packet.len(),
+            mac: XDP_HEADROOM,
+            net: XDP_HEADROOM + ETH_HLEN,
+            front_limit: XDP_FRAME_SIZE,
+            hard_end: frame - SKB_SHARED_INFO_SIZE,
+        };
+        let mut env = ExecEnv::empty(prog_type);
+        let image = match prog_type {
+            ProgType::Xdp => {
+                let mut img = vec![0u8; XDP_MD_SIZE];
+                put32(&mut img, xdp_md::INGRESS_IFINDEX, cfg.xdp_ingress_ifindex);
+                put32(&mut img, xdp_md::RX_QUEUE_INDEX, cfg.rx_queue_index);
+                img
+            }
+            ProgType::SocketFilter => {
+                let mut img = skb_image(packet, cfg);
+                put32(&mut img, sk_buff::LEN, (packet.len() - ETH_HLEN) as u32);
+                img
+            }
+            _ => skb_image(packet, cfg),
+        };
+        let ctx = Ctx {
+            buf: HostBuf::zeroed(image.len()),
+            image,
+        };
+        let addr = ctx.buf.addr();
+        env.packet = Some(pkt);
+        env.ctx = Some(ctx);
+        env.rebuild_regions();
+        Ok((env, addr))
+    }
+
+    /// The program type whose context this is.
+    pub fn prog_type(&self) -> ProgType {
+        self.prog_type
+    }
+
+    /// Tell the environment which stack range is live (the engine's current and caller frames).
+    pub fn set_stack(&mut self, lo: u64, hi: u64) {
+        self.stack.start = lo;
+        self.stack.end = hi;
+    }
+
+    /// Host address of the context, if there is one.
+    pub fn ctx_addr(&self) -> Option<u64> {
+        self.ctx.as_ref().map(|c| c.buf.addr())
+    }
+
+    /// The live region containing all of `[addr, addr + len)`, stack first.
+    #[inline]
+    pub fn find(&self, addr: u64, len: u64) -> Option<Region> {
+        if self.stack.contains(addr, len) {
+            return Some(self.stack);
+        }
+        self.regions.iter().copied().find(|r| r.contains(addr, len))
+    }
+
+    /// The packet bytes `[data, data_end)` now, if there is a packet.
+    pub fn packet_data(&self) -> Option<Vec<u8>> {
+        let p = self.packet.as_ref()?;
+        p.buf.to_vec(p.data, p.data_end - p.data)
+    }
+
+    /// Packet metadata bytes `[data_meta, data)` now, if there is a packet.
+    pub fn packet_meta(&self) -> Option<Vec<u8>> {
+        let p = self.packet.as_ref()?;
+        p.buf.to_vec(p.meta, p.data - p.meta)
+    }
+
+    /// The visible context struct (pointer fields read as 0), e.g. to see `__sk_buff.mark`.
+    pub fn ctx_image(&self) -> Option<&[u8]> {
+        self.ctx.as_ref().map(|c| c.image.as_slice())
+    }
+
+    /// Host addresses `(data_meta, data, data_end)` of the packet.
+    pub fn packet_bounds(&self) -> Option<(u64, u64, u64)> {
+        let p = self.packet.as_ref()?;
+        let b = p.buf.addr();
+        Some((b + p.meta as u64, b + p.data as u64, b + p.data_end as u64))
+    }
+
+    /// Where LD_ABS/LD_IND read: `(data, len, mac, net)` host addresses of the skb (TC and
+    /// socket filters) or of the input memory (conformance); `None` for XDP and no input.
+    pub fn legacy_packet(&self) -> Option<(u64, u64, u64, u64)> {
+        if let Some(p) = &self.packet {
+            if self.prog_type == ProgType::Xdp {
+                return None;
+            }
+            let b = p.buf.addr();
+            return Some((
+                b + p.data as u64,
+                (p.data_end - p.data) as u64,
+                b + p.mac as u64,
+                b + p.net as u64,
+            ));
+        }
+        let m = self.mem.as_ref()?;
+        Some((m.addr(), m.len() as u64, m.addr(), m.addr()))
+    }
+
+    pub(crate) fn rebuild_regions(&mut self) {
+        self.regions.clear();
+        if let Some(m) = &self.mem {
+            self.regions.push(Region {
+                start: m.addr(),
+                end: m.addr() + m.len() as u64,
+                kind: RegionKind::InputMem,
+                writable: true,
+            });
+        }
+        if let Some(p) = &self.packet {
+            let b = p.buf.addr();
+            self.regions.push(Region {
+                start: b + p.data as u64,
+                end: b + p.data_end as u64,
+                kind: RegionKind::Packet,
+                writable: self.prog_type != ProgType::SocketFilter,
+            });
+            if p.meta < p.data {
+                self.regions.push(Region {
+                    start: b + p.meta as u64,
+                    end: b + p.data as u64,
+                    kind: RegionKind::PacketMeta,
+                    writable: true,
+                });
+            }
+        }
+        if let Some(c) = &self.ctx {
+            self.regions.push(Region {
+                start: c.buf.addr(),
+                end: c.buf.addr() + c.image.len() as u64,
+                kind: RegionKind::Ctx,
+                writable: false,
+            });
+        }
+    }
+
+    /// Load `size` bytes at offset `off` of the context, as the kernel's rewritten access would.
+    pub fn ctx_load(&self, off: u64, size: MemSize) -> Result<u64, CtxAccessError> {
+        let n = size.bytes();
+        let err = CtxAccessError {
+            off,
+            size: n,
+            write: false,
+        };
+        let ctx = self.ctx.as_ref().ok_or(err)?;
+        if !off.is_multiple_of(n as u64) || off + n as u64 > ctx.image.len() as u64 {
+            return Err(err);
+        }
+        let o = off as usize;
+        let pkt = self.packet_bounds();
+        let ptr_field = |which: usize| -> Result<u64, CtxAccessError> {
+            let (meta, data, end) = pkt.ok_or(err)?;
+            if n != 4 {
+                return Err(err);
+            }
+            Ok([meta, data, end][which])
+        };
+        match self.prog_type {
+            ProgType::Xdp => {
+                if n != 4 {
+                    return Err(err);
+                }
+                match o {
+                    xdp_md::DATA_META => ptr_field(0),
+                    xdp_md::DATA => ptr_field(1),
+                    xdp_md::DATA_END => ptr_field(2),
+                    xdp_md::EGRESS_IFINDEX => Err(err),
+                    _ => Ok(get(&ctx.image, o, 4)),
+                }
+            }
+            ProgType::SchedCls | ProgType::SchedAct | ProgType::SocketFilter => {
+                let tc = self.prog_type != ProgType::SocketFilter;
+                use sk_buff::*;
+                match o {
+                    DATA if tc => ptr_field(1),
+                    DATA_END if tc => ptr_field(2),
+                    DATA_META if tc => ptr_field(0),
+                    DATA | DATA_END | DATA_META => Err(err),
+                    FLOW_KEYS => Err(err),
+                    TSTAMP | HWTSTAMP | SK => {
+                        if n == 8 {
+                            Ok(get(&ctx.image, o, 8))
+                        } else {
+                            Err(err)
+                        }
+                    }
+                    TSTAMP_TYPE => {
+                        if n == 1 {
+                            Ok(get(&ctx.image, o, 1))
+                        } else {
+                            Err(err)
+                        }
+                    }
+                    _ if (FAMILY..LOCAL_PORT_END).contains(&o) => Err(err),
+                    _ if (148..152).contains(&o) || (172..176).contains(&o) => Err(err),
+                    _ if (181..184).contains(&o) => Err(err),
+                    _ => {
+                        // A u32 field: full or narrow (1, 2 byte) loads; no 8-byte loads.
+                        if n == 8 {
+                            return Err(err);
+                        }
+                        Ok(get(&ctx.image, o, n as usize))
+                    }
+                }
+            }
+            _ => Err(err),
+        }
+    }
+
+    /// Store the low `size` bytes of `value` at offset `off` of the context, where the program
+    /// type allows writes (TC: `mark`, `priority`, `tc_index`, `cb[]`, `tc_classid`,
+    /// `queue_mapping`, `tstamp`).
+    pub fn ctx_store(&mut self, off: u64, size: MemSize, value: u64) -> Result<(), CtxAccessError> {
+        let n = size.bytes();
+        let err = CtxAccessError {
+            off,
+            size: n,
+            write: true,
+        };
+        let tc = matches!(self.prog_type, ProgType::SchedCls | ProgType::SchedAct);
+        let sock = self.prog_type == ProgType::SocketFilter;
+        let ctx = self.ctx.as_mut().ok_or(err)?;
+        if !off.is_multiple_of(n as u64) || off + n as u64 > ctx.image.len() as u64 || !(tc || sock)
+        {
+            return Err(err);
+        }
+        let o = off as usize;
+        use sk_buff::*;
+        let ok = if (CB..CB_END).contains(&o) {
+            o + n as usize <= CB_END
+        } else {
+            match o {
+                MARK | PRIORITY | TC_INDEX | TC_CLASSID | QUEUE_MAPPING => tc && n == 4,
+                TSTAMP => tc && n == 8,
+                _ => false,
+            }
+        };
+        if !ok {
+            return Err(err);
+        }
+        ctx.image[o..o + n as usize].copy_from_slice(&value.to_le_bytes()[..n as usize]);
+        Ok(())
+    }
+}
+
+fn put32(img: &mut [u8], off: usize, v: u32) {
+    img[off..off + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn get(img: &[u8], off: usize, n: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b[..n].copy_from_slice(&img[off..off + n]);
+    u64::from_le_bytes(b)
+}
+
+/// The `__sk_buff` a TC program sees for `packet` under `BPF_PROG_TEST_RUN` (`eth_type_trans` on
+/// the loopback device, whose address is all zeros).
+fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
+    let mut img = vec![0u8; SK_BUFF_SIZE];
+    let dest = &packet[0..6];
+    let pkt_type = if dest.iter().all(|&b| b == 0) {
+        0 // PACKET_HOST
+    } else if dest.iter().all(|&b| b == 0xff) {
+        1 // PACKET_BROADCAST
+    } else if dest[0] & 1 == 1 {
+        2 // PACKET_MULTICAST
+    } else {
+        3 // PACKET_OTHERHOST
+    };
+    let ethertype = u16::from_be_bytes([packet[12], packet[13]]);
+    let proto: u16 = if ethertype >= 0x600 {
+        ethertype
+    } else if packet.len() >= 16 && packet[14] == 0xff && packet[15] == 0xff {
+        0x0001 // ETH_P_802_3
+    } else {
+        0x0004 // ETH_P_802_2
+    };
+    use sk_buff::*;
+    put32(&mut img, LEN, packet.len() as u32);
+    put32(&mut img, PKT_TYPE, pkt_type);
+    put32(&mut img, MARK, cfg.mark);
+    // __be16 in the kernel: the field holds the bytes in network order.
+    put32(
+        &mut img,
+        PROTOCOL,
+        u16::from_le_bytes(proto.to_be_bytes()) as u32,
+    );
+    put32(&mut img, PRIORITY, cfg.priority);
+    put32(&mut img, INGRESS_IFINDEX, cfg.skb_ingress_ifindex);
+    put32(&mut img, IFINDEX, cfg.skb_ifindex);
+    put32(&mut img, WIRE_LEN, packet.len() as u32);
+    img
+}

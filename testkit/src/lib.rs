@@ -1,0 +1,12 @@
+//! Test fixtures shared by every crate's tests: a one-line packet builder ([`packet`]) and the
+//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]).
+//!
+//! ```
+//! let p = testkit::packet::build("eth ipv4/src=10.0.0.1 tcp/dport=80").unwrap();
+//! assert_eq!(&p[12..14], &[0x08, 0x00]);
+//! assert_eq!(&p[36..38], &[0, 80]);
+//! ```
+#![deny(missing_docs)]
+
+pub mod corpus;
+pub mod packet;
