@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod ctx_access;
 #[allow(unsafe_code)]
 mod exec_mem;
 #[allow(unsafe_code)]
@@ -84,23 +85,58 @@ impl std::error::Error for JitError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RunError {
-    /// A helper call failed (unknown helper, bad arguments, ...).
-    Helper(String),
+    /// A helper call that cannot be carried out (unknown helper, bad pointer, wrong map).
+    Helper {
+        /// The helper id.
+        id: i32,
+        /// Why, as the runtime says.
+        error: ir::runtime::HelperError,
+    },
+    /// A context access the kernel would not allow.
+    Ctx(ir::runtime::CtxAccessError),
     /// Too many nested bpf-to-bpf calls.
     CallDepth,
     /// Control reached the end of a function without `exit`.
     FellOff,
-    /// The run's inputs do not fit the program (e.g. a missing context).
-    Input(String),
+    /// The input could not be presented to the program.
+    Input(ir::runtime::InputError),
+    /// An LD_IMM64 map reference the runtime cannot resolve.
+    BadMapRef {
+        /// Index in the program's maps.
+        index: usize,
+        /// Why.
+        why: String,
+    },
+    /// Something the run cannot do (e.g. LD_ABS without an skb).
+    Unsupported(&'static str),
+    /// A tail-call target could not be compiled.
+    TailCall {
+        /// Runtime program index.
+        prog: usize,
+        /// The compile error.
+        error: JitError,
+    },
+    /// A bug in the JIT or the runtime (a panic caught at the trampoline).
+    Internal(String),
 }
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RunError::Helper(m) => write!(f, "helper call failed: {m}"),
+            RunError::Helper { id, error } => match ir::runtime::helper_name(*id) {
+                Some(name) => write!(f, "helper {id} ({name}): {error}"),
+                None => write!(f, "helper {id}: {error}"),
+            },
+            RunError::Ctx(e) => e.fmt(f),
             RunError::CallDepth => f.write_str("too many nested bpf-to-bpf calls"),
             RunError::FellOff => f.write_str("control fell off the end of a function"),
-            RunError::Input(m) => write!(f, "bad input: {m}"),
+            RunError::Input(e) => write!(f, "bad input: {e}"),
+            RunError::BadMapRef { index, why } => write!(f, "map #{index}: {why}"),
+            RunError::Unsupported(m) => f.write_str(m),
+            RunError::TailCall { prog, error } => {
+                write!(f, "tail call into program {prog}: {error}")
+            }
+            RunError::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
 }

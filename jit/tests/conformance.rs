@@ -49,12 +49,15 @@ fn run_all(cpu: CpuFeatures) -> Vec<String> {
             .to_string();
         let outcome = (|| -> Result<(), String> {
             let (prog, case) = load(p)?;
-            let jp = compile_unchecked(&prog, &opts).map_err(|e| format!("compile: {e}"))?;
+            let jp = compile_unchecked(&prog, false, &opts).map_err(|e| format!("compile: {e}"))?;
             jp.check_decoding().map_err(|e| format!("decode: {e}"))?;
-            let mut mem = case.mem.clone();
-            let r0 = jp
-                .run_conformance(&mut mem)
-                .map_err(|e| format!("run: {e}"))?;
+            let mut rt = ir::runtime::Runtime::new(&prog).with_conformance_helpers(true);
+            let input = if case.mem.is_empty() {
+                ir::interp::Input::None
+            } else {
+                ir::interp::Input::Mem(case.mem.clone())
+            };
+            let r0 = jp.run(&mut rt, &input).map_err(|e| format!("run: {e}"))?.r0;
             match case.result {
                 Some(want) if want != r0 => Err(format!("r0 = {r0:#x}, expected {want:#x}")),
                 _ => Ok(()),

@@ -59,7 +59,9 @@ impl Layer {
     fn num(&self, key: &str, default: u64) -> Result<u64, PacketError> {
         match self.keys.get(key) {
             None => Ok(default),
-            Some(v) => parse_num(v).ok_or_else(|| self.err(format!("`{key}` is not a number: {v}"))),
+            Some(v) => {
+                parse_num(v).ok_or_else(|| self.err(format!("`{key}` is not a number: {v}")))
+            }
         }
     }
 

@@ -321,15 +321,6 @@ impl Asm {
         }
     }
 
-    /// `dst = v` without touching flags.
-    pub(crate) fn mov_ri64_keep_flags(&mut self, dst: Register, v: u64) -> Result<(), JitError> {
-        if v <= u32::MAX as u64 {
-            self.ins(Instruction::with2(Code::Mov_r32_imm32, r32(dst), v as u32))
-        } else {
-            self.mov_ri64(dst, v)
-        }
-    }
-
     /// `movzx`/`movsx`/`mov` of the low `bits` of `src` into `dst`.
     pub(crate) fn extend(
         &mut self,
@@ -750,10 +741,5 @@ impl Asm {
     /// `call qword [m]`.
     pub(crate) fn call_mem(&mut self, m: MemoryOperand) -> Result<(), JitError> {
         self.ins(Instruction::with1(Code::Call_rm64, m))
-    }
-
-    /// `int3`: a trap that should never run.
-    pub(crate) fn int3(&mut self) -> Result<(), JitError> {
-        self.ins(Ok(Instruction::with(Code::Int3)))
     }
 }

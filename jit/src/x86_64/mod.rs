@@ -17,15 +17,16 @@ pub(crate) mod regs;
 
 #[doc(hidden)]
 pub use program::compile_unchecked;
+pub(crate) use program::TailCache;
 pub use program::{CpuFeatures, JitProgram, Options};
 
-use crate::trampoline::stop;
+use crate::trampoline::{offsets, slow, stop};
 use crate::JitError;
 use emit::{is_imm8, mem, Asm, BranchKind, Cond, Item, Label, Op2, Shift};
 use iced_x86::{Encoder, Instruction, Register};
 use ir::insn::{AluOp, CallTarget, Endian, Insn, JmpCond, LdImm64Src, MemSize, Operand, Width};
-use ir::{Program, Reg};
-use ops::{Frame, HelperId};
+use ir::{ProgType, Program, Reg};
+use ops::{Frame, HelperId, SlowArg};
 use regs::{x86, CALLEE_SAVED, ENV};
 
 /// Most layout passes before giving up (each pass only shrinks branches, so a program with
@@ -37,6 +38,7 @@ const DEFAULT_STACK: i32 = 512;
 
 /// What the compiler may rely on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // `Verified` is constructed once the verifier's `Verified` lands.
 pub(crate) enum Trust {
     /// The verifier accepted the program: no runtime checks beyond eBPF semantics.
     Verified,
@@ -51,6 +53,11 @@ struct Func {
     end: usize,
     entry: Label,
     epilogue: Label,
+    /// Where helper calls go when the host asks to stop: the global stop, or (when the function
+    /// may tail-call) a stub that first checks for a finished tail call.
+    stop: Label,
+    /// Whether `stop` is this function's own tail-return stub.
+    tail_stub: bool,
     frame: Frame,
 }
 
@@ -126,12 +133,31 @@ fn callee_saved_used(insns: &[Insn]) -> Vec<Register> {
         .collect()
 }
 
-/// Lower `prog` to symbolic x86 code.
-pub(crate) fn lower(prog: &Program, trust: Trust, opts: &Options) -> Result<Lowered, JitError> {
+/// Whether r1 at entry is the program context, whose accesses are rewritten (see
+/// [`crate::ctx_access`]), or plain memory (the conformance convention).
+fn has_context(prog: &Program) -> bool {
+    matches!(
+        prog.prog_type,
+        ProgType::Xdp | ProgType::SchedCls | ProgType::SchedAct | ProgType::SocketFilter
+    )
+}
+
+/// Lower `prog` to symbolic x86 code. `context`: r1 is the program context (else plain memory).
+pub(crate) fn lower(
+    prog: &Program,
+    trust: Trust,
+    context: bool,
+    opts: &Options,
+) -> Result<Lowered, JitError> {
     let n = prog.insns.len();
     if n == 0 {
         return Err(JitError::Empty);
     }
+    let ctx = if context && has_context(prog) {
+        crate::ctx_access::analyse(prog)?
+    } else {
+        vec![None; n]
+    };
     let mut a = Asm::new(opts.record, n * 8 + 64);
     let insn_labels: Vec<Label> = (0..n).map(|_| a.label()).collect();
     let stop_label = a.label();
@@ -149,11 +175,20 @@ pub(crate) fn lower(prog: &Program, trust: Trust, opts: &Options) -> Result<Lowe
         if entry {
             saved.insert(0, ENV);
         }
+        let may_tail_call = prog.insns[start..end].iter().any(|i| {
+            matches!(
+                i,
+                Insn::CallX { .. }
+                    | Insn::Call(CallTarget::Helper(ir::runtime::helper_id::TAIL_CALL))
+            )
+        });
         funcs.push(Func {
             start,
             end,
             entry: a.label(),
             epilogue: a.label(),
+            stop: if may_tail_call { a.label() } else { stop_label },
+            tail_stub: may_tail_call,
             frame: Frame {
                 stack: DEFAULT_STACK,
                 saved,
@@ -162,9 +197,20 @@ pub(crate) fn lower(prog: &Program, trust: Trust, opts: &Options) -> Result<Lowe
             },
         });
     }
+    let mut is_target = vec![false; n];
+    for (pc, insn) in prog.insns.iter().enumerate() {
+        if let Some(t) = insn.jump_target(pc) {
+            if let Some(slot) = usize::try_from(t).ok().and_then(|t| is_target.get_mut(t)) {
+                *slot = true;
+            }
+        }
+    }
+    let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe);
     let mut lw = Lowering {
         prog,
         opts,
+        ctx,
+        fused,
         a,
         insn_labels,
         stop: stop_label,
@@ -178,11 +224,7 @@ pub(crate) fn lower(prog: &Program, trust: Trust, opts: &Options) -> Result<Lowe
     let a = &mut lw.a;
     a.pc = n.saturating_sub(1);
     a.bind(stop_label);
-    a.load64(
-        Register::RSP,
-        mem(ENV, crate::trampoline::offsets::SAVED_RSP),
-    )?;
-    a.mov_ri64(Register::RAX, 0)?;
+    a.load64(Register::RSP, mem(ENV, offsets::SAVED_RSP))?;
     a.jmp(funcs[0].epilogue);
     a.bind(depth_error);
     ops::stop_with(a, stop::CALL_DEPTH, stop_label)?;
@@ -195,6 +237,10 @@ pub(crate) fn lower(prog: &Program, trust: Trust, opts: &Options) -> Result<Lowe
 struct Lowering<'p> {
     prog: &'p Program,
     opts: &'p Options,
+    /// Context offset of each context load/store.
+    ctx: Vec<Option<i64>>,
+    /// Byte swaps folded into the load before them (`movbe`).
+    fused: Vec<bool>,
     a: Asm,
     insn_labels: Vec<Label>,
     stop: Label,
@@ -251,7 +297,11 @@ impl Lowering<'_> {
             ops::stop_with(&mut self.a, stop::FELL_OFF, self.stop)?;
         }
         self.a.bind(f.epilogue);
-        ops::epilogue(&mut self.a, &f.frame)
+        ops::epilogue(&mut self.a, &f.frame)?;
+        if f.tail_stub {
+            ops::tail_return_stub(&mut self.a, f.stop, f.epilogue, self.stop)?;
+        }
+        Ok(())
     }
 
     /// The one match: lower the instruction at `pc`.
@@ -280,6 +330,7 @@ impl Lowering<'_> {
                 src,
             } => a.extend(width, bits, true, x86(dst), x86(src))?,
             Insn::Neg { width, dst } => a.neg(width, x86(dst))?,
+            Insn::End { .. } if self.fused[pc] => {} // done by the load before it
             Insn::End { kind, bits, dst } => {
                 let d = x86(dst);
                 match (kind, bits) {
@@ -330,19 +381,64 @@ impl Lowering<'_> {
                 dst,
                 src,
                 off,
-            } => a.load(size, signed, x86(dst), mem(x86(src), off as i32))?,
+            } => match self.ctx[pc] {
+                None if self.fused.get(pc + 1) == Some(&true) => {
+                    a.movbe_load(size, x86(dst), mem(x86(src), off as i32))?;
+                    if size == MemSize::H {
+                        a.extend(Width::W32, 16, false, x86(dst), x86(dst))?;
+                    }
+                }
+                None => a.load(size, signed, x86(dst), mem(x86(src), off as i32))?,
+                Some(field) => {
+                    match (
+                        packet_pointer_field(self.prog.prog_type, field),
+                        size,
+                        signed,
+                    ) {
+                        (Some(env_off), MemSize::W, false) => {
+                            a.load64(x86(dst), mem(ENV, env_off))?
+                        }
+                        _ => {
+                            let args = [
+                                SlowArg::Const(field as u64),
+                                SlowArg::Const(size.bytes() as u64),
+                                SlowArg::Const(0),
+                            ];
+                            ops::slow_call(a, slow::CTX_LOAD, args, Some(dst), self.stop)?;
+                            if signed {
+                                let bits = (size.bytes() * 8) as u8;
+                                a.extend(Width::W64, bits, true, x86(dst), x86(dst))?;
+                            }
+                        }
+                    }
+                }
+            },
             Insn::Store {
                 size,
                 dst,
                 off,
                 src,
-            } => {
-                let m = mem(x86(dst), off as i32);
-                match src {
-                    Operand::Reg(s) => a.store_r(size, m, x86(s))?,
-                    Operand::Imm(i) => a.store_i(size, m, i)?,
+            } => match self.ctx[pc] {
+                None => {
+                    let m = mem(x86(dst), off as i32);
+                    match src {
+                        Operand::Reg(s) => a.store_r(size, m, x86(s))?,
+                        Operand::Imm(i) => a.store_i(size, m, i)?,
+                    }
                 }
-            }
+                Some(field) => {
+                    let value = match src {
+                        Operand::Reg(s) => SlowArg::Reg(s),
+                        Operand::Imm(i) => SlowArg::Const(i as i64 as u64),
+                    };
+                    let args = [
+                        SlowArg::Const(field as u64),
+                        SlowArg::Const(size.bytes() as u64),
+                        value,
+                    ];
+                    ops::slow_call(a, slow::CTX_STORE, args, None, self.stop)?;
+                }
+            },
             Insn::Atomic {
                 size,
                 op,
@@ -363,27 +459,70 @@ impl Lowering<'_> {
                 };
                 ops::atomic(a, w, op, fetch, dst, src, off)?
             }
-            Insn::LdImm64 { dst, src, imm } => match src {
-                LdImm64Src::Imm => a.mov_ri64(x86(dst), imm)?,
-                _ => {
-                    return Err(JitError::Unsupported {
-                        pc,
-                        what: "LD_IMM64 of a map, BTF object or function",
-                    })
+            Insn::LdImm64 { dst, src, imm } => {
+                let d = x86(dst);
+                match src {
+                    LdImm64Src::Imm => a.mov_ri64(d, imm)?,
+                    LdImm64Src::MapFd
+                    | LdImm64Src::MapIdx
+                    | LdImm64Src::MapValue
+                    | LdImm64Src::MapIdxValue => {
+                        // The run's map table holds [handle, direct value address] per map.
+                        let index = imm & 0xffff_ffff;
+                        let value = matches!(src, LdImm64Src::MapValue | LdImm64Src::MapIdxValue);
+                        let disp = index
+                            .checked_mul(16)
+                            .and_then(|d| d.checked_add(if value { 8 } else { 0 }))
+                            .and_then(|d| i32::try_from(d).ok())
+                            .ok_or(JitError::Unsupported {
+                                pc,
+                                what: "map index this large",
+                            })?;
+                        a.load64(d, mem(ENV, offsets::MAP_TABLE))?;
+                        a.load64(d, mem(d, disp))?;
+                        let off = imm >> 32;
+                        if value && off != 0 {
+                            if off <= i32::MAX as u64 {
+                                a.op_ri(Op2::Add, Width::W64, d, off as i32)?;
+                            } else {
+                                a.mov_ri64(regs::TMP, off)?;
+                                a.op_rr(Op2::Add, Width::W64, d, regs::TMP)?;
+                            }
+                        }
+                    }
+                    // As the interpreter: the absolute slot of the function.
+                    LdImm64Src::Func => {
+                        let t = pc as i64 + 1 + imm as u32 as i32 as i64;
+                        a.mov_ri64(d, t as u32 as u64)?
+                    }
+                    LdImm64Src::BtfId => {
+                        return Err(JitError::Unsupported {
+                            pc,
+                            what: "LD_IMM64 of a BTF object",
+                        })
+                    }
                 }
-            },
+            }
             // Never reached: lowering steps over it with the LD_IMM64 it belongs to.
             Insn::LdImm64Tail => {}
-            Insn::LdAbs { .. } | Insn::LdInd { .. } => {
-                return Err(JitError::Unsupported {
-                    pc,
-                    what: "legacy LD_ABS/LD_IND",
-                })
+            Insn::LdAbs { size, imm } => {
+                let args = [
+                    SlowArg::Const(imm as u32 as u64),
+                    SlowArg::Const(size.bytes() as u64),
+                    SlowArg::Const(0),
+                ];
+                ops::slow_call(a, slow::LD_ABS, args, Some(Reg::R0), self.stop)?
             }
-            Insn::Call(CallTarget::Helper(id)) => {
-                ops::helper_call(a, HelperId::Const(id), self.stop)?
+            Insn::LdInd { size, src, imm } => {
+                let args = [
+                    SlowArg::RegPlus32(src, imm),
+                    SlowArg::Const(size.bytes() as u64),
+                    SlowArg::Const(0),
+                ];
+                ops::slow_call(a, slow::LD_ABS, args, Some(Reg::R0), self.stop)?
             }
-            Insn::CallX { reg } => ops::helper_call(a, HelperId::InReg(reg), self.stop)?,
+            Insn::Call(CallTarget::Helper(id)) => ops::helper_call(a, HelperId::Const(id), f.stop)?,
+            Insn::CallX { reg } => ops::helper_call(a, HelperId::InReg(reg), f.stop)?,
             Insn::Call(CallTarget::Local(off)) => {
                 let t = pc as i64 + 1 + off as i64;
                 let entry = self
@@ -472,6 +611,66 @@ impl Lowering<'_> {
                 what: "ALU operation",
             }),
         }
+    }
+}
+
+/// Slots holding a byte swap that the load just before it can do with `movbe`: a zero-extending
+/// 16/32/64-bit load of `dst` followed by `be`/`bswap` of the same width on `dst`, the swap not
+/// a jump target, the load not a context access.
+fn movbe_fusions(
+    prog: &Program,
+    ctx: &[Option<i64>],
+    is_target: &[bool],
+    movbe: bool,
+) -> Vec<bool> {
+    let mut fused = vec![false; prog.insns.len()];
+    if !movbe {
+        return fused;
+    }
+    for (pc, pair) in prog.insns.windows(2).enumerate() {
+        if let [Insn::Load {
+            size,
+            signed: false,
+            dst,
+            ..
+        }, Insn::End {
+            kind: Endian::ToBe | Endian::Swap,
+            bits,
+            dst: d2,
+        }] = *pair
+        {
+            if dst == d2
+                && size != MemSize::B
+                && bits as u32 == size.bytes() * 8
+                && !is_target[pc + 1]
+                && ctx[pc].is_none()
+            {
+                fused[pc + 1] = true;
+            }
+        }
+    }
+    fused
+}
+
+/// The environment-block offset of the packet pointer a 32-bit context load at `field` yields,
+/// if `field` is one (`data`, `data_end`, `data_meta`).
+fn packet_pointer_field(t: ProgType, field: i64) -> Option<i32> {
+    use ir::runtime::{sk_buff, xdp_md};
+    let f = usize::try_from(field).ok()?;
+    match t {
+        ProgType::Xdp => match f {
+            xdp_md::DATA => Some(offsets::PKT_DATA),
+            xdp_md::DATA_END => Some(offsets::PKT_END),
+            xdp_md::DATA_META => Some(offsets::PKT_META),
+            _ => None,
+        },
+        ProgType::SchedCls | ProgType::SchedAct => match f {
+            sk_buff::DATA => Some(offsets::PKT_DATA),
+            sk_buff::DATA_END => Some(offsets::PKT_END),
+            sk_buff::DATA_META => Some(offsets::PKT_META),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -216,7 +216,7 @@ pub(crate) enum HelperId {
     InReg(Reg),
 }
 
-/// Call a helper through the trampoline; afterwards, unwind to `stop` if the host asked to.
+/// Call a helper through the trampoline; afterwards go to `stop` if the host asked to stop.
 pub(crate) fn helper_call(a: &mut Asm, id: HelperId, stop: Label) -> Result<(), JitError> {
     match id {
         HelperId::Const(n) => a.ins(iced_x86::Instruction::with2(
@@ -227,7 +227,7 @@ pub(crate) fn helper_call(a: &mut Asm, id: HelperId, stop: Label) -> Result<(), 
         HelperId::InReg(r) => a.store64(mem(ENV, offsets::HELPER_ID), x86(r))?,
     }
     a.mov_rr(Width::W64, TMP3, ENV)?;
-    a.call_mem(mem(ENV, offsets::TRAMPOLINE))?;
+    a.call_mem(mem(ENV, offsets::HELPER))?;
     a.ins(iced_x86::Instruction::with2(
         iced_x86::Code::Cmp_rm8_imm8,
         mem(ENV, offsets::STOP),
@@ -309,5 +309,101 @@ pub(crate) fn stop_with(a: &mut Asm, code: u64, stop: Label) -> Result<(), JitEr
         code as i32,
     ))?;
     a.jmp(stop);
+    Ok(())
+}
+
+/// An operand of a slow-path call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SlowArg {
+    /// A constant.
+    Const(u64),
+    /// The value of an eBPF register.
+    Reg(Reg),
+    /// `(u32)(reg + imm)` (LD_IND's offset).
+    RegPlus32(Reg, i32),
+}
+
+/// Call [`crate::trampoline::slow_trampoline`] with `kind` and operands `(a, b, c)`, keeping
+/// every eBPF register but `dst` (which receives the result, if given).
+pub(crate) fn slow_call(
+    a: &mut Asm,
+    kind: u64,
+    args: [SlowArg; 3],
+    dst: Option<Reg>,
+    stop: Label,
+) -> Result<(), JitError> {
+    // Caller-saved registers holding eBPF r0..r5; six pushes keep RSP 16-aligned.
+    const KEEP: [Register; 6] = [
+        Register::RAX,
+        Register::RDI,
+        Register::RSI,
+        Register::RDX,
+        Register::RCX,
+        Register::R8,
+    ];
+    const ARG: [Register; 3] = [Register::RSI, Register::RDX, Register::RCX];
+    // Register operands are staged in scratch registers before any argument register changes.
+    let stage = [TMP, TMP2, TMP3];
+    for (arg, t) in args.iter().zip(stage) {
+        match *arg {
+            SlowArg::Reg(r) => a.mov_rr(Width::W64, t, x86(r))?,
+            SlowArg::RegPlus32(r, imm) => {
+                a.mov_rr(Width::W32, t, x86(r))?;
+                a.op_ri(Op2::Add, Width::W32, t, imm)?;
+            }
+            SlowArg::Const(_) => {}
+        }
+    }
+    for r in KEEP {
+        a.push(r)?;
+    }
+    for ((arg, t), to) in args.iter().zip(stage).zip(ARG) {
+        match *arg {
+            SlowArg::Const(v) => a.mov_ri64(to, v)?,
+            _ => a.mov_rr(Width::W64, to, t)?,
+        }
+    }
+    a.mov_ri64(Register::RDI, kind)?;
+    a.mov_rr(Width::W64, TMP3, ENV)?;
+    a.call_mem(mem(ENV, offsets::SLOW))?;
+    a.ins(iced_x86::Instruction::with2(
+        iced_x86::Code::Cmp_rm8_imm8,
+        mem(ENV, offsets::STOP),
+        0u32,
+    ))?;
+    a.jcc(Cond::Ne, stop);
+    a.mov_rr(Width::W64, TMP, Register::RAX)?;
+    for r in KEEP.iter().rev() {
+        a.pop(*r)?;
+    }
+    if let Some(d) = dst {
+        a.mov_rr(Width::W64, x86(d), TMP)?;
+    }
+    Ok(())
+}
+
+/// The stop stub of a function that may tail-call: a finished tail call makes this function
+/// return the target's r0; any other stop goes on to the global `stop`.
+pub(crate) fn tail_return_stub(
+    a: &mut Asm,
+    here: Label,
+    epilogue: Label,
+    stop: Label,
+) -> Result<(), JitError> {
+    a.bind(here);
+    a.op_mi(
+        Op2::Cmp,
+        Width::W64,
+        mem(ENV, offsets::STOP),
+        crate::trampoline::stop::TAIL_RETURN as i32,
+    )?;
+    a.jcc(Cond::Ne, stop);
+    a.load64(Register::RAX, mem(ENV, offsets::RESULT))?;
+    a.ins(iced_x86::Instruction::with2(
+        iced_x86::Code::Mov_rm64_imm32,
+        mem(ENV, offsets::STOP),
+        0i32,
+    ))?;
+    a.jmp(epilogue);
     Ok(())
 }
