@@ -728,6 +728,25 @@ impl Asm {
         }
     }
 
+    /// Zero `[base - bytes, base)` (a multiple of 16) with SSE stores through XMM0.
+    pub(crate) fn zero_below(&mut self, base: Register, bytes: i32) -> Result<(), JitError> {
+        self.ins(Instruction::with2(
+            Code::Xorps_xmm_xmmm128,
+            Register::XMM0,
+            Register::XMM0,
+        ))?;
+        let mut off = -16;
+        while off >= -bytes {
+            self.ins(Instruction::with2(
+                Code::Movups_xmmm128_xmm,
+                mem(base, off),
+                Register::XMM0,
+            ))?;
+            off -= 16;
+        }
+        Ok(())
+    }
+
     /// `leave`.
     pub(crate) fn leave(&mut self) -> Result<(), JitError> {
         self.ins(Ok(Instruction::with(Code::Leaveq)))

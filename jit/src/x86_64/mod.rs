@@ -194,6 +194,7 @@ pub(crate) fn lower(
                 saved,
                 entry,
                 count_depth: trust == Trust::Unchecked && !entry,
+                zero_stack: trust == Trust::Unchecked,
             },
         });
     }

@@ -248,6 +248,9 @@ pub(crate) struct Frame {
     pub(crate) entry: bool,
     /// Whether to count call depth (unverified programs' callees).
     pub(crate) count_depth: bool,
+    /// Whether to zero the eBPF stack on entry (unverified programs, which may read it before
+    /// writing it; the interpreter's stack starts zeroed).
+    pub(crate) zero_stack: bool,
 }
 
 impl Frame {
@@ -270,6 +273,9 @@ pub(crate) fn prologue(a: &mut Asm, f: &Frame, depth_error: Label) -> Result<(),
     a.push(Register::RBP)?;
     a.mov_rr(Width::W64, Register::RBP, Register::RSP)?;
     a.adjust_rsp(f.stack)?;
+    if f.zero_stack {
+        a.zero_below(Register::RBP, f.stack)?;
+    }
     for r in &f.saved {
         a.push(*r)?;
     }
