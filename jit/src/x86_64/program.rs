@@ -298,6 +298,69 @@ impl JitProgram {
         r
     }
 
+    /// Benchmark support, as `BPF_PROG_TEST_RUN` with `repeat`: set the input up once, run the
+    /// code `repeat` times on it, and return the last r0 and the time of the loop alone.
+    #[doc(hidden)]
+    pub fn run_repeat(
+        &self,
+        rt: &mut Runtime,
+        input: &Input,
+        repeat: u64,
+    ) -> Result<(u64, std::time::Duration), RunError> {
+        let (env, r1, r2) = match input {
+            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
+            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+            Input::Packet(bytes) => {
+                let (env, ctx) = ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config)
+                    .map_err(RunError::Input)?;
+                (env, ctx, 0)
+            }
+        };
+        let map_ids: Vec<usize> = (0..rt.map_count()).collect();
+        let table = map_table(rt, &map_ids, &self.map_refs)?;
+        let mut host = Host {
+            rt,
+            env,
+            error: None,
+            tail: run_tail,
+            tail_state: TailCache {
+                entries: Vec::new(),
+                how: (self.trust, self.context, self.opts.clone()),
+            },
+        };
+        let marker = 0u8;
+        let stack_top = &marker as *const u8 as u64;
+        let hostp = std::ptr::addr_of_mut!(host).cast::<Host<'static>>();
+        let mut env = JitEnv::new(hostp, table.as_ptr() as u64, stack_top);
+        let env_ptr = &mut env as *mut JitEnv as *mut u8;
+        let mut r0 = 0;
+        let start = std::time::Instant::now();
+        for _ in 0..repeat {
+            // SAFETY: as in `enter`: the entry ABI at offset 0, and a live block, host and table.
+            #[allow(unsafe_code)]
+            {
+                r0 = unsafe { self.mem.call(0, r1, r2, env_ptr) };
+            }
+            // SAFETY: the block is ours again between calls.
+            #[allow(unsafe_code)]
+            let stopped = unsafe {
+                std::ptr::replace(
+                    std::ptr::addr_of_mut!((*env_ptr.cast::<JitEnv>()).stop),
+                    stop::NONE,
+                )
+            };
+            if stopped != stop::NONE {
+                return Err(RunError::Internal(format!(
+                    "benchmark run stopped with {stopped}"
+                )));
+            }
+        }
+        let took = start.elapsed();
+        drop(env);
+        host.rt.end_run();
+        Ok((r0, took))
+    }
+
     fn run_inner(&self, rt: &mut Runtime, input: &Input) -> Result<Outcome, RunError> {
         let (env, r1, r2) = match input {
             Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
