@@ -11,7 +11,6 @@
 use crate::JitError;
 use ir::insn::{AluOp, CallTarget, Insn, MemSize, Operand, Width};
 use ir::{Program, Reg};
-use std::collections::BTreeMap;
 
 /// What a register (or stack slot) holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,7 +18,7 @@ enum V {
     /// Anything but the context.
     Other,
     /// The context pointer plus this offset.
-    Ctx(i64),
+    Ctx(i32),
     /// The context on some paths, something else on others.
     Mixed,
 }
@@ -32,100 +31,161 @@ fn join(a: V, b: V) -> V {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Most stack slots holding the context at once that the analysis tracks.
+const MAX_SPILLS: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct State {
     regs: [V; Reg::COUNT],
-    /// 8-byte spill slots by r10-relative offset; absent means `Other`.
-    slots: BTreeMap<i16, V>,
+    /// 8-byte spill slots holding something other than `Other`, by r10-relative offset.
+    slots: [(i16, V); MAX_SPILLS],
+    nslots: u8,
 }
 
 impl State {
-    fn join_from(&mut self, o: &State) -> bool {
-        let before = self.clone();
+    fn entry(r1: V) -> State {
+        let mut s = State {
+            regs: [V::Other; Reg::COUNT],
+            slots: [(0, V::Other); MAX_SPILLS],
+            nslots: 0,
+        };
+        s.regs[1] = r1;
+        s
+    }
+
+    fn slots(&self) -> &[(i16, V)] {
+        &self.slots[..self.nslots as usize]
+    }
+
+    fn slot(&self, off: i16) -> V {
+        self.slots()
+            .iter()
+            .find(|(o, _)| *o == off)
+            .map(|(_, v)| *v)
+            .unwrap_or(V::Other)
+    }
+
+    /// Set slot `off` (`Other` removes it). Returns false when there is no room.
+    fn set_slot(&mut self, off: i16, v: V) -> bool {
+        let n = self.nslots as usize;
+        if let Some(i) = self.slots[..n].iter().position(|(o, _)| *o == off) {
+            if v == V::Other {
+                self.slots[i] = self.slots[n - 1];
+                self.nslots -= 1;
+            } else {
+                self.slots[i].1 = v;
+            }
+            return true;
+        }
+        if v == V::Other {
+            return true;
+        }
+        if n == MAX_SPILLS {
+            return false;
+        }
+        self.slots[n] = (off, v);
+        self.nslots += 1;
+        true
+    }
+
+    /// Join `o` into `self`; whether anything changed, or `None` when out of spill room.
+    fn join_from(&mut self, o: &State) -> Option<bool> {
+        let before = *self;
         for (a, b) in self.regs.iter_mut().zip(o.regs.iter()) {
             *a = join(*a, *b);
         }
-        let keys: Vec<i16> = self.slots.keys().chain(o.slots.keys()).copied().collect();
-        for k in keys {
-            let a = self.slots.get(&k).copied().unwrap_or(V::Other);
-            let b = o.slots.get(&k).copied().unwrap_or(V::Other);
-            self.slots.insert(k, join(a, b));
+        for i in 0..before.nslots as usize {
+            let (off, v) = before.slots[i];
+            if !self.set_slot(off, join(v, o.slot(off))) {
+                return None;
+            }
         }
-        self.slots.retain(|_, v| *v != V::Other);
-        *self != before
+        for &(off, v) in o.slots() {
+            if before.slot(off) == V::Other && !self.set_slot(off, join(V::Other, v)) {
+                return None;
+            }
+        }
+        Some(*self != before)
     }
 
     fn clobber_slots(&mut self, off: i16, size: MemSize) {
         let (lo, hi) = (off as i32, off as i32 + size.bytes() as i32);
-        self.slots.retain(|k, _| {
-            let (a, b) = (*k as i32, *k as i32 + 8);
-            b <= lo || a >= hi
-        });
+        let mut i = 0;
+        while i < self.nslots as usize {
+            let (a, b) = (self.slots[i].0 as i32, self.slots[i].0 as i32 + 8);
+            if b <= lo || a >= hi {
+                i += 1;
+            } else {
+                let last = self.nslots as usize - 1;
+                self.slots[i] = self.slots[last];
+                self.nslots -= 1;
+            }
+        }
     }
 }
 
 /// The context offset each slot's load or store touches (`None`: not a context access).
 pub(crate) type CtxAccesses = Vec<Option<i64>>;
 
+fn too_many(pc: usize) -> JitError {
+    JitError::Unsupported {
+        pc,
+        what: "more than 8 stack slots holding the context at once",
+    }
+}
+
 /// Find the context accesses of `prog`, whose entry receives the context in r1.
 pub(crate) fn analyse(prog: &Program) -> Result<CtxAccesses, JitError> {
     let n = prog.insns.len();
     let mut states: Vec<Option<State>> = vec![None; n];
-    let mut entry = State {
-        regs: [V::Other; Reg::COUNT],
-        slots: BTreeMap::new(),
-    };
-    entry.regs[1] = V::Ctx(0);
-    let mut work = vec![0usize];
-    if n > 0 {
-        states[0] = Some(entry);
+    if n == 0 {
+        return Ok(Vec::new());
     }
-    let mut steps = 0usize;
+    states[0] = Some(State::entry(V::Ctx(0)));
+    let mut work = vec![0usize];
+    let mut queued = vec![false; n];
+    queued[0] = true;
     while let Some(pc) = work.pop() {
-        steps += 1;
-        if steps > 64 * n + 1024 {
-            break; // a lattice of height 3 settles long before this
+        queued[pc] = false;
+        let Some(st) = states[pc] else { continue };
+        let insn = prog.insns[pc];
+        let mut out = st;
+        if !transfer(&insn, &mut out) {
+            return Err(too_many(pc));
         }
-        let Some(st) = states.get(pc).cloned().flatten() else {
-            continue;
-        };
-        let Some(insn) = prog.insns.get(pc).copied() else {
-            continue;
-        };
-        let mut out = st.clone();
-        let mut succ: Vec<(usize, State)> = Vec::new();
-        transfer(&insn, &mut out);
-        let next = pc + insn.slots();
-        match insn {
-            Insn::Exit => {}
-            Insn::Ja { off, .. } => push_target(&mut succ, pc as i64 + 1 + off as i64, &out, n),
-            Insn::Jmp { off, .. } => {
-                push_target(&mut succ, pc as i64 + 1 + off as i64, &out, n);
-                push_target(&mut succ, next as i64, &out, n);
-            }
-            Insn::Call(CallTarget::Local(off)) => {
-                // The callee starts with the caller's r1..r5 and an empty frame.
-                let mut callee = State {
-                    regs: [V::Other; Reg::COUNT],
-                    slots: BTreeMap::new(),
-                };
-                callee.regs[1..6].copy_from_slice(&st.regs[1..6]);
-                push_target(&mut succ, pc as i64 + 1 + off as i64, &callee, n);
-                push_target(&mut succ, next as i64, &out, n);
-            }
-            _ => push_target(&mut succ, next as i64, &out, n),
-        }
-        for (t, s) in succ {
+        let next = pc as i64 + insn.slots() as i64;
+        let mut edge = |t: i64, s: &State| -> Result<(), JitError> {
+            let Some(t) = usize::try_from(t).ok().filter(|t| *t < n) else {
+                return Ok(());
+            };
             let changed = match &mut states[t] {
-                Some(old) => old.join_from(&s),
+                Some(old) => old.join_from(s).ok_or_else(|| too_many(t))?,
                 slot @ None => {
-                    *slot = Some(s);
+                    *slot = Some(*s);
                     true
                 }
             };
-            if changed {
+            if changed && !queued[t] {
+                queued[t] = true;
                 work.push(t);
             }
+            Ok(())
+        };
+        match insn {
+            Insn::Exit => {}
+            Insn::Ja { off, .. } => edge(pc as i64 + 1 + off as i64, &out)?,
+            Insn::Jmp { off, .. } => {
+                edge(pc as i64 + 1 + off as i64, &out)?;
+                edge(next, &out)?;
+            }
+            Insn::Call(CallTarget::Local(off)) => {
+                // The callee starts with the caller's r1..r5 and an empty frame.
+                let mut callee = State::entry(V::Other);
+                callee.regs[1..6].copy_from_slice(&st.regs[1..6]);
+                edge(pc as i64 + 1 + off as i64, &callee)?;
+                edge(next, &out)?;
+            }
+            _ => edge(next, &out)?,
         }
     }
     let mut acc = vec![None; n];
@@ -146,7 +206,7 @@ pub(crate) fn analyse(prog: &Program) -> Result<CtxAccesses, JitError> {
                             what: "atomic operation on the context",
                         });
                     }
-                    acc[pc] = Some(o + off as i64)
+                    acc[pc] = Some(o as i64 + off as i64)
                 }
                 V::Mixed => {
                     return Err(JitError::Unsupported {
@@ -160,13 +220,8 @@ pub(crate) fn analyse(prog: &Program) -> Result<CtxAccesses, JitError> {
     Ok(acc)
 }
 
-fn push_target(succ: &mut Vec<(usize, State)>, t: i64, s: &State, n: usize) {
-    if t >= 0 && (t as usize) < n {
-        succ.push((t as usize, s.clone()));
-    }
-}
-
-fn transfer(insn: &Insn, s: &mut State) {
+/// The state after `insn`; false when out of spill room.
+fn transfer(insn: &Insn, s: &mut State) -> bool {
     let set = |s: &mut State, r: Reg, v: V| s.regs[r.idx()] = v;
     match *insn {
         Insn::Alu {
@@ -185,8 +240,8 @@ fn transfer(insn: &Insn, s: &mut State) {
             src: Operand::Imm(i),
         } => {
             let v = match s.regs[dst.idx()] {
-                V::Ctx(o) if op == AluOp::Add => V::Ctx(o + i as i64),
-                V::Ctx(o) => V::Ctx(o - i as i64),
+                V::Ctx(o) if op == AluOp::Add => V::Ctx(o.wrapping_add(i)),
+                V::Ctx(o) => V::Ctx(o.wrapping_sub(i)),
                 other => other,
             };
             set(s, dst, v)
@@ -204,7 +259,7 @@ fn transfer(insn: &Insn, s: &mut State) {
             ..
         } => {
             let v = if src == Reg::R10 && size == MemSize::DW {
-                s.slots.get(&off).copied().unwrap_or(V::Other)
+                s.slot(off)
             } else {
                 V::Other
             };
@@ -220,9 +275,7 @@ fn transfer(insn: &Insn, s: &mut State) {
                 s.clobber_slots(off, size);
                 if let (MemSize::DW, Operand::Reg(r)) = (size, src) {
                     let v = s.regs[r.idx()];
-                    if v != V::Other {
-                        s.slots.insert(off, v);
-                    }
+                    return s.set_slot(off, v);
                 }
             }
         }
@@ -251,6 +304,7 @@ fn transfer(insn: &Insn, s: &mut State) {
         }
         Insn::Ja { .. } | Insn::Jmp { .. } | Insn::LdImm64Tail | Insn::Exit => {}
     }
+    true
 }
 
 #[cfg(test)]

@@ -1,9 +1,56 @@
-//! Executable memory, never writable and executable at once: map read-write, copy the code in,
-//! flip to read-execute, unmap on drop. With the helper trampoline's entry, this is where the
-//! crate's `unsafe` lives.
+//! Executable memory, never writable and executable at once: write into read-write pages, flip
+//! them to read-execute, release them when the program is dropped (small programs share pooled
+//! chunks, so a compile costs one `mprotect` rather than a fresh mapping). With the
+//! trampolines, this is where the crate's `unsafe` lives.
 
 use std::io;
 use std::ptr::NonNull;
+use std::sync::Mutex;
+
+/// Pages per pooled chunk; bigger programs get a mapping of their own.
+const CHUNK_PAGES: usize = 64;
+
+/// A chunk of read-write pages handed out front to back; each allocation is flipped to
+/// read-execute once written. When every allocation of the current chunk is freed, the chunk is
+/// flipped back to read-write (one `mprotect`) and reused; other chunks are unmapped when empty.
+struct Chunk {
+    base: usize,
+    /// Pages handed out so far.
+    next: usize,
+    /// Allocations not yet freed.
+    live: usize,
+}
+
+/// The pool: the chunk being filled is the last one.
+static POOL: Mutex<Vec<Chunk>> = Mutex::new(Vec::new());
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if page > 0 {
+        page as usize
+    } else {
+        4096
+    }
+}
+
+fn map_rw(len: usize) -> io::Result<NonNull<u8>> {
+    // SAFETY: anonymous private mapping with no address hint; the result is checked.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    NonNull::new(p as *mut u8).ok_or_else(|| io::Error::other("mmap gave null"))
+}
 
 /// A read-execute mapping holding one compiled program.
 pub(crate) struct ExecMem {
@@ -12,6 +59,8 @@ pub(crate) struct ExecMem {
     len: usize,
     /// Code length (the rest of the mapping is `int3`).
     code_len: usize,
+    /// Base of the pooled chunk it came from; `None` for a mapping of its own.
+    chunk: Option<usize>,
 }
 
 // SAFETY: the mapping is immutable (read-execute) after construction and owned by this value.
@@ -25,37 +74,50 @@ pub(crate) type EntryFn = unsafe extern "sysv64" fn(u64, u64, *mut u8) -> u64;
 impl ExecMem {
     /// Map `code` read-execute. The tail of the last page is filled with `int3` (0xCC).
     pub(crate) fn new(code: &[u8]) -> io::Result<ExecMem> {
-        // SAFETY: sysconf has no memory-safety preconditions.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        let page = if page > 0 { page as usize } else { 4096 };
-        let len = code.len().max(1).div_ceil(page) * page;
-        // SAFETY: anonymous private mapping with no address hint; the result is checked.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
+        let page = page_size();
+        let pages = code.len().max(1).div_ceil(page);
+        let len = pages * page;
+        let (ptr, chunk) = if pages <= CHUNK_PAGES / 4 {
+            let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+            let fits = pool.last().is_some_and(|c| c.next + pages <= CHUNK_PAGES);
+            if !fits {
+                let base = map_rw(CHUNK_PAGES * page)?.as_ptr() as usize;
+                pool.push(Chunk {
+                    base,
+                    next: 0,
+                    live: 0,
+                });
+            }
+            let c = pool
+                .last_mut()
+                .ok_or_else(|| io::Error::other("empty pool"))?;
+            let at = c.base + c.next * page;
+            c.next += pages;
+            c.live += 1;
+            let ptr = NonNull::new(at as *mut u8).ok_or_else(|| io::Error::other("null page"))?;
+            (ptr, Some(c.base))
+        } else {
+            (map_rw(len)?, None)
         };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        let ptr = NonNull::new(p as *mut u8).ok_or_else(|| io::Error::other("mmap gave null"))?;
         let mem = ExecMem {
             ptr,
             len,
             code_len: code.len(),
+            chunk,
         };
-        // SAFETY: the mapping is `len >= code.len()` bytes, read-write, and owned by `mem`.
+        // SAFETY: the `len` bytes at `ptr` are read-write pages handed to `mem` alone.
         unsafe {
             std::ptr::copy_nonoverlapping(code.as_ptr(), ptr.as_ptr(), code.len());
             std::ptr::write_bytes(ptr.as_ptr().add(code.len()), 0xCC, len - code.len());
         }
-        // SAFETY: flips our own mapping from RW to RX; on failure `mem` is dropped (unmapped).
-        let rc = unsafe { libc::mprotect(p, len, libc::PROT_READ | libc::PROT_EXEC) };
+        // SAFETY: flips our own pages from RW to RX; on failure `mem` is dropped (released).
+        let rc = unsafe {
+            libc::mprotect(
+                ptr.as_ptr() as *mut libc::c_void,
+                len,
+                libc::PROT_READ | libc::PROT_EXEC,
+            )
+        };
         if rc != 0 {
             return Err(io::Error::last_os_error());
         }
@@ -89,9 +151,43 @@ impl ExecMem {
 
 impl Drop for ExecMem {
     fn drop(&mut self) {
-        // SAFETY: unmapping exactly the mapping this value owns; nothing refers to it after.
+        let Some(base) = self.chunk else {
+            // SAFETY: unmapping exactly the mapping this value owns; nothing refers to it after.
+            unsafe {
+                libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, self.len);
+            }
+            return;
+        };
+        let page = page_size();
+        let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        let last = pool.len().saturating_sub(1);
+        let Some(i) = pool.iter().position(|c| c.base == base) else {
+            return;
+        };
+        pool[i].live -= 1;
+        if pool[i].live > 0 {
+            return;
+        }
+        if i == last {
+            // Nothing runs in the chunk being filled any more: make it writable again, reuse it.
+            // SAFETY: the whole chunk belongs to the pool and no code in it is live.
+            let rc = unsafe {
+                libc::mprotect(
+                    base as *mut libc::c_void,
+                    pool[i].next * page,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                )
+            };
+            if rc == 0 {
+                pool[i].next = 0;
+                return;
+            }
+            // Could not flip it back: retire it (a new chunk is made on the next compile).
+        }
+        pool.remove(i);
+        // SAFETY: the chunk is no longer in the pool and holds no live code.
         unsafe {
-            libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, self.len);
+            libc::munmap(base as *mut libc::c_void, CHUNK_PAGES * page);
         }
     }
 }

@@ -269,16 +269,24 @@ impl KernelProg {
             }
         }
         let license = b"GPL\0";
-        let mut log = vec![0u8; 1 << 16];
+        let mut log = vec![0u8; 1 << 20];
         let mut a = [0u8; 160];
         put32(&mut a, 0, prog.prog_type.kernel_id());
         put32(&mut a, 4, (bytes.len() / 8) as u32);
         put64(&mut a, 8, bytes.as_ptr() as u64);
         put64(&mut a, 16, license.as_ptr() as u64);
-        put32(&mut a, 24, 1);
-        put32(&mut a, 28, log.len() as u32);
-        put64(&mut a, 32, log.as_mut_ptr() as u64);
-        match bpf(BPF_PROG_LOAD, &mut a) {
+        // First without a log (a big program's log overflows any buffer), then with one.
+        let first = bpf(BPF_PROG_LOAD, &mut a);
+        let result = match first {
+            Ok(fd) => Ok(fd),
+            Err(_) => {
+                put32(&mut a, 24, 1);
+                put32(&mut a, 28, log.len() as u32);
+                put64(&mut a, 32, log.as_mut_ptr() as u64);
+                bpf(BPF_PROG_LOAD, &mut a)
+            }
+        };
+        match result {
             Ok(fd) => {
                 kp.fd = fd as i32;
                 Ok(kp)

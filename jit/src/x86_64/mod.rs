@@ -15,22 +15,22 @@ mod ops;
 mod program;
 pub(crate) mod regs;
 
-#[doc(hidden)]
-pub use program::compile_unchecked;
 pub(crate) use program::TailCache;
+#[doc(hidden)]
+pub use program::{compile_assume_verified, compile_unchecked};
 pub use program::{CpuFeatures, JitProgram, Options};
 
 use crate::trampoline::{offsets, slow, stop};
 use crate::JitError;
-use emit::{is_imm8, mem, Asm, BranchKind, Cond, Item, Label, Op2, Shift};
+use emit::{is_imm8, is_simm32, mem, Asm, BranchKind, Cond, Item, Label, Op2, Shift};
 use iced_x86::{Encoder, Instruction, Register};
 use ir::insn::{AluOp, CallTarget, Endian, Insn, JmpCond, LdImm64Src, MemSize, Operand, Width};
 use ir::{ProgType, Program, Reg};
 use ops::{Frame, HelperId, SlowArg};
 use regs::{x86, CALLEE_SAVED, ENV};
 
-/// Most layout passes before giving up (each pass only shrinks branches, so a program with
-/// `n` branches settles in at most `n + 1`; in practice 2 to 4).
+/// Most layout passes (each pass only grows branches, so a program with `n` branches settles in
+/// at most `n + 1`; in practice 2 to 4). Past the cap every branch is near, which is always valid.
 const MAX_PASSES: usize = 64;
 
 /// Bytes of eBPF stack per function when the verifier says nothing smaller.
@@ -38,7 +38,6 @@ const DEFAULT_STACK: i32 = 512;
 
 /// What the compiler may rely on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // `Verified` is constructed once the verifier's `Verified` lands.
 pub(crate) enum Trust {
     /// The verifier accepted the program: no runtime checks beyond eBPF semantics.
     Verified,
@@ -675,6 +674,56 @@ fn packet_pointer_field(t: ProgType, field: i64) -> Option<i32> {
     }
 }
 
+/// One branch form as iced-x86 encodes it, with where its relative target goes: the final
+/// emission copies it and writes the distance there.
+#[derive(Clone, Copy)]
+struct BranchTemplate {
+    bytes: [u8; 8],
+    len: usize,
+    rel_at: usize,
+    rel_size: usize,
+}
+
+/// Branch templates by iced-x86 code, made on first use.
+#[derive(Default)]
+struct BranchTemplates(Vec<(iced_x86::Code, BranchTemplate)>);
+
+impl BranchTemplates {
+    fn get(&mut self, enc: &mut Encoder, code: iced_x86::Code) -> Result<BranchTemplate, JitError> {
+        if let Some((_, t)) = self.0.iter().find(|(c, _)| *c == code) {
+            return Ok(*t);
+        }
+        let bad = |m: String| JitError::Layout(format!("branch template {code:?}: {m}"));
+        // Encoded at 0x1000 with a target of 0x1000 (a backward distance of its own length).
+        let i = Instruction::with_branch(code, 0x1000).map_err(|e| bad(e.to_string()))?;
+        let len = enc.encode(&i, 0x1000).map_err(|e| bad(e.to_string()))?;
+        let offs = enc.get_constant_offsets();
+        let buf = enc.take_buffer();
+        let (rel_at, rel_size) = if offs.has_displacement() {
+            (offs.displacement_offset(), offs.displacement_size())
+        } else if offs.has_immediate() {
+            (offs.immediate_offset(), offs.immediate_size())
+        } else {
+            return Err(bad("no relative field".into()));
+        };
+        if len > 8 || buf.len() != len || rel_at + rel_size != len {
+            return Err(bad(format!(
+                "unexpected shape ({len} bytes, field at {rel_at})"
+            )));
+        }
+        let mut bytes = [0u8; 8];
+        bytes[..len].copy_from_slice(&buf);
+        let t = BranchTemplate {
+            bytes,
+            len,
+            rel_at,
+            rel_size,
+        };
+        self.0.push((code, t));
+        Ok(t)
+    }
+}
+
 /// Settle branch forms and emit the final bytes.
 ///
 /// Pass 0 gives every branch its near form. Each later pass gives the short form to every
@@ -689,7 +738,17 @@ pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
         .iter()
         .filter(|i| matches!(i, Item::Branch { .. }))
         .count();
-    let mut short = vec![false; branch_count];
+    // Start with every branch that has a short form short; each pass makes near every short
+    // branch whose target is out of reach. Forms only grow, so distances only grow and a branch
+    // made near stays near: the passes stop within `branch_count + 1`. Only the settled layout
+    // is valid; if the cap is hit, all-near is (and is used).
+    let mut short: Vec<bool> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Branch { kind, .. } => Some(kind.short_len().is_some()),
+            _ => None,
+        })
+        .collect();
     let mut branch_start = vec![0u32; branch_count];
     let mut pos = vec![u32::MAX; nlabels];
     let place = |short: &[bool], pos: &mut [u32], branch_start: &mut [u32]| {
@@ -720,14 +779,12 @@ pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
         let mut changed = false;
         let mut b = 0usize;
         for item in items {
-            if let Item::Branch { kind, target } = *item {
-                if !short[b] {
-                    if let Some(len) = kind.short_len() {
-                        let d = pos[target.0 as usize] as i64 - (branch_start[b] + len) as i64;
-                        if is_imm8(d) {
-                            short[b] = true;
-                            changed = true;
-                        }
+            if let Item::Branch { target, .. } = *item {
+                if short[b] {
+                    let d = pos[target.0 as usize] as i64 - (branch_start[b] + 2) as i64;
+                    if !is_imm8(d) {
+                        short[b] = false;
+                        changed = true;
                     }
                 }
                 b += 1;
@@ -740,14 +797,14 @@ pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
         total = place(&short, &mut pos, &mut branch_start);
     }
     if !settled {
-        return Err(JitError::Layout(format!(
-            "branch sizes did not settle in {MAX_PASSES} passes"
-        )));
+        short.iter_mut().for_each(|s| *s = false);
+        total = place(&short, &mut pos, &mut branch_start);
     }
     // Final emission.
     let bytes = asm.take_bytes();
     let mut code = Vec::with_capacity(total as usize);
     let mut enc = Encoder::new(64);
+    let mut templates = BranchTemplates::default();
     let mut b = 0usize;
     for item in &asm.items {
         match *item {
@@ -759,24 +816,31 @@ pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
                 code.extend_from_slice(chunk);
             }
             Item::Branch { kind, target } => {
-                let at = code.len() as u64;
-                let to = pos[target.0 as usize] as u64;
-                let i = Instruction::with_branch(kind.code(short[b]), to)
-                    .map_err(|e| JitError::Layout(e.to_string()))?;
-                let len = enc
-                    .encode(&i, at)
-                    .map_err(|e| JitError::Layout(format!("branch at {at:#x}: {e}")))?;
+                let at = code.len();
+                let t = templates.get(&mut enc, kind.code(short[b]))?;
                 let want = if short[b] {
                     2
                 } else {
                     kind.near_len() as usize
                 };
-                if len != want {
+                if t.len != want {
                     return Err(JitError::Layout(format!(
-                        "branch at {at:#x} encoded in {len} bytes, layout said {want}"
+                        "branch at {at:#x} encodes in {} bytes, layout said {want}",
+                        t.len
                     )));
                 }
-                code.extend_from_slice(&enc.take_buffer());
+                let rel = pos[target.0 as usize] as i64 - (at + t.len) as i64;
+                code.extend_from_slice(&t.bytes[..t.len]);
+                let field = &mut code[at + t.rel_at..at + t.rel_at + t.rel_size];
+                match t.rel_size {
+                    1 if is_imm8(rel) => field.copy_from_slice(&(rel as i8).to_le_bytes()),
+                    4 if is_simm32(rel) => field.copy_from_slice(&(rel as i32).to_le_bytes()),
+                    _ => {
+                        return Err(JitError::Layout(format!(
+                            "branch at {at:#x}: target {rel:+} out of reach"
+                        )))
+                    }
+                }
                 b += 1;
             }
             Item::Bind(l) => {

@@ -135,6 +135,22 @@ pub fn compile_unchecked(
     compile_program(prog, Trust::Unchecked, r1_is_context, opts)
 }
 
+/// Compile `prog` as if the verifier had accepted it: no zeroed registers or stack, no
+/// call-depth or fall-off checks. For benchmarks and tests until the verifier's `Verified`
+/// is available to them.
+///
+/// # Safety
+/// `prog` must be a program the verifier accepts (with r1 the context of its type): the code
+/// trusts every memory access, jump and call in it.
+#[doc(hidden)]
+#[allow(unsafe_code)]
+pub unsafe fn compile_assume_verified(
+    prog: &Program,
+    opts: &Options,
+) -> Result<JitProgram, JitError> {
+    compile_program(prog, Trust::Verified, true, opts)
+}
+
 /// Per-map `[handle, direct value address]` for a program whose map `i` is runtime map
 /// `map_ids[i]`; fails on a referenced map the runtime cannot resolve.
 fn map_table(
