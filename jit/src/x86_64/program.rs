@@ -372,7 +372,7 @@ impl JitProgram {
             }
         }
         let took = start.elapsed();
-        drop(env);
+        let _ = env_ptr;
         host.rt.end_run();
         Ok((r0, took))
     }
