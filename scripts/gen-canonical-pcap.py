@@ -37,7 +37,7 @@ packets = [
     eth(0x0800, ipv4(6, tcp(40000, 80), frag=0x0010)),          # pass: non-first fragment
     eth(0x0806, bytes(28)),                                     # pass: ARP
     eth(0x0800, ipv4(6, tcp(80, 8080))),                        # pass: source port 80
-    eth(0x0800, ipv4(6, tcp(40000, 80))[:30]),                  # pass: truncated
+    eth(0x0800, ipv4(6, tcp(40000, 80))[:22]),                  # pass: truncated before the ports
 ]
 out = open(sys.argv[1] if len(sys.argv) > 1 else "examples/canonical.pcap", "wb")
 out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))

@@ -20,6 +20,7 @@
 pub mod asm;
 pub mod conformance;
 pub mod disasm;
+pub mod elf;
 pub mod helpers;
 #[allow(missing_docs)]
 pub mod insn;

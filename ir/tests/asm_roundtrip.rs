@@ -81,7 +81,7 @@ fn one_slot_texts() {
         Syntax::Conformance,
     )
     .unwrap();
-    assert_eq!(insn_text(&p, 0, Syntax::Llvm), "r1 = map_value[m]+8 ll");
+    assert_eq!(insn_text(&p, 0, Syntax::Llvm), "r1 = map_value[m] + 8 ll");
     assert_eq!(
         insn_text(&p, 0, Syntax::Conformance),
         "lddw %r1, map_value[m]+8"

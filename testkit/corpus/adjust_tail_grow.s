@@ -1,6 +1,6 @@
 # Grow the frame by 4 bytes and write 0xdeadbeef into them.
 .section xdp
-# case: eth ipv4 udp => r0=2 action=pass out=eth ipv4 udp hex=deadbeef
+# case: eth ipv4 udp => r0=2 action=pass out=eth ipv4/len=28 udp/len=8 hex=deadbeef
 # case: hex=0102030405060708090a0b0c0d0e => r0=2 action=pass out=hex=0102030405060708090a0b0c0d0edeadbeef
     r6 = r1
     r2 = 4

@@ -266,7 +266,7 @@ pub fn build(desc: &str) -> Result<Vec<u8>, PacketError> {
                     "src", "dst", "proto", "ttl", "tos", "id", "frag", "opts", "len", "ihl",
                 ])?;
                 let opts = l.num("opts", 0)? as usize;
-                if opts % 4 != 0 || opts > 40 {
+                if !opts.is_multiple_of(4) || opts > 40 {
                     return Err(l.err("opts must be a multiple of 4, at most 40"));
                 }
                 let ihl = l.num("ihl", 5 + opts as u64 / 4)? as u8;

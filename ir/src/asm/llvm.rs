@@ -44,8 +44,16 @@ fn as_reg(t: &Token<'_>) -> Option<(Reg, Width)> {
     parse_reg(&format!("r{rest}")).map(|r| (r, Width::W32))
 }
 
+/// `r` or `w` followed by digits: meant as a register even when out of range.
+fn looks_like_reg(s: &str) -> bool {
+    (s.starts_with('r') || s.starts_with('w'))
+        && s.len() > 1
+        && s[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether the token is (or is clearly meant as) a register.
 fn is_reg_tok(t: Option<&Token<'_>>) -> bool {
-    t.is_some_and(|t| as_reg(t).is_some())
+    t.is_some_and(|t| as_reg(t).is_some() || (t.kind == TokKind::Ident && looks_like_reg(t.text)))
 }
 
 fn expect_reg(cur: &mut Cursor<'_>, what: &str) -> Result<WReg, AsmError> {
@@ -59,16 +67,10 @@ fn expect_reg(cur: &mut Cursor<'_>, what: &str) -> Result<WReg, AsmError> {
                     col: t.col,
                 })
             }
-            None if t.kind == TokKind::Ident
-                && (t.text.starts_with('r') || t.text.starts_with('w'))
-                && t.text[1..].bytes().all(|b| b.is_ascii_digit())
-                && t.text.len() > 1 =>
-            {
-                Err(cur.error_at(
-                    &t,
-                    format!("invalid register `{}`: expected r0..r10 or w0..w10", t.text),
-                ))
-            }
+            None if t.kind == TokKind::Ident && looks_like_reg(t.text) => Err(cur.error_at(
+                &t,
+                format!("invalid register `{}`: expected r0..r10 or w0..w10", t.text),
+            )),
             None => Err(cur.expected(what)),
         },
         None => Err(cur.expected(what)),
@@ -187,6 +189,15 @@ pub(crate) fn parse_line(cur: &mut Cursor<'_>, b: &mut Builder) -> Result<(), As
     }
     if first.kind != TokKind::Ident {
         return Err(cur.expected("an instruction"));
+    }
+    if looks_like_reg(first.text) {
+        return Err(cur.error_at(
+            &first,
+            format!(
+                "invalid register `{}`: expected r0..r10 or w0..w10",
+                first.text
+            ),
+        ));
     }
     cur.next();
     match first.text {

@@ -127,7 +127,7 @@ pub(super) fn text(prog: &Program, pc: usize, insn: &Insn, labels: Option<&Label
         }
         Insn::LdImm64 { dst, src, imm } => format!(
             "lddw %{dst}, {}",
-            ld_imm64_operand(prog, pc, src, imm, labels)
+            ld_imm64_operand(prog, pc, src, imm, labels, false)
         ),
         Insn::LdImm64Tail => "# (second slot of lddw)".to_string(),
         Insn::LdAbs { size, imm } => format!("ldabs{} {imm}", size_suffix(size)),
@@ -148,17 +148,23 @@ pub(super) fn text(prog: &Program, pc: usize, insn: &Insn, labels: Option<&Label
     }
 }
 
-/// The operand of an LD_IMM64 in the shared pseudo-source spelling (both syntaxes).
+/// The operand of an LD_IMM64 in the shared pseudo-source spelling (both syntaxes; `spaced`
+/// puts blanks around the sign of the offset, as the LLVM syntax does: `map_value[m] + 8`).
 pub(crate) fn ld_imm64_operand(
     prog: &Program,
     pc: usize,
     src: LdImm64Src,
     imm: u64,
     labels: Option<&Labels>,
+    spaced: bool,
 ) -> String {
     let lo = imm as u32;
     let hi = (imm >> 32) as u32 as i32;
-    let plus = |s: String| if hi == 0 { s } else { format!("{s}{hi:+}") };
+    let plus = |s: String| match (hi, spaced) {
+        (0, _) => s,
+        (_, false) => format!("{s}{hi:+}"),
+        (h, true) => format!("{s} {} {}", if h < 0 { '-' } else { '+' }, h.unsigned_abs()),
+    };
     match src {
         LdImm64Src::Imm => format!("{imm:#x}"),
         LdImm64Src::MapFd => plus(format!("map[{}]", map_ref(prog, imm))),

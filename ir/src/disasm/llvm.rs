@@ -230,7 +230,7 @@ pub(super) fn text(prog: &Program, pc: usize, insn: &Insn, labels: Option<&Label
         Insn::LdImm64 { dst, src, imm } => {
             format!(
                 "{dst} = {} ll",
-                ld_imm64_operand(prog, pc, src, imm, labels)
+                ld_imm64_operand(prog, pc, src, imm, labels, true)
             )
         }
         Insn::LdImm64Tail => "// (second slot of an LD_IMM64)".to_string(),

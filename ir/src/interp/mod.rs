@@ -5,6 +5,11 @@
 //! metadata, a context field, a map value, the input memory) or the run stops with an
 //! [`ExecError`] naming the pc, the instruction and the address. A step budget bounds the run.
 //!
+//! For speed the program is decoded once ([`Prepared`]) into 16-byte operations with one kind
+//! per operation × width × operand form; steps are counted per linear run of instructions; the
+//! live stack and the last region hit are checked inline, every other access goes through the
+//! runtime's region lookup. Run a [`Prepared`] directly to avoid decoding per run.
+//!
 //! Semantics follow RFC 9669 and Linux (cpu v1–v4): division by zero gives 0, modulo by zero
 //! leaves the dividend (32-bit: its low half, zero-extended), shift amounts are masked, 32-bit
 //! ALU results are zero-extended, `INT_MIN / -1 == INT_MIN`, `INT_MIN % -1 == 0`;
@@ -28,6 +33,8 @@
 
 mod exec;
 mod prepare;
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;
 
@@ -193,7 +200,9 @@ pub enum ExecErrorKind {
     },
     /// A context access the kernel would not allow.
     Ctx(CtxAccessError),
-    /// The step budget ran out before this instruction.
+    /// More than `budget` instructions ran. The budget is checked at every taken jump, call
+    /// and exit (straight-line code is not counted one by one), so the error names the first
+    /// such point after the budget ran out; a completed run never executed more than `budget`.
     BudgetExceeded {
         /// The budget.
         budget: u64,
@@ -234,6 +243,8 @@ pub struct ExecError {
     pub prog: usize,
     /// The failing instruction, when pc is inside the program.
     pub insn: Option<Insn>,
+    /// The failing instruction in LLVM syntax (as `llvm-objdump` prints it).
+    pub text: Option<String>,
     /// What went wrong.
     pub kind: ExecErrorKind,
 }
@@ -279,8 +290,8 @@ impl fmt::Display for ExecError {
             write!(f, "program {} ", self.prog)?;
         }
         write!(f, "pc {}", self.pc)?;
-        if let Some(insn) = &self.insn {
-            write!(f, " ({})", crate::interp::exec::insn_text(insn))?;
+        if let Some(text) = &self.text {
+            write!(f, " `{text}`")?;
         }
         write!(f, ": {}", self.kind)
     }

@@ -183,14 +183,22 @@ struct Ctx {
     image: Vec<u8>,
 }
 
+const EMPTY_REGION: Region = Region {
+    start: 0,
+    end: 0,
+    kind: RegionKind::InputMem,
+    writable: false,
+};
+
 /// Everything about one run that is not the program or the runtime's maps.
 #[derive(Debug)]
 pub struct ExecEnv {
     prog_type: ProgType,
     /// Live stack `[lo, hi)`, maintained by the engine as frames are pushed and popped.
     pub(crate) stack: Region,
-    /// Non-stack regions: packet, metadata, ctx, input memory.
-    pub(crate) regions: Vec<Region>,
+    /// Non-stack regions: packet, metadata, ctx, input memory (the first `region_count`).
+    regions: [Region; 4],
+    region_count: usize,
     ctx: Option<Ctx>,
     pub(crate) packet: Option<Packet>,
     mem: Option<HostBuf>,
@@ -211,7 +219,8 @@ impl ExecEnv {
                 kind: RegionKind::Stack,
                 writable: true,
             },
-            regions: Vec::new(),
+            regions: [EMPTY_REGION; 4],
+            region_count: 0,
             ctx: None,
             packet: None,
             mem: None,
@@ -229,13 +238,8 @@ impl ExecEnv {
         }
         let buf = HostBuf::from_bytes(bytes);
         let (addr, len) = (buf.addr(), bytes.len() as u64);
-        env.regions.push(Region {
-            start: addr,
-            end: addr + len,
-            kind: RegionKind::InputMem,
-            writable: true,
-        });
         env.mem = Some(buf);
+        env.rebuild_regions();
         (env, addr, len)
     }
 
@@ -246,6 +250,18 @@ impl ExecEnv {
         packet: &[u8],
         cfg: &CtxConfig,
     ) -> Result<(ExecEnv, u64), InputError> {
+        Self::with_packet_in(prog_type, packet, cfg, None)
+    }
+
+    /// [`ExecEnv::with_packet`], reusing `spare` (a buffer from [`ExecEnv::take_packet_buf`])
+    /// when it has the right size. Only the headroom is cleared: bytes after the packet never
+    /// become visible (`xdp_adjust_tail` zeroes what it exposes).
+    pub(crate) fn with_packet_in(
+        prog_type: ProgType,
+        packet: &[u8],
+        cfg: &CtxConfig,
+        spare: Option<HostBuf>,
+    ) -> Result<(ExecEnv, u64), InputError> {
         if packet.len() < ETH_HLEN {
             return Err(InputError(format!(
                 "packet of {} bytes is shorter than an Ethernet header ({ETH_HLEN})",
@@ -253,7 +269,13 @@ impl ExecEnv {
             )));
         }
         let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
-        let buf = HostBuf::zeroed(frame);
+        let buf = match spare {
+            Some(b) if b.len() == frame => {
+                b.zero(0, XDP_HEADROOM);
+                b
+            }
+            _ => HostBuf::zeroed(frame),
+        };
         buf.write(XDP_HEADROOM, packet);
         // Socket filters see the skb after eth_type_trans pulled the Ethernet header.
         let data = if prog_type == ProgType::SocketFilter {
@@ -297,6 +319,12 @@ impl ExecEnv {
         Ok((env, addr))
     }
 
+    /// Give up the packet buffer (for reuse by the next run).
+    pub(crate) fn take_packet_buf(&mut self) -> Option<HostBuf> {
+        self.region_count = 0;
+        self.packet.take().map(|p| p.buf)
+    }
+
     /// The program type whose context this is.
     pub fn prog_type(&self) -> ProgType {
         self.prog_type
@@ -319,7 +347,10 @@ impl ExecEnv {
         if self.stack.contains(addr, len) {
             return Some(self.stack);
         }
-        self.regions.iter().copied().find(|r| r.contains(addr, len))
+        self.regions[..self.region_count]
+            .iter()
+            .copied()
+            .find(|r| r.contains(addr, len))
     }
 
     /// The packet bytes `[data, data_end)` now, if there is a packet.
@@ -366,9 +397,14 @@ impl ExecEnv {
     }
 
     pub(crate) fn rebuild_regions(&mut self) {
-        self.regions.clear();
+        let mut out = [EMPTY_REGION; 4];
+        let mut n = 0;
+        let mut push = |r: Region| {
+            out[n] = r;
+            n += 1;
+        };
         if let Some(m) = &self.mem {
-            self.regions.push(Region {
+            push(Region {
                 start: m.addr(),
                 end: m.addr() + m.len() as u64,
                 kind: RegionKind::InputMem,
@@ -377,14 +413,14 @@ impl ExecEnv {
         }
         if let Some(p) = &self.packet {
             let b = p.buf.addr();
-            self.regions.push(Region {
+            push(Region {
                 start: b + p.data as u64,
                 end: b + p.data_end as u64,
                 kind: RegionKind::Packet,
                 writable: self.prog_type != ProgType::SocketFilter,
             });
             if p.meta < p.data {
-                self.regions.push(Region {
+                push(Region {
                     start: b + p.meta as u64,
                     end: b + p.data as u64,
                     kind: RegionKind::PacketMeta,
@@ -393,13 +429,15 @@ impl ExecEnv {
             }
         }
         if let Some(c) = &self.ctx {
-            self.regions.push(Region {
+            push(Region {
                 start: c.buf.addr(),
                 end: c.buf.addr() + c.image.len() as u64,
                 kind: RegionKind::Ctx,
                 writable: false,
             });
         }
+        self.regions = out;
+        self.region_count = n;
     }
 
     /// Load `size` bytes at offset `off` of the context, as the kernel's rewritten access would.

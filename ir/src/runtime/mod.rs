@@ -111,6 +111,10 @@ pub struct Runtime {
     conformance: bool,
     /// Context values that do not come from the packet.
     pub ctx_config: CtxConfig,
+    /// The interpreter's stack buffer, kept between runs to save an allocation.
+    pub(crate) spare_stack: Option<mem::HostBuf>,
+    /// The interpreter's packet buffer, kept between runs.
+    pub(crate) spare_packet: Option<mem::HostBuf>,
 }
 
 impl Runtime {
@@ -133,6 +137,8 @@ impl Runtime {
             redirect: None,
             conformance: false,
             ctx_config: CtxConfig::default(),
+            spare_stack: None,
+            spare_packet: None,
         }
     }
 

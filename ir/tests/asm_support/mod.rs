@@ -39,3 +39,49 @@ pub fn data_files(dir: &std::path::Path, sub: &str) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// The first of `names` that runs and reports LLVM major version >= 17 (hex immediates and
+/// cpu v4 in the BPF printer); `None` after printing a SKIP line for `test`.
+pub fn llvm_tool(test: &str, base: &str) -> Option<String> {
+    let candidates = [
+        format!("{base}-19"),
+        format!("{base}-18"),
+        format!("{base}-17"),
+        base.to_string(),
+    ];
+    for c in &candidates {
+        let Ok(out) = std::process::Command::new(c).arg("--version").output() else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let major = text
+            .split("version ")
+            .nth(1)
+            .and_then(|v| v.split('.').next())
+            .and_then(|v| v.trim().parse::<u32>().ok());
+        if out.status.success() && major.is_some_and(|m| m >= 17) {
+            return Some(c.clone());
+        }
+    }
+    println!("SKIP {test}: no {base} of LLVM 17 or later (apt-get install clang-19 llvm-19)");
+    None
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bpf-offload-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+/// Run a command; its stdout, or a panic with its stderr.
+pub fn run(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

@@ -1,0 +1,230 @@
+//! An instruction buffer with forward labels: jumps name a label, offsets are computed when the
+//! program is finished (an offset that does not fit is an error, never a truncation).
+
+use ir::insn::{AluOp, Endian, Insn, JmpCond, LdImm64Src, MemSize, Operand, Reg, Width};
+use ir::program::Origin;
+
+/// A position in the code, bound later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Label(usize);
+
+/// Finished code: instructions and the origin of each instruction that has one.
+pub type Finished = (Vec<Insn>, Vec<(usize, Origin)>);
+
+/// The instruction buffer.
+#[derive(Debug, Default)]
+pub struct Emitter {
+    pub insns: Vec<Insn>,
+    labels: Vec<Option<usize>>,
+    fixups: Vec<(usize, Label)>,
+    /// Origin attached to every instruction emitted from now on.
+    pub origin: Option<Origin>,
+    pub origins: Vec<(usize, Origin)>,
+}
+
+impl Emitter {
+    pub fn label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() - 1)
+    }
+
+    pub fn bind(&mut self, l: Label) {
+        self.labels[l.0] = Some(self.insns.len());
+    }
+
+    pub fn push(&mut self, insn: Insn) {
+        if let Some(o) = &self.origin {
+            self.origins.push((self.insns.len(), o.clone()));
+        }
+        let two = insn.slots() == 2;
+        self.insns.push(insn);
+        if two {
+            self.insns.push(Insn::LdImm64Tail);
+        }
+    }
+
+    pub fn alu64(&mut self, op: AluOp, dst: Reg, src: Operand) {
+        self.push(Insn::Alu {
+            width: Width::W64,
+            op,
+            dst,
+            src,
+        });
+    }
+
+    pub fn alu32(&mut self, op: AluOp, dst: Reg, src: Operand) {
+        self.push(Insn::Alu {
+            width: Width::W32,
+            op,
+            dst,
+            src,
+        });
+    }
+
+    pub fn mov_imm(&mut self, dst: Reg, v: i32) {
+        self.alu64(AluOp::Mov, dst, Operand::Imm(v));
+    }
+
+    pub fn mov_reg(&mut self, dst: Reg, src: Reg) {
+        self.alu64(AluOp::Mov, dst, Operand::Reg(src));
+    }
+
+    /// `dst = v` for any 64-bit constant (one or two instructions).
+    pub fn load_const(&mut self, dst: Reg, v: u64) {
+        if v <= i32::MAX as u64 {
+            self.mov_imm(dst, v as i32);
+        } else {
+            self.push(Insn::LdImm64 {
+                dst,
+                src: LdImm64Src::Imm,
+                imm: v,
+            });
+        }
+    }
+
+    pub fn load_map(&mut self, dst: Reg, map: usize) {
+        self.push(Insn::LdImm64 {
+            dst,
+            src: LdImm64Src::MapFd,
+            imm: map as u64,
+        });
+    }
+
+    pub fn ldx(&mut self, size: MemSize, dst: Reg, src: Reg, off: i16) {
+        self.push(Insn::Load {
+            size,
+            signed: false,
+            dst,
+            src,
+            off,
+        });
+    }
+
+    pub fn stx(&mut self, size: MemSize, dst: Reg, off: i16, src: Reg) {
+        self.push(Insn::Store {
+            size,
+            dst,
+            off,
+            src: Operand::Reg(src),
+        });
+    }
+
+    pub fn byte_swap_be(&mut self, dst: Reg, bits: u8) {
+        self.push(Insn::End {
+            kind: Endian::ToBe,
+            bits,
+            dst,
+        });
+    }
+
+    /// `if dst COND src goto l`.
+    pub fn jmp(&mut self, cond: JmpCond, dst: Reg, src: Operand, l: Label) {
+        self.fixups.push((self.insns.len(), l));
+        self.push(Insn::Jmp {
+            width: Width::W64,
+            cond,
+            dst,
+            src,
+            off: 0,
+        });
+    }
+
+    /// `if dst COND k goto l` for any unsigned constant (through `scratch` when it does not fit
+    /// a sign-extended immediate).
+    pub fn jmp_const(&mut self, cond: JmpCond, dst: Reg, k: u64, scratch: Reg, l: Label) {
+        if k <= i32::MAX as u64 {
+            self.jmp(cond, dst, Operand::Imm(k as i32), l);
+        } else {
+            self.load_const(scratch, k);
+            self.jmp(cond, dst, Operand::Reg(scratch), l);
+        }
+    }
+
+    pub fn ja(&mut self, l: Label) {
+        self.fixups.push((self.insns.len(), l));
+        self.push(Insn::Ja {
+            off: 0,
+            long: false,
+        });
+    }
+
+    pub fn exit(&mut self) {
+        self.push(Insn::Exit);
+    }
+
+    /// Remove instructions no path reaches (the kernel verifier rejects unreachable code), then
+    /// resolve every jump; `Err` names a jump whose target is unbound or out of range.
+    pub fn finish(mut self) -> Result<Finished, String> {
+        let n = self.insns.len();
+        let mut target_of = vec![None; n];
+        for (pc, l) in &self.fixups {
+            let t = self.labels[l.0].ok_or_else(|| format!("unbound label at {pc}"))?;
+            target_of[*pc] = Some(t);
+        }
+        // Reachability from slot 0.
+        let mut live = vec![false; n];
+        let mut work = vec![0usize];
+        while let Some(pc) = work.pop() {
+            if pc >= n || live[pc] {
+                continue;
+            }
+            live[pc] = true;
+            match self.insns[pc] {
+                Insn::Exit => {}
+                Insn::Ja { .. } => work.extend(target_of[pc]),
+                Insn::Jmp { .. } => {
+                    work.push(pc + 1);
+                    work.extend(target_of[pc]);
+                }
+                Insn::LdImm64 { .. } => {
+                    live[pc + 1] = true;
+                    work.push(pc + 2);
+                }
+                _ => work.push(pc + 1),
+            }
+        }
+        // New index of every old slot (for a dead slot: of the next live one).
+        let mut new_index = vec![0usize; n + 1];
+        let mut next = 0;
+        for pc in 0..n {
+            new_index[pc] = next;
+            if live[pc] {
+                next += 1;
+            }
+        }
+        new_index[n] = next;
+        let mut insns = Vec::with_capacity(next);
+        for pc in 0..n {
+            if !live[pc] {
+                continue;
+            }
+            let mut insn = self.insns[pc];
+            if let Some(t) = target_of[pc] {
+                let off = new_index[t] as i64 - new_index[pc] as i64 - 1;
+                match &mut insn {
+                    Insn::Jmp { off: o, .. } => {
+                        *o = i16::try_from(off)
+                            .map_err(|_| format!("jump at {pc} too far ({off} slots)"))?;
+                    }
+                    Insn::Ja { off: o, long } => {
+                        if let Ok(short) = i16::try_from(off) {
+                            *o = short as i32;
+                        } else {
+                            *o = off as i32;
+                            *long = true;
+                        }
+                    }
+                    _ => return Err(format!("fixup on a non-jump at {pc}")),
+                }
+            }
+            insns.push(insn);
+        }
+        // A jump to the very next instruction does nothing; keeping it is harmless.
+        let origins = std::mem::take(&mut self.origins)
+            .into_iter()
+            .filter(|(pc, _)| live.get(*pc).copied().unwrap_or(false))
+            .map(|(pc, o)| (new_index[pc], o))
+            .collect();
+        Ok((insns, origins))
+    }
+}

@@ -1,0 +1,361 @@
+//! [`RuleSet`] to [`ir::Program`] for XDP or TC, emitted instruction by instruction (no clang).
+//!
+//! Shape of the program:
+//! - prologue: `r6 = ctx`, `r7 = data`, `r8 = data_end` (kept for the whole run; map lookups do
+//!   not invalidate packet pointers);
+//! - each rule in order: its condition as a chain of tests jumping to the rule's *match* or
+//!   *next* label (short-circuit, so code size is linear in the condition); every packet read is
+//!   preceded by `ptr + end > data_end` against the exact bytes it reads, so the kernel verifier
+//!   can prove it; a read past the end jumps to *next* (the rule aborts, as in
+//!   [`RuleSet::eval`]);
+//! - on a match: the optional hit counter (ARRAY map `rule_hits`, one u64 per rule, atomic add),
+//!   then the action; user chains reached by `Jump` are inlined (the IR forbids cycles);
+//! - the default action.
+//!
+//! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
+//! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
+//! Maps' initial contents are returned beside the program in [`Lowered::map_entries`].
+
+mod cond;
+mod emit;
+
+use crate::ruleset::{Action, ChainId, RuleSet, RuleSetError, Span};
+use emit::{Emitter, Label};
+use ir::insn::{AtomicOp, CallTarget, Insn, JmpCond, MemSize, Operand, Reg};
+use ir::program::{MapDef, MapType, Origin, ProgType, Program, Reloc};
+use std::fmt;
+
+/// Where the program is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hook {
+    /// XDP (`struct xdp_md`).
+    Xdp,
+    /// TC classifier (`struct __sk_buff`), direct action.
+    Tc,
+}
+
+impl Hook {
+    /// The program type.
+    pub fn prog_type(self) -> ProgType {
+        match self {
+            Hook::Xdp => ProgType::Xdp,
+            Hook::Tc => ProgType::SchedCls,
+        }
+    }
+
+    /// The return value meaning `action` (terminal actions other than redirect).
+    pub fn code(self, action: Action) -> Option<i32> {
+        Some(match (self, action) {
+            (Hook::Xdp, Action::Drop) => 1,
+            (Hook::Xdp, Action::Pass) => 2,
+            (Hook::Xdp, Action::Tx) => 3,
+            (Hook::Tc, Action::Drop) => 2,
+            (Hook::Tc, Action::Pass) => 0,
+            _ => return None,
+        })
+    }
+}
+
+/// What the compiler may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LowerOptions {
+    /// XDP or TC.
+    pub hook: Hook,
+    /// Count every rule's matches in the `rule_hits` ARRAY map.
+    pub counters: bool,
+    /// Sets with more values than this become HASH maps (when `hash_maps`).
+    pub set_map_threshold: usize,
+    /// Whether the target has HASH maps (the host and the NFP do).
+    pub hash_maps: bool,
+}
+
+impl Default for LowerOptions {
+    fn default() -> LowerOptions {
+        LowerOptions {
+            hook: Hook::Xdp,
+            counters: false,
+            set_map_threshold: 8,
+            hash_maps: true,
+        }
+    }
+}
+
+/// Why a rule set could not be compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LowerError {
+    /// The rule set is malformed.
+    Invalid(RuleSetError),
+    /// A construct this compiler does not handle, at a span of rule `rule` (global index).
+    Unsupported {
+        /// Global rule index.
+        rule: usize,
+        /// Where in the rule's text.
+        span: Span,
+        /// What.
+        what: String,
+    },
+    /// The program is too large (a jump does not reach).
+    TooLarge(String),
+}
+
+impl fmt::Display for LowerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LowerError::Invalid(e) => write!(f, "invalid rule set: {e}"),
+            LowerError::Unsupported { rule, what, .. } => {
+                write!(f, "rule {}: {what}", rule + 1)
+            }
+            LowerError::TooLarge(m) => write!(f, "program too large: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for LowerError {}
+
+/// Initial entries of one map of the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapEntries {
+    /// Index in [`Program::maps`].
+    pub map: usize,
+    /// (key, value) pairs.
+    pub entries: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// A compiled rule set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lowered {
+    /// The program.
+    pub program: Program,
+    /// Contents to put in its maps before the first run.
+    pub map_entries: Vec<MapEntries>,
+    /// Index of the `rule_hits` counter map, if any.
+    pub counter_map: Option<usize>,
+}
+
+// Registers kept for the whole program.
+pub(crate) const CTX: Reg = Reg::R6;
+pub(crate) const DATA: Reg = Reg::R7;
+pub(crate) const DATA_END: Reg = Reg::R8;
+
+// Stack layout (offsets from r10).
+pub(crate) const SLOT_COUNTER_KEY: i16 = -4;
+pub(crate) const SLOT_SET_KEY: i16 = -24; // 16 bytes: -24..-8
+pub(crate) const SLOT_TEMPS: i16 = -32; // temps go down from here, 8 bytes each
+pub(crate) const MAX_TEMPS: usize = 48;
+
+/// `__sk_buff` and `xdp_md` offsets.
+const XDP_DATA: i16 = 0;
+const XDP_DATA_END: i16 = 4;
+const SKB_LEN: i16 = 0;
+const SKB_IFINDEX: i16 = 40;
+const SKB_DATA: i16 = 76;
+const SKB_DATA_END: i16 = 80;
+const HELPER_MAP_LOOKUP: i32 = 1;
+const HELPER_REDIRECT: i32 = 23;
+
+pub(crate) struct Lowerer<'a> {
+    pub rs: &'a RuleSet,
+    pub opts: &'a LowerOptions,
+    pub e: Emitter,
+    pub maps: Vec<MapDef>,
+    pub map_entries: Vec<MapEntries>,
+    /// Map index of each set turned into a map.
+    pub set_maps: Vec<Option<usize>>,
+    pub counter_map: Option<usize>,
+    /// Global index of the rule being compiled, for errors.
+    pub rule: usize,
+}
+
+/// Compile a rule set.
+pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
+    rs.validate().map_err(LowerError::Invalid)?;
+    let mut l = Lowerer {
+        rs,
+        opts,
+        e: Emitter::default(),
+        maps: Vec::new(),
+        map_entries: Vec::new(),
+        set_maps: vec![None; rs.sets.len()],
+        counter_map: None,
+        rule: 0,
+    };
+    let needs_counters = opts.counters
+        || rs
+            .chains
+            .iter()
+            .any(|c| c.rules.iter().any(|r| r.action == Action::Count));
+    if needs_counters {
+        l.maps.push(MapDef::new(
+            "rule_hits",
+            MapType::Array,
+            4,
+            8,
+            rs.rule_count().max(1) as u32,
+        ));
+        l.counter_map = Some(0);
+    }
+    l.prologue();
+    let default = l.e.label();
+    l.chain(0, default, &mut vec![0])?;
+    l.e.bind(default);
+    l.e.origin = None;
+    l.terminal(rs.default);
+    let (insns, origins) = l.e.finish().map_err(LowerError::TooLarge)?;
+    let mut program = Program::new(opts.hook.prog_type(), insns);
+    program.name = format!("{}_filter", rs.syntax);
+    for (pc, o) in origins {
+        program.source_map.set(pc, o);
+    }
+    for (pc, insn) in program.insns.iter().enumerate() {
+        if let Insn::LdImm64 { src, imm, .. } = insn {
+            if src.is_map() {
+                if let Some(m) = l.maps.get(*imm as usize) {
+                    program.relocs.push(Reloc {
+                        insn: pc,
+                        map: m.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    program.maps = l.maps;
+    Ok(Lowered {
+        program,
+        map_entries: l.map_entries,
+        counter_map: l.counter_map,
+    })
+}
+
+impl Lowerer<'_> {
+    pub(crate) fn unsupported(&self, span: Span, what: impl Into<String>) -> LowerError {
+        LowerError::Unsupported {
+            rule: self.rule,
+            span,
+            what: what.into(),
+        }
+    }
+
+    fn prologue(&mut self) {
+        self.e.mov_reg(CTX, Reg::R1);
+        let (d, de) = match self.opts.hook {
+            Hook::Xdp => (XDP_DATA, XDP_DATA_END),
+            Hook::Tc => (SKB_DATA, SKB_DATA_END),
+        };
+        self.e.ldx(MemSize::W, DATA, CTX, d);
+        self.e.ldx(MemSize::W, DATA_END, CTX, de);
+    }
+
+    /// `r0 = len` (the packet's length).
+    pub(crate) fn packet_len(&mut self, dst: Reg) {
+        match self.opts.hook {
+            Hook::Xdp => {
+                self.e.mov_reg(dst, DATA_END);
+                self.e.alu64(ir::insn::AluOp::Sub, dst, Operand::Reg(DATA));
+            }
+            Hook::Tc => self.e.ldx(MemSize::W, dst, CTX, SKB_LEN),
+        }
+    }
+
+    /// Compile chain `c`; falling off its end (or `Return`) goes to `ret`.
+    fn chain(
+        &mut self,
+        c: ChainId,
+        ret: Label,
+        stack: &mut Vec<ChainId>,
+    ) -> Result<(), LowerError> {
+        let rs = self.rs;
+        for (i, rule) in rs.chains[c].rules.iter().enumerate() {
+            self.rule = rs.global_index(c, i);
+            self.e.origin = Some(Origin::Rule {
+                syntax: rs.syntax.clone(),
+                index: self.rule,
+                text: rule.origin.text.clone(),
+                span: Some((rule.origin.span.start, rule.origin.span.end)),
+            });
+            let matched = self.e.label();
+            let next = self.e.label();
+            self.cond(&rule.cond, matched, next, next)?;
+            self.e.bind(matched);
+            if self.counter_map.is_some() && (self.opts.counters || rule.action == Action::Count) {
+                self.count(self.rule);
+            }
+            match rule.action {
+                Action::Count => {}
+                Action::Return => self.e.ja(ret),
+                Action::Jump(target) => {
+                    if stack.contains(&target) {
+                        return Err(LowerError::Invalid(RuleSetError::JumpCycle {
+                            chain: rs.chains[target].name.clone(),
+                        }));
+                    }
+                    stack.push(target);
+                    let back = self.e.label();
+                    self.chain(target, back, stack)?;
+                    stack.pop();
+                    self.e.bind(back);
+                }
+                terminal => self.terminal(terminal),
+            }
+            self.e.bind(next);
+        }
+        self.e.ja(ret);
+        Ok(())
+    }
+
+    /// `rule_hits[idx] += 1`.
+    fn count(&mut self, idx: usize) {
+        let Some(map) = self.counter_map else {
+            return;
+        };
+        let skip = self.e.label();
+        self.e.push(Insn::Store {
+            size: MemSize::W,
+            dst: Reg::R10,
+            off: SLOT_COUNTER_KEY,
+            src: Operand::Imm(idx as i32),
+        });
+        self.e.load_map(Reg::R1, map);
+        self.e.mov_reg(Reg::R2, Reg::R10);
+        self.e.alu64(
+            ir::insn::AluOp::Add,
+            Reg::R2,
+            Operand::Imm(SLOT_COUNTER_KEY as i32),
+        );
+        self.e
+            .push(Insn::Call(CallTarget::Helper(HELPER_MAP_LOOKUP)));
+        self.e.jmp(JmpCond::Eq, Reg::R0, Operand::Imm(0), skip);
+        self.e.mov_imm(Reg::R1, 1);
+        self.e.push(Insn::Atomic {
+            size: MemSize::DW,
+            op: AtomicOp::Add,
+            fetch: false,
+            dst: Reg::R0,
+            src: Reg::R1,
+            off: 0,
+        });
+        self.e.bind(skip);
+    }
+
+    /// Return the verdict of a terminal action.
+    fn terminal(&mut self, action: Action) {
+        let hook = self.opts.hook;
+        match (hook, action) {
+            (Hook::Tc, Action::Tx) => {
+                self.e.ldx(MemSize::W, Reg::R1, CTX, SKB_IFINDEX);
+                self.e.mov_imm(Reg::R2, 0);
+                self.e.push(Insn::Call(CallTarget::Helper(HELPER_REDIRECT)));
+            }
+            (_, Action::Redirect(ifindex)) => {
+                self.e.load_const(Reg::R1, ifindex as u64);
+                self.e.mov_imm(Reg::R2, 0);
+                self.e.push(Insn::Call(CallTarget::Helper(HELPER_REDIRECT)));
+            }
+            _ => {
+                let code = hook.code(action).unwrap_or(0);
+                self.e.mov_imm(Reg::R0, code);
+            }
+        }
+        self.e.exit();
+    }
+}

@@ -1,0 +1,3 @@
+#include "common.h"
+SEC("xdp") int xdp_pass(struct xdp_md *ctx) { return XDP_PASS; }
+char _license[] SEC("license") = "GPL";

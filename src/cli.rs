@@ -1,0 +1,104 @@
+//! What the user typed: the clap definitions. `main` resolves them into command calls.
+
+use crate::engine::Engine;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Packet-filter rules to verified eBPF: assemble, verify, check offload, JIT and run.
+#[derive(Parser, Debug)]
+#[command(name = "bpf-offload", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Assembly syntaxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyntaxArg {
+    /// Kernel/LLVM syntax: `r0 = *(u32 *)(r1 + 4)`.
+    Llvm,
+    /// bpf_conformance syntax: `ldxw %r0, [%r1+4]`.
+    Conformance,
+}
+
+impl SyntaxArg {
+    pub fn to_ir(self) -> ir::asm::Syntax {
+        match self {
+            SyntaxArg::Llvm => ir::asm::Syntax::Llvm,
+            SyntaxArg::Conformance => ir::asm::Syntax::Conformance,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Assemble a program (either syntax, detected) into raw instruction bytes.
+    Asm {
+        /// Assembly file (`-` for standard input).
+        file: PathBuf,
+        /// Output file; without it the instructions are printed as hex words, one per line.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Force a syntax instead of detecting it.
+        #[arg(long)]
+        syntax: Option<SyntaxArg>,
+        /// Print a JSON summary instead of hex words.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disassemble a program (.s, .data, raw bytes).
+    Disasm {
+        prog: PathBuf,
+        #[arg(long, default_value = "llvm")]
+        syntax: SyntaxArg,
+        /// Program section in an ELF object.
+        #[arg(long)]
+        section: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a program on one engine or all of them.
+    Run {
+        prog: PathBuf,
+        #[arg(long, value_enum, default_value = "interp")]
+        engine: Engine,
+        /// Memory for r1/r2 (conformance style), hex bytes.
+        #[arg(long, conflicts_with_all = ["packet", "pcap"])]
+        mem: Option<String>,
+        /// One packet, hex bytes (starting at the Ethernet header).
+        #[arg(long, conflicts_with = "pcap")]
+        packet: Option<String>,
+        /// A pcap or pcapng file: one result line per packet.
+        #[arg(long)]
+        pcap: Option<PathBuf>,
+        /// Run each input N times (engines that time runs report the mean).
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
+        /// Seed for bpf_get_prandom_u32.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        section: Option<String>,
+        /// One JSON object per result.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The bpf_conformance plugin contract: program hex on stdin, memory hex as argument,
+    /// prints r0 in hex.
+    Plugin {
+        #[arg(long, value_enum, default_value = "interp")]
+        engine: Engine,
+        /// Memory, hex bytes.
+        mem: Option<String>,
+    },
+    /// Measure engines side by side on built-in programs.
+    Bench {
+        #[arg(long, value_enum, default_value = "interp")]
+        engine: Engine,
+        /// Target seconds of measurement per program and engine.
+        #[arg(long, default_value_t = 0.5)]
+        seconds: f64,
+        #[arg(long)]
+        json: bool,
+    },
+}

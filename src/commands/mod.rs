@@ -1,0 +1,7 @@
+//! One module per subcommand; each exposes `run(...) -> CliResult`.
+
+pub mod asm;
+pub mod bench;
+pub mod disasm;
+pub mod plugin;
+pub mod run;

@@ -1,0 +1,37 @@
+//! `bpf-offload plugin --engine E [MEMHEX]`: the bpf_conformance plugin contract.
+//!
+//! The upstream runner writes the program as hex on standard input and the memory as the first
+//! argument; the plugin prints r0 in hex and exits 0, or prints an error and exits non-zero.
+
+use crate::engine::{self, Engine, RunOptions};
+use crate::error::{CliError, CliResult};
+use crate::input;
+use crate::output::{parse_hex, print};
+use ir::interp::Input;
+
+pub fn run(engine: Engine, mem: Option<&str>) -> CliResult {
+    if engine == Engine::All {
+        return Err(CliError::bad_input("plugin: pick one engine, not `all`"));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| CliError::bad_input(format!("<stdin>: {e}")))?;
+    let prog_bytes = parse_hex("program on stdin", &text)?;
+    let prog = input::decode_raw("<stdin>", &prog_bytes)?;
+    let mem = match mem {
+        Some(m) => parse_hex("memory argument", m)?,
+        None => Vec::new(),
+    };
+    let opts = RunOptions {
+        conformance: true,
+        ..RunOptions::default()
+    };
+    let input = if mem.is_empty() {
+        Input::None
+    } else {
+        Input::Mem(mem)
+    };
+    let r = engine::run(engine, &prog, &input, &opts)?;
+    print(&format!("{:x}\n", r.r0));
+    Ok(())
+}

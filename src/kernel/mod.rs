@@ -1,0 +1,163 @@
+//! The Linux kernel as an engine: load a [`Program`] with its maps through libbpf
+//! (`bpf_object__open_mem` of the ELF our writer produces, then `bpf_object__load`) and run it
+//! with `BPF_PROG_TEST_RUN`. Needs root (or CAP_BPF + CAP_NET_ADMIN) and the `kernel` feature.
+
+mod sys;
+
+use ir::Program;
+use std::fmt;
+
+/// Bytes of verifier log kept for a successful load (statistics only).
+const STATS_LOG_SIZE: usize = 64 * 1024;
+/// Bytes of verifier log kept when a load fails and is retried with the full log.
+const FULL_LOG_SIZE: usize = 16 * 1024 * 1024;
+/// `BPF_LOG_LEVEL1`: every instruction the verifier walks.
+const LOG_LEVEL_INSNS: u32 = 1;
+/// `BPF_LOG_STATS`: verification time and processed instructions.
+const LOG_LEVEL_STATS: u32 = 4;
+
+/// What a run in the kernel returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelOutcome {
+    /// The program's return value (`retval` of BPF_PROG_TEST_RUN; r0 truncated to 32 bits).
+    pub r0: u64,
+    /// The packet after the run.
+    pub packet_out: Vec<u8>,
+    /// Average duration of one run, in nanoseconds, as the kernel measured it.
+    pub duration_ns: u32,
+}
+
+/// The kernel verifier's statistics for an accepted program.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerifierStats {
+    /// "processed N insns".
+    pub processed_insns: Option<u64>,
+    /// "verification time N usec".
+    pub verification_time_us: Option<u64>,
+    /// The log the kernel wrote at the statistics level.
+    pub log: String,
+}
+
+impl VerifierStats {
+    fn from_log(log: &str) -> VerifierStats {
+        let number_after = |key: &str| {
+            log.lines().find_map(|l| {
+                let rest = l.split(key).nth(1)?;
+                rest.split_whitespace().next()?.parse().ok()
+            })
+        };
+        VerifierStats {
+            processed_insns: number_after("processed "),
+            verification_time_us: number_after("verification time "),
+            log: log.to_string(),
+        }
+    }
+}
+
+/// Why the kernel did not load or run a program.
+#[derive(Clone, Debug)]
+pub struct KernelError {
+    /// Which step failed: "write ELF", "open", "load", "test run".
+    pub step: &'static str,
+    /// What went wrong (errno text, or the ELF writer's message).
+    pub message: String,
+    /// The verifier's log, when the load was rejected.
+    pub log: String,
+    /// Statistics parsed from the log, when present.
+    pub stats: VerifierStats,
+}
+
+impl KernelError {
+    /// Whether the kernel's verifier rejected the program (as opposed to a missing privilege,
+    /// a malformed object or a failed run).
+    pub fn is_rejection(&self) -> bool {
+        self.step == "load" && !self.log.is_empty()
+    }
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "kernel {} failed: {}", self.step, self.message)?;
+        if !self.log.is_empty() {
+            write!(f, "\n--- verifier log ---\n{}", self.log.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for KernelError {}
+
+fn sys_error(e: sys::SysError, log: String) -> KernelError {
+    let hint = match e.errno.raw_os_error() {
+        Some(libc::EPERM) => " (needs root, or CAP_BPF and CAP_NET_ADMIN)",
+        _ => "",
+    };
+    KernelError {
+        step: e.step,
+        message: format!("{}{hint}", e.errno),
+        stats: VerifierStats::from_log(&log),
+        log,
+    }
+}
+
+/// Open and load `prog` (with its maps); on rejection, load again with the full log.
+fn load(prog: &Program) -> Result<(sys::LoadedObject, VerifierStats), KernelError> {
+    let elf = ir::elf::write_object(std::slice::from_ref(prog)).map_err(|e| KernelError {
+        step: "write ELF",
+        message: e.to_string(),
+        log: String::new(),
+        stats: VerifierStats::default(),
+    })?;
+    let open = |size, level| {
+        let mut obj =
+            sys::LoadedObject::open(&elf, size, level).map_err(|e| sys_error(e, String::new()))?;
+        obj.set_prog_type(prog.prog_type.kernel_id());
+        Ok::<_, KernelError>(obj)
+    };
+    let mut obj = open(STATS_LOG_SIZE, LOG_LEVEL_STATS)?;
+    match obj.load() {
+        Ok(()) => {
+            let stats = VerifierStats::from_log(&obj.log());
+            Ok((obj, stats))
+        }
+        Err(first) => {
+            let mut full = open(FULL_LOG_SIZE, LOG_LEVEL_INSNS | LOG_LEVEL_STATS)?;
+            let err = match full.load() {
+                Err(e) => sys_error(e, full.log()),
+                Ok(()) => sys_error(first, obj.log()),
+            };
+            Err(err)
+        }
+    }
+}
+
+/// Load `prog` with BPF_PROG_LOAD (through libbpf, maps included) and report whether the
+/// kernel's verifier accepts it, with its statistics; on rejection the error carries the log.
+pub fn verify_in_kernel(prog: &Program) -> Result<VerifierStats, KernelError> {
+    load(prog).map(|(_, stats)| stats)
+}
+
+/// Load `prog` and run it `repeat` times on `input` with BPF_PROG_TEST_RUN.
+pub fn run_in_kernel(
+    prog: &Program,
+    input: &[u8],
+    repeat: u32,
+) -> Result<KernelOutcome, KernelError> {
+    let (obj, _) = load(prog)?;
+    let (retval, packet_out, duration_ns) = obj
+        .test_run(input, repeat)
+        .map_err(|e| sys_error(e, String::new()))?;
+    Ok(KernelOutcome {
+        r0: retval as u64,
+        packet_out,
+        duration_ns,
+    })
+}
+
+/// Why the kernel engine cannot be used right now, or `None` when it can (root and bpf()).
+pub fn unavailable_reason() -> Option<String> {
+    if !sys::is_root() {
+        return Some("needs root for bpf()".into());
+    }
+    None
+}

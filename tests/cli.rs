@@ -1,0 +1,196 @@
+//! End-to-end tests of the CLI: the real binary, in a scratch folder, checked against the
+//! bpf_conformance data and hand-picked error cases.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bpf-offload"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("spawn bpf-offload")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn conformance_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
+    dir.join("tests").is_dir().then_some(dir)
+}
+
+fn data_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "data"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_conformance_program_passes_through_the_cli() {
+    let Some(dir) = conformance_dir() else {
+        println!("SKIP every_conformance_program_passes_through_the_cli: no ../shared/conformance");
+        return;
+    };
+    let files = data_files(&dir.join("tests"));
+    assert_eq!(files.len(), 313);
+    let mut failures = Vec::new();
+    for f in &files {
+        let o = run(&["run", f.to_str().unwrap()]);
+        if o.status.code() != Some(0) {
+            failures.push(format!("{}: {}", f.display(), stderr(&o).trim()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_negative_conformance_case_fails_cleanly() {
+    let Some(dir) = conformance_dir() else {
+        println!("SKIP every_negative_conformance_case_fails_cleanly: no ../shared/conformance");
+        return;
+    };
+    let files = data_files(&dir.join("negative"));
+    assert!(files.len() >= 60);
+    for f in &files {
+        let o = run(&["run", f.to_str().unwrap()]);
+        let code = o.status.code();
+        let err = stderr(&o);
+        assert!(
+            matches!(code, Some(1) | Some(2)),
+            "{}: exit {code:?}, stdout {}, stderr {err}",
+            f.display(),
+            stdout(&o)
+        );
+        assert!(!err.contains("panicked"), "{}: {err}", f.display());
+        assert!(err.starts_with("error: "), "{}: {err}", f.display());
+        let text = std::fs::read_to_string(f).unwrap();
+        let has_result = text.contains("-- result");
+        let has_error = text.contains("-- error");
+        if code == Some(2) && text.contains("-- asm") && !err.contains("no `-- asm`") {
+            // Assembly errors point at file:line:col of the .data file.
+            let want = format!("{}:", f.display());
+            assert!(err.contains(&want), "{}: {err}", f.display());
+            let loc = err.split(&want).nth(1).unwrap_or("");
+            let mut parts = loc.split(':');
+            let line: u32 = parts.next().unwrap_or("").parse().unwrap_or(0);
+            let col: u32 = parts.next().unwrap_or("").trim().parse().unwrap_or(0);
+            assert!(line > 0 && col > 0, "{}: no line:col in {err}", f.display());
+            let src_line = text.lines().nth(line as usize - 1).unwrap_or("");
+            assert!(
+                !src_line.trim().is_empty(),
+                "{}: line {line} is blank",
+                f.display()
+            );
+        }
+        if code == Some(1) && has_result && !has_error {
+            assert!(err.contains("mismatch"), "{}: {err}", f.display());
+        }
+    }
+}
+
+#[test]
+fn asm_errors_point_at_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.s");
+    std::fs::write(&p, "mov32 %r0, 0\nadd32 %r11, 1\nexit\n").unwrap();
+    let o = run(&["run", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bad.s:2:"), "{err}");
+}
+
+#[test]
+fn canonical_example_over_a_capture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = run(&[
+        "run",
+        root.join("examples/drop_tcp80.s").to_str().unwrap(),
+        "--pcap",
+        root.join("examples/canonical.pcap").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let want = "1 drop 0x1\n2 pass 0x2\n3 pass 0x2\n4 pass 0x2\n5 drop 0x1\n6 pass 0x2\n7 pass 0x2\n8 pass 0x2\n9 pass 0x2\n";
+    assert_eq!(stdout(&o), want);
+    let o = run(&[
+        "run",
+        root.join("examples/drop_tcp80.s").to_str().unwrap(),
+        "--pcap",
+        root.join("examples/canonical.pcap").to_str().unwrap(),
+        "--json",
+    ]);
+    let first = stdout(&o).lines().next().unwrap().to_string();
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["index"], 1);
+    assert_eq!(v["action"], "drop");
+    assert_eq!(v["r0"], "0x1");
+}
+
+#[test]
+fn plugin_contract() {
+    use std::io::Write;
+    // mov32 r0, 0 ; ldxb r0, [r1+1] ; exit  (hex of the slots)
+    let prog = "b400000000000000 7110010000000000 9500000000000000";
+    let mut child = bin()
+        .args(["plugin", "--engine", "interp", "aabb"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(prog.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "bb");
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(run(&["run"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    let o = run(&["run", "/no/such/file.s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/file.s"));
+    let o = run(&["run", "-", "--packet", "zz"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn asm_output_is_atomic() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("p.s");
+    std::fs::write(&src, "mov %r0, 1\nexit\n").unwrap();
+    let out = dir.path().join("p.bin");
+    let o = run(&["asm", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out).unwrap().len(), 16);
+    let o = run(&["run", out.to_str().unwrap()]);
+    assert_eq!(stdout(&o), "0x1\n");
+    // A failing assembly leaves no output file.
+    std::fs::write(&src, "mov %r0, 1\nbogus\n").unwrap();
+    let out2 = dir.path().join("q.bin");
+    let o = run(&["asm", src.to_str().unwrap(), "-o", out2.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out2.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
