@@ -3,14 +3,18 @@
 
 mod support;
 
-/// Every bench program is one the kernel's verifier accepts (the kernel runs each of them).
-fn compile(prog: &ir::Program, opts: &Options) -> Result<jit::x86_64::JitProgram, jit::JitError> {
-    // SAFETY: see above; the `versus_kernel` bench loads each one into the kernel.
-    unsafe { compile_assume_verified(prog, opts) }
+/// Verify for the kernel target, then compile with what the verifier proved.
+fn verified(prog: &ir::Program) -> offload::Verified {
+    offload::verify(
+        prog,
+        &offload::Capabilities::kernel(),
+        &offload::Options::default(),
+    )
+    .unwrap_or_else(|r| panic!("bench program rejected: {r}"))
 }
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use jit::x86_64::{compile_assume_verified, Options};
+use jit::x86_64::{compile, Options};
 use std::time::Duration;
 
 fn compile_speed(c: &mut Criterion) {
@@ -24,8 +28,9 @@ fn compile_speed(c: &mut Criterion) {
     let opts = Options::default();
     for (name, prog) in &progs {
         g.throughput(Throughput::Elements(prog.insns.len() as u64));
+        let v = verified(prog);
         g.bench_function(format!("ours/{name}"), |b| {
-            b.iter(|| compile(prog, &opts).expect("compile"))
+            b.iter(|| compile(&v, &opts).expect("compile"))
         });
         let bytes: &'static [u8] = Box::leak(prog.to_bytes().into_boxed_slice());
         // rbpf's JIT panics on programs bigger than its fixed code buffer.

@@ -4,22 +4,26 @@
 
 mod support;
 
-/// Every bench program is one the kernel's verifier accepts (the kernel runs each of them).
-fn compile(prog: &ir::Program, opts: &Options) -> Result<jit::x86_64::JitProgram, jit::JitError> {
-    // SAFETY: see above; the `versus_kernel` bench loads each one into the kernel.
-    unsafe { compile_assume_verified(prog, opts) }
+/// Verify for the kernel target, then compile with what the verifier proved.
+fn verified(prog: &ir::Program) -> offload::Verified {
+    offload::verify(
+        prog,
+        &offload::Capabilities::kernel(),
+        &offload::Options::default(),
+    )
+    .unwrap_or_else(|r| panic!("bench program rejected: {r}"))
 }
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ir::interp::Input;
 use ir::runtime::Runtime;
-use jit::x86_64::{compile_assume_verified, Options};
+use jit::x86_64::{compile, Options};
 use std::time::Duration;
 
 fn per_packet(c: &mut Criterion) {
     let mut g = c.benchmark_group("per_packet");
     for b in support::benches() {
-        let jp = compile(&b.prog, &Options::default()).expect("compile");
+        let jp = compile(&verified(&b.prog), &Options::default()).expect("compile");
         let mut rt = Runtime::new(&b.prog);
         let input = Input::Packet(b.packet.clone());
         g.bench_function(format!("jit/{}", b.name), |bch| {

@@ -54,6 +54,8 @@ pub enum JitError {
     Layout(String),
     /// The executable mapping failed.
     Memory(String),
+    /// A program the verifier rejected (a tail-call target).
+    NotVerified(String),
 }
 
 impl fmt::Display for JitError {
@@ -75,6 +77,7 @@ impl fmt::Display for JitError {
             }
             JitError::Layout(m) => write!(f, "code layout: {m}"),
             JitError::Memory(m) => write!(f, "executable memory: {m}"),
+            JitError::NotVerified(m) => write!(f, "not verified: {m}"),
         }
     }
 }

@@ -15,10 +15,10 @@ mod ops;
 mod program;
 pub(crate) mod regs;
 
-pub(crate) use program::TailCache;
 #[doc(hidden)]
-pub use program::{compile_assume_verified, compile_unchecked};
-pub use program::{CpuFeatures, JitProgram, Options};
+pub use program::compile_unchecked;
+pub(crate) use program::TailCache;
+pub use program::{compile, CpuFeatures, JitProgram, Options};
 
 use crate::trampoline::{offsets, slow, stop};
 use crate::JitError;
@@ -141,21 +141,52 @@ fn has_context(prog: &Program) -> bool {
     )
 }
 
+/// Bit of [`offload::InsnFacts::mem_base_kinds`] for the context.
+fn ctx_kind_bit() -> u32 {
+    1 << offload::explore::kind_bit(offload::state::RegKind::Ctx)
+}
+
+/// Context accesses as the verifier saw them: the base register is the (unmodified) context
+/// pointer on every path, so the field is the instruction's offset.
+fn ctx_from_facts(prog: &Program, v: &offload::Verified) -> Result<Vec<Option<i64>>, JitError> {
+    let ctx = ctx_kind_bit();
+    let mut out = vec![None; prog.insns.len()];
+    for (pc, insn) in prog.insns.iter().enumerate() {
+        let off = match *insn {
+            Insn::Load { off, .. } | Insn::Store { off, .. } | Insn::Atomic { off, .. } => off,
+            _ => continue,
+        };
+        let kinds = v.facts(pc).mem_base_kinds;
+        if kinds & ctx != 0 {
+            if kinds != ctx || matches!(insn, Insn::Atomic { .. }) {
+                return Err(JitError::Unsupported {
+                    pc,
+                    what: "a context access through a base that is not always the context",
+                });
+            }
+            out[pc] = Some(off as i64);
+        }
+    }
+    Ok(out)
+}
+
 /// Lower `prog` to symbolic x86 code. `context`: r1 is the program context (else plain memory).
+/// `facts`: what the verifier proved (for `Trust::Verified`).
 pub(crate) fn lower(
     prog: &Program,
     trust: Trust,
     context: bool,
+    facts: Option<&offload::Verified>,
     opts: &Options,
 ) -> Result<Lowered, JitError> {
     let n = prog.insns.len();
     if n == 0 {
         return Err(JitError::Empty);
     }
-    let ctx = if context && has_context(prog) {
-        crate::ctx_access::analyse(prog)?
-    } else {
-        vec![None; n]
+    let ctx = match facts {
+        _ if !(context && has_context(prog)) => vec![None; n],
+        Some(v) => ctx_from_facts(prog, v)?,
+        None => crate::ctx_access::analyse(prog)?,
     };
     let mut a = Asm::new(opts.record, n * 8 + 64);
     let insn_labels: Vec<Label> = (0..n).map(|_| a.label()).collect();
@@ -189,7 +220,15 @@ pub(crate) fn lower(
             stop: if may_tail_call { a.label() } else { stop_label },
             tail_stub: may_tail_call,
             frame: Frame {
-                stack: DEFAULT_STACK,
+                // The verifier's deepest use of this function's stack, in 16-byte steps.
+                stack: facts
+                    .and_then(|v| {
+                        v.stack_depth_per_function()
+                            .iter()
+                            .find(|(s, _)| *s == start)
+                            .map(|(_, d)| (*d as i32 + 15) & !15)
+                    })
+                    .unwrap_or(DEFAULT_STACK),
                 saved,
                 entry,
                 count_depth: trust == Trust::Unchecked && !entry,
@@ -209,6 +248,7 @@ pub(crate) fn lower(
     let mut lw = Lowering {
         prog,
         opts,
+        facts,
         ctx,
         fused,
         a,
@@ -237,6 +277,7 @@ pub(crate) fn lower(
 struct Lowering<'p> {
     prog: &'p Program,
     opts: &'p Options,
+    facts: Option<&'p offload::Verified>,
     /// Context offset of each context load/store.
     ctx: Vec<Option<i64>>,
     /// Byte swaps folded into the load before them (`movbe`).
@@ -549,6 +590,16 @@ impl Lowering<'_> {
     }
 
     fn alu(&mut self, w: Width, op: AluOp, dst: Reg, src: Operand) -> Result<(), JitError> {
+        // A divisor the verifier proved constant needs no zero or -1 check at run time.
+        let divides = matches!(op, AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod);
+        let src = match (src, self.facts) {
+            (Operand::Reg(_), Some(v)) if divides => match v.facts(self.a.pc).src_const {
+                Some(c) if w == Width::W32 => Operand::Imm(c as u32 as i32),
+                Some(c) if c as i64 == c as i32 as i64 => Operand::Imm(c as i32),
+                _ => src,
+            },
+            _ => src,
+        };
         let a = &mut self.a;
         let d = x86(dst);
         let bin = |op: AluOp| match op {

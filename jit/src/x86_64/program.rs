@@ -80,9 +80,10 @@ pub(crate) fn compile_program(
     prog: &Program,
     trust: Trust,
     context: bool,
+    facts: Option<&offload::Verified>,
     opts: &Options,
 ) -> Result<JitProgram, JitError> {
-    let mut lowered = lower(prog, trust, context, opts)?;
+    let mut lowered = lower(prog, trust, context, facts, opts)?;
     let emitted = layout(&mut lowered.asm)?;
     let mem = ExecMem::new(&emitted.code).map_err(|e| JitError::Memory(e.to_string()))?;
     let insn_offsets = lowered
@@ -132,23 +133,14 @@ pub fn compile_unchecked(
     r1_is_context: bool,
     opts: &Options,
 ) -> Result<JitProgram, JitError> {
-    compile_program(prog, Trust::Unchecked, r1_is_context, opts)
+    compile_program(prog, Trust::Unchecked, r1_is_context, None, opts)
 }
 
-/// Compile `prog` as if the verifier had accepted it: no zeroed registers or stack, no
-/// call-depth or fall-off checks. For benchmarks and tests until the verifier's `Verified`
-/// is available to them.
-///
-/// # Safety
-/// `prog` must be a program the verifier accepts (with r1 the context of its type): the code
-/// trusts every memory access, jump and call in it.
-#[doc(hidden)]
-#[allow(unsafe_code)]
-pub unsafe fn compile_assume_verified(
-    prog: &Program,
-    opts: &Options,
-) -> Result<JitProgram, JitError> {
-    compile_program(prog, Trust::Verified, true, opts)
+/// Compile a program the verifier accepted, using what it proved: context accesses rewritten
+/// where it saw the context, frames sized to its stack depths, constant divisors without
+/// run-time checks, no zeroing and no call-depth or fall-off checks.
+pub fn compile(v: &offload::Verified, opts: &Options) -> Result<JitProgram, JitError> {
+    compile_program(v.program(), Trust::Verified, true, Some(v), opts)
 }
 
 /// Per-map `[handle, direct value address]` for a program whose map `i` is runtime map
@@ -242,7 +234,21 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
             };
             let (program, map_ids) = (reg.program.clone(), reg.map_ids.clone());
             let (trust, context, opts) = host.tail_state.how.clone();
-            let jp = match compile_program(&program, trust, context, &opts) {
+            let compiled = match trust {
+                // A verified program tail-calls only programs that verify too.
+                Trust::Verified => {
+                    match offload::verify(
+                        &program,
+                        &offload::Capabilities::kernel(),
+                        &Default::default(),
+                    ) {
+                        Ok(v) => compile(&v, &opts),
+                        Err(r) => Err(JitError::NotVerified(r.to_string())),
+                    }
+                }
+                Trust::Unchecked => compile_program(&program, trust, context, None, &opts),
+            };
+            let jp = match compiled {
                 Ok(jp) => jp,
                 Err(error) => {
                     host.error.get_or_insert(RunError::TailCall { prog, error });
