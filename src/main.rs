@@ -35,9 +35,13 @@ fn main() {
         Command::Disasm {
             prog,
             syntax,
+            target,
             section,
             json,
-        } => commands::disasm::run(&prog, syntax, section.as_deref(), json),
+        } => match target {
+            Some(t) => commands::disasm::run_target(&prog, t, section.as_deref()),
+            None => commands::disasm::run(&prog, syntax, section.as_deref(), json),
+        },
         Command::Run {
             prog,
             engine,

@@ -19,7 +19,7 @@ impl JitProgram {
                 continue;
             }
             if let Some(off) = self.insn_offset(pc) {
-                headers.push((off, format!("{pc:>5}: {}", describe(insn))));
+                headers.push((off, format!("{pc:>5}: {}", self.insn_text(pc))));
             }
         }
         headers.sort_by_key(|(o, _)| *o);
@@ -143,9 +143,4 @@ fn same(d: &Instruction, m: &Instruction) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// One eBPF instruction as text.
-fn describe(insn: &ir::Insn) -> String {
-    format!("{insn:?}")
 }

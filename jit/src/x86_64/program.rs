@@ -70,6 +70,8 @@ pub struct JitProgram {
     /// Offset of each slot's code (a tail shares the next slot's offset).
     insn_offsets: Vec<u32>,
     insns: Vec<ir::Insn>,
+    /// Each slot's eBPF text (LLVM syntax), when `record` was on.
+    texts: Vec<String>,
     meant: Vec<Meant>,
     label_pos: Vec<u32>,
     branch_short: Vec<bool>,
@@ -113,6 +115,13 @@ pub(crate) fn compile_program(
         map_refs,
         insn_offsets,
         insns: prog.insns.clone(),
+        texts: if opts.record {
+            (0..prog.insns.len())
+                .map(|pc| ir::disasm::insn_text(prog, pc, ir::asm::Syntax::Llvm))
+                .collect()
+        } else {
+            Vec::new()
+        },
         meant: std::mem::take(&mut lowered.asm.meant),
         label_pos: emitted.label_pos,
         branch_short: emitted.branch_short,
@@ -448,5 +457,17 @@ impl JitProgram {
 
     pub(crate) fn insns(&self) -> &[ir::Insn] {
         &self.insns
+    }
+
+    /// The eBPF text of slot `pc` (LLVM syntax when recorded, else the typed instruction).
+    pub(crate) fn insn_text(&self, pc: usize) -> String {
+        match self.texts.get(pc) {
+            Some(t) => t.clone(),
+            None => self
+                .insns
+                .get(pc)
+                .map(|i| format!("{i:?}"))
+                .unwrap_or_default(),
+        }
     }
 }
