@@ -1,6 +1,6 @@
 //! Executable memory, never writable and executable at once: write into read-write pages, flip
 //! them to read-execute, release them when the program is dropped (small programs share pooled
-//! chunks, so a compile costs one `mprotect` rather than a fresh mapping). With the
+//! chunks, so a compile costs one `mprotect` rather than a fresh mapping and a page fault). With the
 //! trampolines, this is where the crate's `unsafe` lives.
 
 use std::io;
@@ -11,8 +11,9 @@ use std::sync::Mutex;
 const CHUNK_PAGES: usize = 64;
 
 /// A chunk of read-write pages handed out front to back; each allocation is flipped to
-/// read-execute once written. When every allocation of the current chunk is freed, the chunk is
-/// flipped back to read-write (one `mprotect`) and reused; other chunks are unmapped when empty.
+/// read-execute once written and never made writable again. A chunk is unmapped once all of it
+/// has been handed out and every allocation in it freed, so a compile costs one `mprotect`
+/// (plus a share of one `mmap`/`munmap` per chunk).
 struct Chunk {
     base: usize,
     /// Pages handed out so far.
@@ -81,6 +82,14 @@ impl ExecMem {
             let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
             let fits = pool.last().is_some_and(|c| c.next + pages <= CHUNK_PAGES);
             if !fits {
+                // The chunk being left behind is unmapped now if nothing in it is live.
+                if let Some(c) = pool.last().filter(|c| c.live == 0).map(|c| c.base) {
+                    pool.pop();
+                    // SAFETY: the chunk left the pool and holds no live code.
+                    unsafe {
+                        libc::munmap(c as *mut libc::c_void, CHUNK_PAGES * page);
+                    }
+                }
                 let base = map_rw(CHUNK_PAGES * page)?.as_ptr() as usize;
                 pool.push(Chunk {
                     base,
@@ -168,21 +177,10 @@ impl Drop for ExecMem {
         if pool[i].live > 0 {
             return;
         }
-        if i == last {
-            // Nothing runs in the chunk being filled any more: make it writable again, reuse it.
-            // SAFETY: the whole chunk belongs to the pool and no code in it is live.
-            let rc = unsafe {
-                libc::mprotect(
-                    base as *mut libc::c_void,
-                    pool[i].next * page,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                )
-            };
-            if rc == 0 {
-                pool[i].next = 0;
-                return;
-            }
-            // Could not flip it back: retire it (a new chunk is made on the next compile).
+        // The chunk being filled keeps its fresh pages for the next compiles (its used pages
+        // stay read-execute and are not reused); any other chunk is unmapped once empty.
+        if i == last && pool[i].next < CHUNK_PAGES {
+            return;
         }
         pool.remove(i);
         // SAFETY: the chunk is no longer in the pool and holds no live code.
