@@ -65,6 +65,8 @@ pub(crate) struct Lowered {
     pub(crate) asm: Asm,
     /// Label at the start of each slot (LD_IMM64 tails share the next one's position).
     pub(crate) insn_labels: Vec<Label>,
+    /// Program maps whose lookups were inlined as arrays.
+    pub(crate) inlined_arrays: Vec<usize>,
 }
 
 /// The result of layout and final emission.
@@ -251,6 +253,8 @@ pub(crate) fn lower(
         facts,
         ctx,
         fused,
+        is_target,
+        inlined_arrays: Vec::new(),
         a,
         insn_labels,
         stop: stop_label,
@@ -271,6 +275,7 @@ pub(crate) fn lower(
     Ok(Lowered {
         asm: lw.a,
         insn_labels: lw.insn_labels,
+        inlined_arrays: lw.inlined_arrays,
     })
 }
 
@@ -282,6 +287,10 @@ struct Lowering<'p> {
     ctx: Vec<Option<i64>>,
     /// Byte swaps folded into the load before them (`movbe`).
     fused: Vec<bool>,
+    /// Slots some jump lands on.
+    is_target: Vec<bool>,
+    /// Program maps whose `bpf_map_lookup_elem` was inlined (array layout assumed).
+    inlined_arrays: Vec<usize>,
     a: Asm,
     insn_labels: Vec<Label>,
     stop: Label,
@@ -360,6 +369,17 @@ impl Lowering<'_> {
         } = insn
         {
             return self.alu(width, op, dst, src);
+        }
+        if let Insn::Call(CallTarget::Helper(id)) = insn {
+            let inline = self
+                .inline_array_lookup(pc, id)
+                .map(|(i, d)| (i, d.value_size, d.max_entries));
+            if let Some((index, value_size, max_entries)) = inline {
+                if !self.inlined_arrays.contains(&index) {
+                    self.inlined_arrays.push(index);
+                }
+                return ops::array_lookup(&mut self.a, index, value_size, max_entries);
+            }
         }
         let a = &mut self.a;
         match insn {
@@ -589,6 +609,43 @@ impl Lowering<'_> {
         Ok(())
     }
 
+    /// For a verified `bpf_map_lookup_elem` on an ARRAY map named by an LD_IMM64 earlier in the
+    /// same straight-line block (so r1 is that map on every path), the map: the lookup is then
+    /// done inline, as the kernel's verifier inlines it, instead of calling the runtime.
+    fn inline_array_lookup(&self, pc: usize, id: i32) -> Option<(usize, &ir::MapDef)> {
+        if id != ir::runtime::helper_id::MAP_LOOKUP_ELEM || self.facts.is_none() {
+            return None;
+        }
+        let mut at = pc;
+        while at > 0 {
+            if self.is_target[at] {
+                return None;
+            }
+            at -= 1;
+            match self.prog.insns[at] {
+                Insn::LdImm64Tail => continue,
+                Insn::LdImm64 {
+                    dst: Reg::R1,
+                    src,
+                    imm,
+                } => {
+                    if !matches!(src, LdImm64Src::MapFd | LdImm64Src::MapIdx) {
+                        return None;
+                    }
+                    let index = (imm & 0xffff_ffff) as usize;
+                    let def = self.prog.maps.get(index)?;
+                    let array =
+                        matches!(def.map_type, ir::MapType::Array | ir::MapType::PercpuArray);
+                    return (array && def.key_size == 4 && def.value_size > 0)
+                        .then_some((index, def));
+                }
+                insn if writes_r1(&insn) => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
     fn alu(&mut self, w: Width, op: AluOp, dst: Reg, src: Operand) -> Result<(), JitError> {
         // A divisor the verifier proved constant needs no zero or -1 check at run time.
         let divides = matches!(op, AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod);
@@ -662,6 +719,23 @@ impl Lowering<'_> {
                 what: "ALU operation",
             }),
         }
+    }
+}
+
+/// Whether `insn` may change r1.
+fn writes_r1(insn: &Insn) -> bool {
+    match *insn {
+        Insn::Alu { dst, .. }
+        | Insn::MovSx { dst, .. }
+        | Insn::Neg { dst, .. }
+        | Insn::End { dst, .. }
+        | Insn::Load { dst, .. }
+        | Insn::LdImm64 { dst, .. } => dst == Reg::R1,
+        Insn::Atomic { src, op, fetch, .. } => {
+            src == Reg::R1 && (fetch || matches!(op, ir::insn::AtomicOp::Xchg))
+        }
+        Insn::Call(_) | Insn::CallX { .. } => true,
+        _ => false,
     }
 }
 

@@ -413,3 +413,48 @@ pub(crate) fn tail_return_stub(
     a.jmp(epilogue);
     Ok(())
 }
+
+/// `r0 = bpf_map_lookup_elem(map, r2)` for an ARRAY map, inline: the key is the `u32` at r2;
+/// in range, r0 is element 0's address (from the run's map table) plus `key * elem`, where
+/// `elem` is the value size rounded up to 8 (the runtime's and the kernel's layout); else NULL.
+pub(crate) fn array_lookup(
+    a: &mut Asm,
+    map_index: usize,
+    value_size: u32,
+    max_entries: u32,
+) -> Result<(), JitError> {
+    let elem = (value_size as u64).div_ceil(8) * 8;
+    let table_disp = map_index
+        .checked_mul(16)
+        .and_then(|d| d.checked_add(8))
+        .and_then(|d| i32::try_from(d).ok());
+    let (Some(disp), Ok(elem)) = (table_disp, i32::try_from(elem)) else {
+        return Err(JitError::Unsupported {
+            pc: a.pc,
+            what: "an array map this large",
+        });
+    };
+    let (null, done) = (a.label(), a.label());
+    a.load(ir::insn::MemSize::W, false, TMP, mem(Register::RSI, 0))?;
+    match i32::try_from(max_entries) {
+        Ok(max) => a.op_ri(Op2::Cmp, Width::W32, TMP, max)?,
+        Err(_) => {
+            a.mov_ri64(TMP2, max_entries as u64)?;
+            a.op_rr(Op2::Cmp, Width::W64, TMP, TMP2)?;
+        }
+    }
+    a.jcc(Cond::Ae, null);
+    if elem.count_ones() == 1 {
+        a.shift_ri(Shift::Shl, Width::W64, TMP, elem.trailing_zeros() as u8)?;
+    } else {
+        a.imul_ri(Width::W64, TMP, elem)?;
+    }
+    a.load64(Register::RAX, mem(ENV, offsets::MAP_TABLE))?;
+    a.load64(Register::RAX, mem(Register::RAX, disp))?;
+    a.op_rr(Op2::Add, Width::W64, Register::RAX, TMP)?;
+    a.jmp(done);
+    a.bind(null);
+    a.mov_ri64(Register::RAX, 0)?;
+    a.bind(done);
+    Ok(())
+}

@@ -67,6 +67,8 @@ pub struct JitProgram {
     prog_type: ir::ProgType,
     /// `(index, wants the direct value)` of every map the program's LD_IMM64s name.
     map_refs: Vec<(usize, bool)>,
+    /// Program maps whose lookups were compiled inline, with the definition assumed.
+    inlined_arrays: Vec<(usize, ir::MapDef)>,
     /// Offset of each slot's code (a tail shares the next slot's offset).
     insn_offsets: Vec<u32>,
     insns: Vec<ir::Insn>,
@@ -113,6 +115,11 @@ pub(crate) fn compile_program(
         opts: opts.clone(),
         prog_type: prog.prog_type,
         map_refs,
+        inlined_arrays: lowered
+            .inlined_arrays
+            .iter()
+            .filter_map(|&i| Some((i, prog.maps.get(i)?.clone())))
+            .collect(),
         insn_offsets,
         insns: prog.insns.clone(),
         texts: if opts.record {
@@ -154,11 +161,8 @@ pub fn compile(v: &offload::Verified, opts: &Options) -> Result<JitProgram, JitE
 
 /// Per-map `[handle, direct value address]` for a program whose map `i` is runtime map
 /// `map_ids[i]`; fails on a referenced map the runtime cannot resolve.
-fn map_table(
-    rt: &Runtime,
-    map_ids: &[usize],
-    refs: &[(usize, bool)],
-) -> Result<Vec<[u64; 2]>, RunError> {
+fn map_table(rt: &Runtime, map_ids: &[usize], jp: &JitProgram) -> Result<Vec<[u64; 2]>, RunError> {
+    let refs = &jp.map_refs;
     let table: Vec<[u64; 2]> = map_ids
         .iter()
         .map(|&m| {
@@ -183,6 +187,21 @@ fn map_table(
             return Err(RunError::BadMapRef {
                 index: i,
                 why: "the runtime has no handle for it".into(),
+            });
+        }
+    }
+    // Inlined lookups assumed an array of this shape: the runtime's map must be one.
+    for (i, def) in &jp.inlined_arrays {
+        let rt_def = map_ids.get(*i).and_then(|&m| rt.map_def(m));
+        let same = rt_def.is_some_and(|d| {
+            d.map_type == def.map_type
+                && d.value_size == def.value_size
+                && d.max_entries == def.max_entries
+        });
+        if !same || table.get(*i).is_none_or(|e| e[1] == 0) {
+            return Err(RunError::BadMapRef {
+                index: *i,
+                why: "the runtime's map is not the array the code was compiled for".into(),
             });
         }
     }
@@ -264,7 +283,7 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
                     return Err(());
                 }
             };
-            let table = match map_table(host.rt, &map_ids, &jp.map_refs) {
+            let table = match map_table(host.rt, &map_ids, &jp) {
                 Ok(t) => t,
                 Err(e) => {
                     host.error.get_or_insert(e);
@@ -348,7 +367,7 @@ impl JitProgram {
             }
         };
         let map_ids: Vec<usize> = (0..rt.map_count()).collect();
-        let table = map_table(rt, &map_ids, &self.map_refs)?;
+        let table = map_table(rt, &map_ids, self)?;
         let mut host = Host {
             rt,
             env,
@@ -403,7 +422,7 @@ impl JitProgram {
             }
         };
         let map_ids: Vec<usize> = (0..rt.map_count()).collect();
-        let table = map_table(rt, &map_ids, &self.map_refs)?;
+        let table = map_table(rt, &map_ids, self)?;
         let mut host = Host {
             rt,
             env,
