@@ -52,6 +52,14 @@ impl ProgTypeArg {
     }
 }
 
+/// Backends whose machine code `disasm --target` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DisasmTarget {
+    /// The x86-64 JIT (Intel syntax).
+    #[value(name = "x86_64")]
+    X86_64,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Assemble a program (either syntax, detected) into raw instruction bytes.
@@ -71,11 +79,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Disassemble a program (.s, .data, raw bytes).
+    /// Disassemble a program (.s, .data, raw bytes); with `--target x86_64`, each eBPF
+    /// instruction followed by the x86 code our JIT emits for it.
     Disasm {
         prog: PathBuf,
         #[arg(long, default_value = "llvm")]
         syntax: SyntaxArg,
+        /// Show the machine code of a backend instead of eBPF alone.
+        #[arg(long, value_enum)]
+        target: Option<DisasmTarget>,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,

@@ -36,10 +36,14 @@ fn main() {
         Command::Disasm {
             prog,
             syntax,
+            target,
             section,
             source,
             json,
-        } => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
+        } => match target {
+            Some(t) => commands::disasm::run_target(&prog, t, section.as_deref()),
+            None => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
+        },
         Command::Run {
             prog,
             engine,
