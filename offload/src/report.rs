@@ -18,8 +18,33 @@ pub struct Rejection {
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
-    /// Where the instruction came from (asm line, C line, rule).
+    /// Where the instruction came from (asm line, C line, rule); for a map-level reason, where
+    /// the map was defined.
     pub origin: Option<Origin>,
+    /// The map a map-level reason is about.
+    pub map: Option<String>,
+    /// Error (refuses the program) or warning (reported only).
+    pub severity: Severity,
+}
+
+/// How serious a reason is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The program is refused.
+    #[default]
+    Error,
+    /// Reported, the program still passes (e.g. a helper that behaves differently).
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl Rejection {
@@ -32,6 +57,8 @@ impl Rejection {
             message: message.into(),
             hint: None,
             origin: None,
+            map: None,
+            severity: Severity::Error,
         }
     }
 
@@ -44,6 +71,17 @@ impl Rejection {
             message: message.into(),
             hint: None,
             origin: None,
+            map: None,
+            severity: Severity::Error,
+        }
+    }
+
+    /// A reason about map `map` (its definition is the origin).
+    pub fn map(code: &'static str, map: &ir::MapDef, message: impl Into<String>) -> Rejection {
+        Rejection {
+            origin: map.origin.clone(),
+            map: Some(map.name.clone()),
+            ..Rejection::program(code, message)
         }
     }
 
@@ -78,6 +116,12 @@ impl fmt::Display for Rejection {
             (Some(pc), Some(text)) => write!(f, "insn {pc}: {text}: ")?,
             (Some(pc), None) => write!(f, "insn {pc}: ")?,
             _ => {}
+        }
+        if let Some(m) = &self.map {
+            write!(f, "map '{m}': ")?;
+        }
+        if self.severity == Severity::Warning && !self.message.starts_with("warning") {
+            f.write_str("warning: ")?;
         }
         write!(f, "{} [{}]", self.message, self.code)?;
         if let Some(o) = &self.origin {
