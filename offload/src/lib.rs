@@ -234,6 +234,8 @@ pub fn verify(
     }
     // Instruction order, program-wide reasons first.
     violations.sort_by_key(|r| r.pc.map_or(0, |pc| pc + 1));
+    let mut seen = std::collections::HashSet::new();
+    violations.retain(|r| seen.insert((r.pc, r.code, r.map.clone())));
     if violations.iter().any(|r| r.severity == Severity::Error) {
         return fail(violations, log, outcome.stats);
     }
