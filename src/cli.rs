@@ -91,6 +91,22 @@ pub enum Command {
         /// Memory, hex bytes.
         mem: Option<String>,
     },
+    /// Verify a program for a target and explain every reason it cannot run there.
+    /// Exit 0 accepted (warnings allowed), 1 rejected, 2 bad input.
+    Check {
+        prog: PathBuf,
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
+        /// TOML overrides of the target's firmware capabilities and limits (nfp only).
+        #[arg(long)]
+        caps: Option<PathBuf>,
+        /// Program section in an ELF object.
+        #[arg(long)]
+        section: Option<String>,
+        /// The same report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure engines side by side on built-in programs.
     Bench {
         #[arg(long, value_enum, default_value = "interp")]
@@ -101,4 +117,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Verification targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// The host kernel (XDP, TC): what the Linux verifier accepts.
+    Kernel,
+    /// Netronome NFP offload: the kernel's rules plus the NFP driver's and firmware's.
+    Nfp,
 }

@@ -60,6 +60,13 @@ fn main() {
             json,
         }),
         Command::Plugin { engine, mem } => commands::plugin::run(engine, mem.as_deref()),
+        Command::Check {
+            prog,
+            target,
+            caps,
+            section,
+            json,
+        } => commands::check::run(&prog, target, caps.as_deref(), section.as_deref(), json),
         Command::Bench {
             engine,
             seconds,

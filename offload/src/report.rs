@@ -105,6 +105,49 @@ impl Rejection {
     }
 }
 
+impl Rejection {
+    /// For a map-level reason whose map has no recorded definition (objects without BTF line
+    /// info for maps), find it in the C source the program's DWARF lines name: the line with
+    /// the map's name and `SEC(` (`} NAME SEC(".maps")`) or a legacy `struct bpf_map_def NAME`.
+    pub fn locate_map_definition(mut self, prog: &Program) -> Rejection {
+        let (Some(name), None) = (&self.map, &self.origin) else {
+            return self;
+        };
+        let mut files: Vec<&str> = Vec::new();
+        for pc in 0..prog.insns.len() {
+            if let Some(Origin::C { file, .. }) = prog.source_map.get(pc) {
+                if !files.contains(&file.as_str()) {
+                    files.push(file);
+                }
+            }
+        }
+        let is_name = |line: &str| {
+            line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == name)
+        };
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            let found = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| is_name(l) && (l.contains("SEC(") || l.contains("bpf_map_def")));
+            if let Some((i, line)) = found {
+                let column = line.find(name.as_str()).map_or(0, |c| c as u32 + 1);
+                self.origin = Some(Origin::C {
+                    file: file.to_string(),
+                    line: i as u32 + 1,
+                    column,
+                    text: Some(line.trim().to_string()),
+                });
+                break;
+            }
+        }
+        self
+    }
+}
+
 /// The instruction at `pc` as text.
 pub fn insn_text(prog: &Program, pc: usize) -> Option<String> {
     (pc < prog.insns.len()).then(|| ir::disasm::kernel_log_text(prog, pc))
