@@ -416,7 +416,7 @@ impl NfpRules {
                     out.push(
                         TargetAssertion::new(
                             "nfp.helper.adjust_tail_grow",
-                            TargetCheck::InRange(Reg::R2, i32::MIN as i64, 0),
+                            TargetCheck::InRangeS32(Reg::R2, i32::MIN, 0),
                             "adjust_tail: delta {observed} may be positive: the NFP returns -EINVAL (-22) for growing the packet",
                         )
                         .hint(hints::ADJUST_TAIL)

@@ -144,6 +144,9 @@ pub enum TargetCheck {
     InRange(Reg, i64, i64),
     /// The register is a known constant among these values.
     ConstIn(Reg, Vec<i64>),
+    /// The register's low 32 bits, as a signed number (a C `int` argument), are within
+    /// `min..=max`.
+    InRangeS32(Reg, i32, i32),
     /// Always false (an unsupported instruction).
     Unsupported,
     /// The operand is a known constant (any value).
@@ -211,6 +214,7 @@ impl TargetCheck {
             | TargetCheck::KnownConst(o) => op(o),
             TargetCheck::PointerKind(x, _)
             | TargetCheck::InRange(x, _, _)
+            | TargetCheck::InRangeS32(x, _, _)
             | TargetCheck::ConstIn(x, _)
             | TargetCheck::NotPointerKind(x, _)
             | TargetCheck::StackOffsetConst(x)

@@ -122,6 +122,7 @@ fn primary_reg(c: &TargetCheck) -> Option<Reg> {
         | TargetCheck::KnownConst(Operand::Reg(r))
         | TargetCheck::PointerKind(r, _)
         | TargetCheck::InRange(r, _, _)
+        | TargetCheck::InRangeS32(r, _, _)
         | TargetCheck::ConstIn(r, _)
         | TargetCheck::NotPointerKind(r, _)
         | TargetCheck::StackOffsetConst(r)
@@ -179,6 +180,18 @@ pub fn evaluate(
             (
                 reg.kind == RegKind::Scalar && reg.var.smin >= *lo && reg.var.smax <= *hi,
                 reg_text(r),
+            )
+        }
+        TargetCheck::InRangeS32(r, lo, hi) => {
+            let reg = st.reg(*r);
+            let v = reg.var;
+            let text = match v.as_const32() {
+                Some(c) => format!("R{}={}", r.num(), c as i32),
+                None => reg_text(r),
+            };
+            (
+                reg.kind == RegKind::Scalar && v.s32_min >= *lo && v.s32_max <= *hi,
+                text,
             )
         }
         TargetCheck::ConstIn(r, vals) => {

@@ -5,7 +5,7 @@ use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::print;
-use ir::{Origin, Program};
+use ir::Origin;
 use offload::{Capabilities, Options, Rejection, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
