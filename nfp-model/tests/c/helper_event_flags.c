@@ -7,6 +7,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, 4);
 	__uint(value_size, 4);
+	__uint(max_entries, 4);
 } events SEC(".maps");
 
 SEC("xdp")
