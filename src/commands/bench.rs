@@ -234,8 +234,31 @@ fn measure(engine: Engine, prog: &Program, pkt: &[u8], budget: Duration) -> CliR
             })
         }
         Engine::Kernel => measure_kernel(prog, pkt, budget),
+        Engine::X86_64 => measure_x86_64(prog, pkt, budget),
         Engine::All => Err(CliError::bad_input("`all` is not a single engine")),
     }
+}
+
+/// Our JIT, as `BPF_PROG_TEST_RUN` measures the kernel's: the input set up once, the code run
+/// `repeat` times on it, the loop alone timed.
+fn measure_x86_64(prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
+    let v = offload::verify(prog, &offload::Capabilities::kernel(), &Default::default())
+        .map_err(|r| CliError::rejected(format!("x86_64: verifier: {r}")))?;
+    let jp = jit::x86_64::compile(&v, &jit::x86_64::Options::default())
+        .map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+    let input = Input::Packet(pkt.to_vec());
+    let mut rt = Runtime::new(prog);
+    let run = |rt: &mut Runtime, repeat: u64| {
+        jp.run_repeat(rt, &input, repeat)
+            .map_err(|e| CliError::rejected(format!("x86_64: {e}")))
+    };
+    let (_, probe) = run(&mut rt, 1000)?;
+    let per = (probe.as_nanos() as f64 / 1000.0).max(0.1);
+    let repeat = ((budget.as_nanos() as f64 / per) as u64).clamp(1000, 1 << 32);
+    let (_, took) = run(&mut rt, repeat)?;
+    Ok(Measure {
+        ns_per_run: took.as_nanos() as f64 / repeat as f64,
+    })
 }
 
 #[cfg(feature = "kernel")]

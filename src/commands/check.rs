@@ -1,20 +1,31 @@
-//! `bpf-offload check PROG --target kernel|nfp [--caps FILE.toml] [--section S] [--json]`:
-//! verify for a target and explain every reason, grouped by source line with the line shown.
+//! `bpf-offload check PROG [--target kernel|nfp] [--caps FILE.toml] [--section S] [--log]
+//! [--json] [--unprivileged]`: verify for a target and explain every reason, grouped by source
+//! line with the line shown. Exit 0 accepted (warnings allowed), 1 rejected, 2 bad input.
 
-use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::print;
 use ir::Origin;
-use offload::{Capabilities, Options, Rejection, Severity};
+use offload::{verify, Capabilities, Options, Rejection, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// What `check` was asked.
+pub struct CheckArgs<'a> {
+    pub prog: &'a Path,
+    pub target: &'a str,
+    pub caps: Option<&'a Path>,
+    pub section: Option<&'a str>,
+    pub log: bool,
+    pub json: bool,
+    pub unprivileged: bool,
+}
+
 /// The capabilities of `target`, with the `--caps` overrides.
-pub fn capabilities(target: TargetArg, caps: Option<&Path>) -> CliResult<Capabilities> {
-    match target {
-        TargetArg::Kernel => {
+pub fn target_caps(name: &str, caps: Option<&Path>) -> CliResult<Capabilities> {
+    match name {
+        "kernel" => {
             if let Some(p) = caps {
                 return Err(CliError::bad_input(format!(
                     "{}: --caps overrides firmware capabilities, which only --target nfp has",
@@ -23,7 +34,7 @@ pub fn capabilities(target: TargetArg, caps: Option<&Path>) -> CliResult<Capabil
             }
             Ok(Capabilities::kernel())
         }
-        TargetArg::Nfp => {
+        "nfp" => {
             let profile = match caps {
                 None => nfp_model::Profile::default(),
                 Some(p) => {
@@ -37,22 +48,29 @@ pub fn capabilities(target: TargetArg, caps: Option<&Path>) -> CliResult<Capabil
             };
             Ok(profile.capabilities())
         }
+        other => Err(CliError::bad_input(format!(
+            "unknown target `{other}` (expected: kernel, nfp)"
+        ))),
     }
 }
 
-pub fn run(
-    prog: &Path,
-    target: TargetArg,
-    caps: Option<&Path>,
-    section: Option<&str>,
-    json: bool,
-) -> CliResult {
-    let caps = capabilities(target, caps)?;
-    let loaded = input::load_program(prog, section)?;
+pub fn run(a: CheckArgs<'_>) -> CliResult {
+    let caps = target_caps(a.target, a.caps)?;
+    let loaded = input::load_program(a.prog, a.section)?;
     let p = &loaded.program;
-    let (reasons, stats) = match offload::verify(p, &caps, &Options::default()) {
-        Ok(v) => (v.warnings().to_vec(), v.stats().clone()),
-        Err(r) => (r.rejections, r.stats),
+    let opts = Options {
+        unprivileged: a.unprivileged,
+        log: a.log,
+        max_insns: 0,
+    };
+    let result = verify(p, &caps, &opts);
+    let (log_text, stats, reasons) = match &result {
+        Ok(v) => (
+            v.log().map(str::to_string),
+            v.stats().clone(),
+            v.warnings().to_vec(),
+        ),
+        Err(r) => (r.log.clone(), r.stats.clone(), r.rejections.clone()),
     };
     let reasons: Vec<Rejection> = reasons
         .into_iter()
@@ -62,31 +80,45 @@ pub fn run(
         .iter()
         .filter(|r| r.severity == Severity::Error)
         .count();
-    let name = prog.display().to_string();
-    if json {
+    let name = a.prog.display().to_string();
+    if a.json {
         let v = serde_json::json!({
             "program": name,
             "section": p.section,
             "type": p.prog_type.to_string(),
             "target": caps.name,
-            "verdict": if errors == 0 { "accepted" } else { "rejected" },
+            "accepted": result.is_ok(),
             "errors": errors,
             "warnings": reasons.len() - errors,
-            "processed": stats.processed,
-            "reasons": reasons.iter().map(reason_json).collect::<Vec<_>>(),
+            "processed_insns": stats.processed,
+            "total_states": stats.total_states,
+            "verification_usec": stats.time.as_micros() as u64,
+            "stack_depth": result.as_ref().ok().map(|v| v.stack_depth()),
+            "rejections": reasons.iter().map(reason_json).collect::<Vec<_>>(),
+            "log": log_text,
         });
         print(&format!("{v}\n"));
     } else {
-        print(&render(&name, &caps.name, &reasons));
+        if let Some(l) = &log_text {
+            print(l);
+        }
+        let mut text = render(&name, &caps.name, &reasons);
+        if let Ok(v) = &result {
+            let _ = writeln!(
+                text,
+                "{} insns processed, stack depth {}",
+                stats.processed,
+                v.stack_depth()
+            );
+        }
+        print(&text);
     }
-    if errors == 0 {
-        Ok(())
-    } else {
-        Err(CliError::rejected(format!(
-            "{name}: rejected for target {} ({errors} error{})",
-            caps.name,
-            if errors == 1 { "" } else { "s" }
-        )))
+    match result {
+        Ok(_) => Ok(()),
+        Err(_) => Err(CliError::rejected(format!(
+            "rejected by target {}: {errors} reason(s)",
+            caps.name
+        ))),
     }
 }
 
