@@ -232,8 +232,8 @@ pub fn verify(
             },
         ));
     }
-    // Instruction order, program-wide reasons first.
-    violations.sort_by_key(|r| r.pc.map_or(0, |pc| pc + 1));
+    // Instruction order, program-wide reasons last.
+    violations.sort_by_key(|r| r.pc.unwrap_or(usize::MAX));
     let mut seen = std::collections::HashSet::new();
     violations.retain(|r| seen.insert((r.pc, r.code, r.map.clone())));
     if violations.iter().any(|r| r.severity == Severity::Error) {
