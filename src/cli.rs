@@ -100,9 +100,13 @@ pub enum Command {
     /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
     Check {
         prog: PathBuf,
-        /// Target profile.
+        /// Target profile: kernel or nfp.
         #[arg(long, default_value = "kernel")]
         target: String,
+        /// TOML overrides of the target's firmware capabilities and limits (nfp only; schema in
+        /// nfp-model/src/profile.rs).
+        #[arg(long)]
+        caps: Option<PathBuf>,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,

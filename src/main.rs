@@ -68,11 +68,20 @@ fn main() {
         Command::Check {
             prog,
             target,
+            caps,
             section,
             log,
             json,
             unprivileged,
-        } => commands::check::run(&prog, &target, section.as_deref(), log, json, unprivileged),
+        } => commands::check::run(commands::check::CheckArgs {
+            prog: &prog,
+            target: &target,
+            caps: caps.as_deref(),
+            section: section.as_deref(),
+            log,
+            json,
+            unprivileged,
+        }),
         Command::Build {
             from,
             rules,
