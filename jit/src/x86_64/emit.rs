@@ -709,6 +709,11 @@ impl Asm {
 
     // ---- frames and calls -----------------------------------------------------------------
 
+    /// `lea dst, [m]`.
+    pub(crate) fn lea(&mut self, dst: Register, m: MemoryOperand) -> Result<(), JitError> {
+        self.ins(Instruction::with2(Code::Lea_r64_m, dst, m))
+    }
+
     /// `push r`.
     pub(crate) fn push(&mut self, r: Register) -> Result<(), JitError> {
         self.ins(Instruction::with1(Code::Push_r64, r))

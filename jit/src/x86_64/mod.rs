@@ -246,6 +246,7 @@ pub(crate) fn lower(
             }
         }
     }
+    let peep = peepholes(prog, &is_target);
     let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe);
     let mut lw = Lowering {
         prog,
@@ -253,6 +254,7 @@ pub(crate) fn lower(
         facts,
         ctx,
         fused,
+        peep,
         is_target,
         inlined_arrays: Vec::new(),
         a,
@@ -289,6 +291,8 @@ struct Lowering<'p> {
     fused: Vec<bool>,
     /// Slots some jump lands on.
     is_target: Vec<bool>,
+    /// `lea` and flag-reuse peepholes.
+    peep: Vec<Peep>,
     /// Program maps whose `bpf_map_lookup_elem` was inlined (array layout assumed).
     inlined_arrays: Vec<usize>,
     a: Asm,
@@ -368,7 +372,11 @@ impl Lowering<'_> {
             src,
         } = insn
         {
-            return self.alu(width, op, dst, src);
+            return match (self.peep[pc], src) {
+                (Peep::Folded, _) => Ok(()),
+                (Peep::LeaHead(disp), Operand::Reg(s)) => self.a.lea(x86(dst), mem(x86(s), disp)),
+                _ => self.alu(width, op, dst, src),
+            };
         }
         if let Insn::Call(CallTarget::Helper(id)) = insn {
             let inline = self
@@ -429,6 +437,8 @@ impl Lowering<'_> {
                     match (cond, src) {
                         (JmpCond::Set, Operand::Reg(s)) => a.test_rr(width, d, x86(s))?,
                         (JmpCond::Set, Operand::Imm(i)) => a.test_ri(width, d, i)?,
+                        (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0))
+                            if self.peep[pc] == Peep::FlagsLive => {}
                         (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0)) => a.test_rr(width, d, d)?,
                         (_, Operand::Reg(s)) => a.op_rr(Op2::Cmp, width, d, x86(s))?,
                         (_, Operand::Imm(i)) => a.op_ri(Op2::Cmp, width, d, i)?,
@@ -737,6 +747,76 @@ fn writes_r1(insn: &Insn) -> bool {
         Insn::Call(_) | Insn::CallX { .. } => true,
         _ => false,
     }
+}
+
+/// Peepholes found before lowering, by slot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Peep {
+    #[default]
+    None,
+    /// `dst = src; dst += imm`: this `mov` slot emits `lea dst, [src + imm]`...
+    LeaHead(i32),
+    /// ...and the `add` slot after it emits nothing.
+    Folded,
+    /// `if dst ==/!= 0` right after an ALU op on `dst` that sets ZF from the same value: the
+    /// jump uses those flags, with no `test`.
+    FlagsLive,
+}
+
+/// Find the `lea` and flag-reuse peepholes. A folded or flag-using slot is never a jump target,
+/// so the instruction before it is the only way in.
+fn peepholes(prog: &Program, is_target: &[bool]) -> Vec<Peep> {
+    let mut p = vec![Peep::None; prog.insns.len()];
+    for pc in 0..prog.insns.len().saturating_sub(1) {
+        if is_target[pc + 1] || p[pc] != Peep::None {
+            continue;
+        }
+        match (prog.insns[pc], prog.insns[pc + 1]) {
+            (
+                Insn::Alu {
+                    width: Width::W64,
+                    op: AluOp::Mov,
+                    dst,
+                    src: Operand::Reg(src),
+                },
+                Insn::Alu {
+                    width: Width::W64,
+                    op: op @ (AluOp::Add | AluOp::Sub),
+                    dst: d2,
+                    src: Operand::Imm(i),
+                },
+            ) if dst == d2 && dst != src && dst != Reg::R10 => {
+                let disp = if op == AluOp::Add {
+                    Some(i)
+                } else {
+                    i.checked_neg()
+                };
+                if let Some(disp) = disp {
+                    p[pc] = Peep::LeaHead(disp);
+                    p[pc + 1] = Peep::Folded;
+                }
+            }
+            (
+                Insn::Alu {
+                    width: w1,
+                    op: AluOp::Add | AluOp::Sub | AluOp::And | AluOp::Or | AluOp::Xor,
+                    dst,
+                    ..
+                },
+                Insn::Jmp {
+                    width: w2,
+                    cond: JmpCond::Eq | JmpCond::Ne,
+                    dst: d2,
+                    src: Operand::Imm(0),
+                    off,
+                },
+            ) if dst == d2 && off != 0 && (w1 == w2 || (w1 == Width::W32 && w2 == Width::W64)) => {
+                p[pc + 1] = Peep::FlagsLive;
+            }
+            _ => {}
+        }
+    }
+    p
 }
 
 /// Slots holding a byte swap that the load just before it can do with `movbe`: a zero-extending
