@@ -36,10 +36,11 @@ fn main() {
             prog,
             syntax,
             target,
+            harden,
             section,
             json,
         } => match target {
-            Some(t) => commands::disasm::run_target(&prog, t, section.as_deref()),
+            Some(t) => commands::disasm::run_target(&prog, t, harden, section.as_deref()),
             None => commands::disasm::run(&prog, syntax, section.as_deref(), json),
         },
         Command::Run {
@@ -50,6 +51,7 @@ fn main() {
             pcap,
             repeat,
             seed,
+            harden,
             section,
             json,
         } => commands::run::run(commands::run::RunArgs {
@@ -60,6 +62,7 @@ fn main() {
             pcap,
             repeat,
             seed,
+            harden,
             section,
             json,
         }),

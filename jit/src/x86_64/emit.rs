@@ -205,6 +205,8 @@ pub(crate) struct Asm {
     record: bool,
     /// eBPF slot being lowered, for error locations.
     pub(crate) pc: usize,
+    /// Constant blinding key (`--harden`): user immediates are emitted xored with it.
+    blind: Option<i32>,
 }
 
 /// An instruction the emitter meant to produce.
@@ -227,7 +229,41 @@ impl Asm {
             meant: Vec::new(),
             record,
             pc: 0,
+            blind: None,
         }
+    }
+
+    /// Blind every user-controlled immediate from now on with `key`.
+    pub(crate) fn set_blinding(&mut self, key: i32) {
+        self.blind = Some(key);
+    }
+
+    /// `dst = v` where `v` comes from the program: with blinding on, `mov dst, v ^ key` then
+    /// `xor dst, key`, so no program-chosen constant appears in the code.
+    pub(crate) fn mov_user(&mut self, dst: Register, v: u64) -> Result<(), JitError> {
+        match self.blind {
+            None => self.mov_ri64(dst, v),
+            Some(k) => {
+                let k64 = k as i64 as u64;
+                self.mov_ri64(dst, v ^ k64)?;
+                self.op_ri(Op2::Xor, Width::W64, dst, k)
+            }
+        }
+    }
+
+    /// With blinding on, the program immediate `imm` of a `w`-wide operation (sign-extended at
+    /// 64 bits) loaded blinded into the scratch register, which is returned; `None` when off
+    /// (the caller then uses the immediate form).
+    pub(crate) fn blinded(&mut self, w: Width, imm: i32) -> Result<Option<Register>, JitError> {
+        if self.blind.is_none() {
+            return Ok(None);
+        }
+        let v = match w {
+            Width::W64 => imm as i64 as u64,
+            Width::W32 => imm as u32 as u64,
+        };
+        self.mov_user(super::regs::TMP2, v)?;
+        Ok(Some(super::regs::TMP2))
     }
 
     /// A fresh, unbound label.

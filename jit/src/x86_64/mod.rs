@@ -143,6 +143,23 @@ fn has_context(prog: &Program) -> bool {
     )
 }
 
+/// A fresh random key for constant blinding (from the kernel's random source).
+fn blinding_key() -> i32 {
+    let mut b = [0u8; 4];
+    // SAFETY: getrandom writes at most `b.len()` bytes into `b`.
+    #[allow(unsafe_code)]
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    if n != b.len() as isize {
+        // No random source: still blind, with a key that differs per compile and process.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        b = (t ^ std::process::id().rotate_left(16)).to_le_bytes();
+    }
+    i32::from_le_bytes(b) | 1
+}
+
 /// Bit of [`offload::InsnFacts::mem_base_kinds`] for the context.
 fn ctx_kind_bit() -> u32 {
     1 << offload::explore::kind_bit(offload::state::RegKind::Ctx)
@@ -191,6 +208,9 @@ pub(crate) fn lower(
         None => crate::ctx_access::analyse(prog)?,
     };
     let mut a = Asm::new(opts.record, n * 8 + 64);
+    if opts.harden {
+        a.set_blinding(blinding_key());
+    }
     let insn_labels: Vec<Label> = (0..n).map(|_| a.label()).collect();
     let stop_label = a.label();
     let depth_error = a.label();
@@ -436,12 +456,18 @@ impl Lowering<'_> {
                     let d = x86(dst);
                     match (cond, src) {
                         (JmpCond::Set, Operand::Reg(s)) => a.test_rr(width, d, x86(s))?,
-                        (JmpCond::Set, Operand::Imm(i)) => a.test_ri(width, d, i)?,
+                        (JmpCond::Set, Operand::Imm(i)) => match a.blinded(width, i)? {
+                            Some(r) => a.test_rr(width, d, r)?,
+                            None => a.test_ri(width, d, i)?,
+                        },
                         (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0))
                             if self.peep[pc] == Peep::FlagsLive => {}
                         (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0)) => a.test_rr(width, d, d)?,
                         (_, Operand::Reg(s)) => a.op_rr(Op2::Cmp, width, d, x86(s))?,
-                        (_, Operand::Imm(i)) => a.op_ri(Op2::Cmp, width, d, i)?,
+                        (_, Operand::Imm(i)) => match a.blinded(width, i)? {
+                            Some(r) => a.op_rr(Op2::Cmp, width, d, r)?,
+                            None => a.op_ri(Op2::Cmp, width, d, i)?,
+                        },
                     }
                     a.jcc(jmp_cond(cond), t);
                 }
@@ -494,7 +520,10 @@ impl Lowering<'_> {
                     let m = mem(x86(dst), off as i32);
                     match src {
                         Operand::Reg(s) => a.store_r(size, m, x86(s))?,
-                        Operand::Imm(i) => a.store_i(size, m, i)?,
+                        Operand::Imm(i) => match a.blinded(Width::W64, i)? {
+                            Some(r) => a.store_r(size, m, r)?,
+                            None => a.store_i(size, m, i)?,
+                        },
                     }
                 }
                 Some(field) => {
@@ -533,7 +562,7 @@ impl Lowering<'_> {
             Insn::LdImm64 { dst, src, imm } => {
                 let d = x86(dst);
                 match src {
-                    LdImm64Src::Imm => a.mov_ri64(d, imm)?,
+                    LdImm64Src::Imm => a.mov_user(d, imm)?,
                     LdImm64Src::MapFd
                     | LdImm64Src::MapIdx
                     | LdImm64Src::MapValue
@@ -686,7 +715,10 @@ impl Lowering<'_> {
         if let Some(b) = bin(op) {
             return match src {
                 Operand::Reg(s) => a.op_rr(b, w, d, x86(s)),
-                Operand::Imm(i) => a.op_ri(b, w, d, i),
+                Operand::Imm(i) => match a.blinded(w, i)? {
+                    Some(r) => a.op_rr(b, w, d, r),
+                    None => a.op_ri(b, w, d, i),
+                },
             };
         }
         if let Some(s) = shift(op) {
@@ -705,11 +737,14 @@ impl Lowering<'_> {
         match (op, src) {
             (AluOp::Mov, Operand::Reg(s)) => a.mov_rr(w, d, x86(s)),
             (AluOp::Mov, Operand::Imm(i)) => match w {
-                Width::W64 => a.mov_ri64(d, i as i64 as u64),
-                Width::W32 => a.mov_ri64(d, i as u32 as u64),
+                Width::W64 => a.mov_user(d, i as i64 as u64),
+                Width::W32 => a.mov_user(d, i as u32 as u64),
             },
             (AluOp::Mul, Operand::Reg(s)) => a.imul_rr(w, d, x86(s)),
-            (AluOp::Mul, Operand::Imm(i)) => a.imul_ri(w, d, i),
+            (AluOp::Mul, Operand::Imm(i)) => match a.blinded(w, i)? {
+                Some(r) => a.imul_rr(w, d, r),
+                None => a.imul_ri(w, d, i),
+            },
             (AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod, _) => {
                 ops::divmod(a, w, op, dst, src)
             }
