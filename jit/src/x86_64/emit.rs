@@ -186,9 +186,14 @@ pub(crate) fn is_simm32(v: i64) -> bool {
     i32::try_from(v).is_ok()
 }
 
-/// `[base + disp]`.
+/// `[base + disp]`, with no displacement byte when `disp` is 0 (RBP and R13 as a base still
+/// get the disp8 of 0 they need; the encoder adds it).
 pub(crate) fn mem(base: Register, disp: i32) -> MemoryOperand {
-    MemoryOperand::with_base_displ(base, disp as i64)
+    if disp == 0 {
+        MemoryOperand::with_base(base)
+    } else {
+        MemoryOperand::with_base_displ(base, disp as i64)
+    }
 }
 
 /// The code buffer: encoded bytes, symbolic branches and labels, and (optionally) the list of

@@ -11,6 +11,8 @@
 
 pub(crate) mod disasm;
 pub(crate) mod emit;
+#[cfg(test)]
+mod emit_tests;
 mod ops;
 mod plan;
 mod program;
