@@ -295,13 +295,24 @@ fn liveness(prog: &Program, n: usize) -> Vec<u16> {
 /// matters when it may flow into a conditional jump, a memory access or pointer arithmetic, a
 /// helper or local call argument, a stored value, or a target assertion (`extra_sinks[pc]`).
 /// Where a scalar does not matter, pruning ignores its value.
-pub fn precision(prog: &Program, cfg: &Cfg, extra_sinks: &[u16]) -> Vec<u16> {
+pub fn precision(prog: &Program, cfg: &Cfg, extra_sinks: &[u16]) -> Vec<Precise> {
     let n = prog.insns.len();
-    let mut precise = vec![0u16; n];
+    let maybe_ptr = maybe_pointers(prog, cfg);
+    let mut precise = vec![Precise::default(); n];
     let mut succ = Vec::new();
     let op = |o: &Operand| match o {
         Operand::Reg(r) => bit(*r),
         Operand::Imm(_) => 0,
+    };
+    // The slot of `fp + off` for an access of `size` through r10 itself.
+    let fp_slot = |base: &ir::Reg, off: i16, size: u32| -> Option<(u32, bool)> {
+        let off = off as i32;
+        if *base != ir::Reg::R10 || !(-512..0).contains(&off) {
+            return None;
+        }
+        let slot = ((-off - 1) / 8) as u32;
+        let whole = size == 8 && off % 8 == 0;
+        Some((slot, whole))
     };
     let mut changed = true;
     let mut rounds = 0;
@@ -311,51 +322,105 @@ pub fn precision(prog: &Program, cfg: &Cfg, extra_sinks: &[u16]) -> Vec<u16> {
         for pc in (0..n).rev() {
             let insn = &prog.insns[pc];
             successors(insn, pc, &mut succ);
-            let mut out = 0u16;
+            let mut out = Precise::default();
             for &t in &succ {
                 if t >= 0 && (t as usize) < n {
-                    out |= precise[t as usize];
+                    out.regs |= precise[t as usize].regs;
+                    out.slots |= precise[t as usize].slots;
                 }
             }
             let sink = extra_sinks.get(pc).copied().unwrap_or(0);
-            let new = sink
-                | match insn {
-                    Insn::Alu {
-                        op: ir::insn::AluOp::Mov,
-                        dst,
-                        src,
-                        ..
-                    } => {
-                        let d = bit(*dst);
-                        (out & !d) | if out & d != 0 { op(src) } else { 0 }
-                    }
-                    Insn::Alu { dst, src, .. } => {
-                        // Pointer arithmetic needs the scalar operand exactly.
-                        out | op(src) | if out & bit(*dst) != 0 { bit(*dst) } else { 0 }
-                    }
-                    Insn::MovSx { dst, src, .. } => {
-                        let d = bit(*dst);
-                        (out & !d) | if out & d != 0 { bit(*src) } else { 0 }
-                    }
-                    Insn::Neg { .. } | Insn::End { .. } | Insn::Ja { .. } | Insn::LdImm64Tail => {
-                        out
-                    }
-                    Insn::Jmp { dst, src, .. } => out | bit(*dst) | op(src),
-                    Insn::Load { dst, src, .. } => (out & !bit(*dst)) | bit(*src),
-                    Insn::Store { dst, src, .. } => out | bit(*dst) | op(src),
-                    Insn::Atomic { dst, src, .. } => out | bit(*dst) | bit(*src) | 1,
-                    Insn::LdImm64 { dst, .. } => out & !bit(*dst),
-                    Insn::LdAbs { .. } => (out & !0x3f) | bit(ir::Reg::R6),
-                    Insn::LdInd { src, .. } => (out & !0x3f) | bit(ir::Reg::R6) | bit(*src),
-                    Insn::Call(_) | Insn::CallX { .. } => (out & !0x3f) | 0x3e,
-                    Insn::Exit => {
-                        if cfg.func_of.get(pc).copied().unwrap_or(0) == 0 {
-                            out
-                        } else {
-                            out | 1
+            let mut slots = out.slots;
+            let regs = match insn {
+                Insn::Alu {
+                    op: ir::insn::AluOp::Mov,
+                    dst,
+                    src,
+                    ..
+                } => {
+                    let d = bit(*dst);
+                    (out.regs & !d) | if out.regs & d != 0 { op(src) } else { 0 }
+                }
+                Insn::Alu {
+                    dst, src, op: aop, ..
+                } => {
+                    let d = bit(*dst);
+                    let s = op(src);
+                    let mut need = if out.regs & d != 0 { d | s } else { 0 };
+                    // Pointer arithmetic needs the scalar operand exactly.
+                    if matches!(aop, ir::insn::AluOp::Add | ir::insn::AluOp::Sub) {
+                        if maybe_ptr[pc] & d != 0 {
+                            need |= s;
+                        }
+                        if maybe_ptr[pc] & s != 0 {
+                            need |= d;
                         }
                     }
-                };
+                    out.regs | need
+                }
+                Insn::MovSx { dst, src, .. } => {
+                    let d = bit(*dst);
+                    (out.regs & !d) | if out.regs & d != 0 { bit(*src) } else { 0 }
+                }
+                Insn::Neg { .. } | Insn::End { .. } | Insn::Ja { .. } | Insn::LdImm64Tail => {
+                    out.regs
+                }
+                Insn::Jmp { dst, src, .. } => out.regs | bit(*dst) | op(src),
+                Insn::Load {
+                    dst,
+                    src,
+                    off,
+                    size,
+                    ..
+                } => {
+                    let d = bit(*dst);
+                    if out.regs & d != 0 {
+                        match fp_slot(src, *off, size.bytes()) {
+                            Some((slot, _)) => slots |= 1u64 << slot,
+                            None => slots = u64::MAX,
+                        }
+                    }
+                    (out.regs & !d) | bit(*src)
+                }
+                Insn::Store {
+                    dst,
+                    src,
+                    off,
+                    size,
+                } => match fp_slot(dst, *off, size.bytes()) {
+                    Some((slot, whole)) => {
+                        let needed = out.slots & (1u64 << slot) != 0;
+                        if whole {
+                            slots &= !(1u64 << slot);
+                        }
+                        out.regs | if needed { op(src) } else { 0 }
+                    }
+                    None => out.regs | bit(*dst) | op(src),
+                },
+                Insn::Atomic { dst, src, .. } => {
+                    slots = u64::MAX;
+                    out.regs | bit(*dst) | bit(*src) | 1
+                }
+                Insn::LdImm64 { dst, .. } => out.regs & !bit(*dst),
+                Insn::LdAbs { .. } => (out.regs & !0x3f) | bit(ir::Reg::R6),
+                Insn::LdInd { src, .. } => (out.regs & !0x3f) | bit(ir::Reg::R6) | bit(*src),
+                Insn::Call(_) | Insn::CallX { .. } => {
+                    slots = u64::MAX;
+                    (out.regs & !0x3f) | 0x3e
+                }
+                Insn::Exit => {
+                    slots = 0;
+                    if cfg.func_of.get(pc).copied().unwrap_or(0) == 0 {
+                        out.regs
+                    } else {
+                        out.regs | 1
+                    }
+                }
+            };
+            let new = Precise {
+                regs: regs | sink,
+                slots,
+            };
             if new != precise[pc] {
                 precise[pc] = new;
                 changed = true;
@@ -363,4 +428,121 @@ pub fn precision(prog: &Program, cfg: &Cfg, extra_sinks: &[u16]) -> Vec<u16> {
         }
     }
     precise
+}
+
+/// Which scalar values matter from an instruction on: registers and 8-byte stack slots of the
+/// running frame (slot `i` is `fp-8*(i+1)..fp-8*i`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Precise {
+    /// Registers, bit per register.
+    pub regs: u16,
+    /// Stack slots, bit per slot.
+    pub slots: u64,
+}
+
+impl Precise {
+    /// Everything matters.
+    pub const ALL: Precise = Precise {
+        regs: 0x7ff,
+        slots: u64::MAX,
+    };
+}
+
+/// Registers that may hold a pointer before each instruction (bit per register): a forward
+/// over-approximation used to find the scalar operand of pointer arithmetic.
+fn maybe_pointers(prog: &Program, cfg: &Cfg) -> Vec<u16> {
+    let n = prog.insns.len();
+    let mut state: Vec<Option<u16>> = vec![None; n];
+    const FP: u16 = 1 << 10;
+    let mut work: Vec<usize> = Vec::new();
+    for (i, &f) in cfg.functions.iter().enumerate() {
+        // The entry gets the context in r1; a callee may get pointers in r1..r5.
+        state[f] = Some(if i == 0 { FP | 0b10 } else { FP | 0x3e });
+        work.push(f);
+    }
+    let mut succ = Vec::new();
+    let mut steps = 0usize;
+    while let Some(pc) = work.pop() {
+        steps += 1;
+        if steps > 1_000_000 {
+            break;
+        }
+        let Some(inp) = state[pc] else { continue };
+        let insn = &prog.insns[pc];
+        let out = match insn {
+            Insn::Alu {
+                dst, src, op: aop, ..
+            } => {
+                let d = bit(*dst);
+                let s = match src {
+                    Operand::Reg(r) => bit(*r),
+                    Operand::Imm(_) => 0,
+                };
+                let ptr = match aop {
+                    ir::insn::AluOp::Mov => inp & s != 0,
+                    ir::insn::AluOp::Add | ir::insn::AluOp::Sub => inp & (d | s) != 0,
+                    _ => false,
+                };
+                if ptr {
+                    inp | d
+                } else {
+                    inp & !d
+                }
+            }
+            Insn::MovSx { dst, .. } | Insn::Neg { dst, .. } | Insn::End { dst, .. } => {
+                inp & !bit(*dst)
+            }
+            Insn::Load { dst, src, size, .. } => {
+                if inp & bit(*src) != 0 && size.bytes() >= 4 {
+                    inp | bit(*dst)
+                } else {
+                    inp & !bit(*dst)
+                }
+            }
+            Insn::Atomic {
+                src,
+                fetch,
+                op: aop,
+                ..
+            } => {
+                let mut o = inp;
+                if *fetch {
+                    o |= bit(*src);
+                }
+                if *aop == ir::insn::AtomicOp::CmpXchg {
+                    o |= 1;
+                }
+                o
+            }
+            Insn::LdImm64 { dst, src, .. } => {
+                if *src == ir::insn::LdImm64Src::Imm {
+                    inp & !bit(*dst)
+                } else {
+                    inp | bit(*dst)
+                }
+            }
+            Insn::LdAbs { .. } | Insn::LdInd { .. } => inp & !0x3f,
+            Insn::Call(CallTarget::Helper(id)) => {
+                let ret_ptr = crate::helpers::by_id(*id)
+                    .map(|p| p.ret == crate::helpers::RetKind::MapValueOrNull)
+                    .unwrap_or(true);
+                (inp & !0x3f) | u16::from(ret_ptr)
+            }
+            Insn::Call(_) | Insn::CallX { .. } => (inp & !0x3f) | 1,
+            _ => inp,
+        };
+        successors(insn, pc, &mut succ);
+        for &t in &succ {
+            if t < 0 || t as usize >= n {
+                continue;
+            }
+            let t = t as usize;
+            let merged = state[t].map_or(out, |old| old | out);
+            if state[t] != Some(merged) {
+                state[t] = Some(merged);
+                work.push(t);
+            }
+        }
+    }
+    state.into_iter().map(|s| s.unwrap_or(0x7ff)).collect()
 }

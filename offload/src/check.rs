@@ -434,7 +434,10 @@ fn check_access(
     let n = base.num();
     match reg.kind {
         RegKind::NotInit => fail("safety.reg.uninit", format!("R{n} !read_ok")),
-        RegKind::MapPtr if kind == AccessKind::Read => Ok(()),
+        RegKind::MapPtr if kind == AccessKind::Read => fail(
+            "unsupported.map_ptr_read",
+            format!("R{n} reads struct bpf_map through a map pointer: not supported by this verifier (the kernel allows it with BTF)"),
+        ),
         RegKind::Scalar | RegKind::PacketEnd | RegKind::MapPtr | RegKind::MapValueOrNull => fail(
             if reg.kind == RegKind::MapValueOrNull {
                 "safety.map.null"

@@ -109,12 +109,19 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, Fatal> {
             if cfg.prune_point.get(pc).copied().unwrap_or(false) {
                 // Liveness per frame: the running one at pc, callers at their return sites.
                 let mut live: Vec<u16> = Vec::with_capacity(state.frames.len());
-                let mut prec: Vec<u16> = Vec::with_capacity(state.frames.len());
+                let mut prec: Vec<crate::cfg::Precise> = Vec::with_capacity(state.frames.len());
                 for (i, _f) in state.frames.iter().enumerate() {
                     if i + 1 < state.frames.len() {
                         let ret = state.frames[i + 1].callsite.map(|c| c + 1).unwrap_or(0);
                         live.push(cfg.live_in.get(ret).copied().unwrap_or(0x7ff) & !0x3f);
-                        prec.push(precise.get(ret).copied().unwrap_or(0x7ff) & !0x3f);
+                        let p = precise
+                            .get(ret)
+                            .copied()
+                            .unwrap_or(crate::cfg::Precise::ALL);
+                        prec.push(crate::cfg::Precise {
+                            regs: p.regs & !0x3f,
+                            slots: u64::MAX,
+                        });
                     } else {
                         live.push(cfg.live_in[pc]);
                         prec.push(precise[pc]);
@@ -210,7 +217,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, Fatal> {
                     }
                 }
             }
-            record_facts(&mut facts[pc], prog, pc, &state, precise[pc]);
+            record_facts(&mut facts[pc], prog, pc, &state, precise[pc].regs);
 
             let before_depth = state.cur().depth;
             let result = step(env, pc, &mut state, &mut ids);
@@ -326,12 +333,13 @@ fn target_sinks(a: &Assertion) -> u16 {
 }
 
 /// Registers precise after `pc` (union over its successors).
-fn next_precise(prog: &Program, pc: usize, precise: &[u16]) -> u16 {
+fn next_precise(prog: &Program, pc: usize, precise: &[crate::cfg::Precise]) -> u16 {
     let insn = &prog.insns[pc];
-    let mut out = precise.get(pc + insn.slots()).copied().unwrap_or(0);
+    let reg_at = |i: usize| precise.get(i).map(|p| p.regs).unwrap_or(0);
+    let mut out = reg_at(pc + insn.slots());
     if let Some(t) = insn.jump_target(pc) {
         if t >= 0 {
-            out |= precise.get(t as usize).copied().unwrap_or(0);
+            out |= reg_at(t as usize);
         }
     }
     out

@@ -3,20 +3,13 @@
 
 use crate::report::Stats;
 use crate::state::State;
-use ir::{Insn, Program};
+use ir::Program;
 use std::fmt::Write;
 
 /// An optional log being written.
 #[derive(Default)]
 pub struct Log {
     text: Option<String>,
-}
-
-fn opcode(insn: &Insn) -> u8 {
-    ir::insn::encode(std::slice::from_ref(insn))
-        .first()
-        .map(|r| r.code)
-        .unwrap_or(0)
 }
 
 impl Log {
@@ -41,9 +34,10 @@ impl Log {
                 let _ = write!(t, "frame{depth}: ");
             }
             let _ = writeln!(t, "{}", st.cur());
-            if let Some(insn) = prog.insns.get(pc) {
+            if prog.insns.get(pc).is_some() {
+                // The kernel's form already starts with the opcode: `(b7) r0 = 2`.
                 let text = crate::report::insn_text(prog, pc).unwrap_or_default();
-                let _ = writeln!(t, "{pc}: ({:02x}) {text}", opcode(insn));
+                let _ = writeln!(t, "{pc}: {text}");
             }
         }
     }

@@ -290,10 +290,6 @@ impl Scalar {
     }
 }
 
-fn unknown32() -> Scalar {
-    Scalar::urange(0, u32::MAX as u64)
-}
-
 fn alu64(a: &Scalar, op: AluOp, b: &Scalar) -> Scalar {
     let b_const = b.as_const();
     let mut r = Scalar::UNKNOWN;
@@ -379,12 +375,8 @@ fn alu64(a: &Scalar, op: AluOp, b: &Scalar) -> Scalar {
                 }
             }
         }
-        AluOp::Div | AluOp::SDiv | AluOp::Mod | AluOp::SMod => {
-            if let (Some(x), Some(y)) = (a.as_const(), b_const) {
-                return Scalar::constant(concrete64(op, x, y));
-            }
-            return Scalar::UNKNOWN;
-        }
+        // The kernel does not track division or modulo (not even of constants).
+        AluOp::Div | AluOp::SDiv | AluOp::Mod | AluOp::SMod => return Scalar::UNKNOWN,
     }
     r.sync();
     r
@@ -436,9 +428,10 @@ fn alu32(a: &Scalar, op: AluOp, b: &Scalar) -> Scalar {
             r.sync();
             return r.zext32();
         }
+        // Like the kernel, a shift by a non-constant leaves all 64 bits unknown.
         AluOp::Lsh | AluOp::Rsh => match y.as_const() {
             Some(k) if k < 32 => truncate32(&alu64(&x, op, &y)),
-            _ => return unknown32(),
+            _ => return Scalar::UNKNOWN,
         },
         AluOp::Arsh => match y.as_const() {
             Some(k) if k < 32 => {
@@ -452,14 +445,9 @@ fn alu32(a: &Scalar, op: AluOp, b: &Scalar) -> Scalar {
                 r.sync();
                 return r.zext32();
             }
-            _ => return unknown32(),
+            _ => return Scalar::UNKNOWN,
         },
-        AluOp::Div | AluOp::SDiv | AluOp::Mod | AluOp::SMod => {
-            match (a.as_const32(), b.as_const32()) {
-                (Some(p), Some(q)) => return Scalar::constant(concrete32(op, p, q) as u64),
-                _ => return unknown32(),
-            }
-        }
+        AluOp::Div | AluOp::SDiv | AluOp::Mod | AluOp::SMod => return Scalar::UNKNOWN,
         _ => truncate32(&alu64(&x, op, &y)),
     };
     r.zext32()
@@ -502,6 +490,7 @@ pub fn concrete64(op: AluOp, x: u64, y: u64) -> u64 {
     }
 }
 
+#[cfg_attr(not(test), allow(dead_code))]
 fn concrete32(op: AluOp, x: u32, y: u32) -> u32 {
     match op {
         AluOp::Div => x.checked_div(y).unwrap_or(0),

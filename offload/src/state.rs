@@ -332,7 +332,7 @@ impl State {
     /// from `self` (the kernel's `states_equal`). `live` says which registers of the running
     /// frame (bit per register) may be read later; dead ones are ignored. `precise` says whose
     /// scalar values matter (see [`crate::cfg::precision`]); other scalars cover any scalar.
-    pub fn covers(&self, cur: &State, live: &[u16], precise: &[u16]) -> bool {
+    pub fn covers(&self, cur: &State, live: &[u16], precise: &[crate::cfg::Precise]) -> bool {
         if self.frames.len() != cur.frames.len() {
             return false;
         }
@@ -342,7 +342,8 @@ impl State {
                 return false;
             }
             let mask = live.get(i).copied().unwrap_or(0x7ff);
-            let prec = precise.get(i).copied().unwrap_or(0x7ff);
+            let p = precise.get(i).copied().unwrap_or(crate::cfg::Precise::ALL);
+            let prec = p.regs;
             for r in 0..11 {
                 if mask & (1 << r) == 0 {
                     continue;
@@ -351,7 +352,7 @@ impl State {
                     return false;
                 }
             }
-            if !stack_covers(old, new, &mut ids) {
+            if !stack_covers(old, new, &mut ids, p.slots) {
                 return false;
             }
         }
@@ -373,9 +374,14 @@ pub fn exact_eq(a: &State, b: &State) -> bool {
         })
 }
 
-fn stack_covers(old: &Frame, cur: &Frame, ids: &mut IdMap) -> bool {
+fn stack_covers(old: &Frame, cur: &Frame, ids: &mut IdMap, precise_slots: u64) -> bool {
+    let scalar_like = |s: &StackSlot| s.spill.is_none_or(|sp| sp.kind == RegKind::Scalar);
     for (i, o) in old.stack.iter().enumerate() {
         let c = cur.stack.get(i).copied().unwrap_or(StackSlot::EMPTY);
+        if i < 64 && precise_slots & (1u64 << i) == 0 && scalar_like(o) && scalar_like(&c) {
+            // Nothing reads this slot's value where it matters.
+            continue;
+        }
         if o.is_full_spill() {
             let (Some(os), Some(cs)) = (o.spill, c.spill) else {
                 // An old spilled unknown scalar covers plain data.

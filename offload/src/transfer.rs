@@ -152,7 +152,7 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
             let mut val = match base.kind {
                 RegKind::Stack => stack_read(env, st, &base, off as i64, bytes),
                 RegKind::Ctx => ctx_load(env, off as i64, bytes),
-                RegKind::MapPtr => RegState::unknown(),
+
                 _ => RegState::scalar(Scalar::of_load(bytes, signed)),
             };
             coerce_load(&mut val, bytes, signed);

@@ -6,7 +6,13 @@ use crate::input;
 use crate::output::print;
 use std::path::Path;
 
-pub fn run(prog: &Path, syntax: SyntaxArg, section: Option<&str>, json: bool) -> CliResult {
+pub fn run(
+    prog: &Path,
+    syntax: SyntaxArg,
+    section: Option<&str>,
+    source: bool,
+    json: bool,
+) -> CliResult {
     let loaded = input::load_program(prog, section)?;
     let p = &loaded.program;
     if json {
@@ -26,6 +32,8 @@ pub fn run(prog: &Path, syntax: SyntaxArg, section: Option<&str>, json: bool) ->
             "insns": insns,
         });
         print(&format!("{v}\n"));
+    } else if source {
+        print(&ir::disasm::disasm_program_with_source(p, syntax.to_ir()));
     } else {
         print(&ir::disasm::disasm_program(p, syntax.to_ir()));
     }

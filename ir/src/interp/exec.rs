@@ -64,7 +64,7 @@ enum Leave {
 
 struct Machine<'r> {
     rt: &'r mut Runtime,
-    env: ExecEnv,
+    env: &'r mut ExecEnv,
     regs: [u64; 16],
     frames: Vec<Frame>,
     steps: u64,
@@ -108,13 +108,14 @@ impl Prepared {
         input: &Input,
         budget: u64,
     ) -> Result<Outcome, ExecError> {
-        let (env, r1, r2) = match input {
-            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
-            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+        let mut env = ExecEnv::empty(self.prog_type);
+        let (r1, r2) = match input {
+            Input::None => (0, 0),
+            Input::Mem(bytes) => env.load_mem(bytes),
             Input::Packet(bytes) => {
                 let spare = rt.spare_packet.take();
-                match ExecEnv::with_packet_in(self.prog_type, bytes, &rt.ctx_config, spare) {
-                    Ok((env, ctx)) => (env, ctx, 0),
+                match env.load_packet(bytes, &rt.ctx_config, spare) {
+                    Ok(ctx) => (ctx, 0),
                     Err(e) => return Err(fail(self, 0, 0, ExecErrorKind::Input(e))),
                 }
             }
@@ -130,7 +131,7 @@ impl Prepared {
         let entry_tables = Tables::new(rt, &entry_maps);
         let mut m = Machine {
             rt,
-            env,
+            env: &mut env,
             regs: [0; 16],
             frames: Vec::new(),
             steps: 0,
@@ -535,7 +536,7 @@ impl Machine<'_> {
                     self.env.set_stack(lo, top);
                     let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
                     hot = NO_REGION;
-                    match self.rt.call_helper(id, args, &mut self.env) {
+                    match self.rt.call_helper(id, args, self.env) {
                         Ok(v) => regs[0] = v,
                         Err(error) => bail!(ExecErrorKind::Helper { id, error }),
                     }
@@ -612,7 +613,7 @@ impl Machine<'_> {
     #[inline(never)]
     fn slow_load(&self, addr: u64, size: MemSize) -> Result<(u64, Option<Region>), ExecErrorKind> {
         let n = size.bytes();
-        match self.rt.find_region(&self.env, addr, n as u64) {
+        match self.rt.find_region(self.env, addr, n as u64) {
             Some(r) if r.kind == RegionKind::Ctx => self
                 .env
                 .ctx_load(addr - r.start, size)
@@ -624,6 +625,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: false,
+                near: self.rt.nearest_region(self.env, addr),
             }),
         }
     }
@@ -637,7 +639,7 @@ impl Machine<'_> {
         value: u64,
     ) -> Result<Option<Region>, ExecErrorKind> {
         let n = size.bytes();
-        match self.rt.find_region(&self.env, addr, n as u64) {
+        match self.rt.find_region(self.env, addr, n as u64) {
             Some(r) if r.kind == RegionKind::Ctx => self
                 .env
                 .ctx_store(addr - r.start, size, value)
@@ -657,6 +659,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: true,
+                near: self.rt.nearest_region(self.env, addr),
             }),
         }
     }
@@ -665,7 +668,7 @@ impl Machine<'_> {
     #[inline(never)]
     fn check_atomic(&self, addr: u64, size: MemSize) -> Result<(), ExecErrorKind> {
         let n = size.bytes();
-        match self.rt.find_region(&self.env, addr, n as u64) {
+        match self.rt.find_region(self.env, addr, n as u64) {
             Some(r) if r.kind == RegionKind::Ctx => {
                 Err(ExecErrorKind::Ctx(crate::runtime::CtxAccessError {
                     off: addr - r.start,
@@ -683,6 +686,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: true,
+                near: self.rt.nearest_region(self.env, addr),
             }),
         }
     }

@@ -40,7 +40,7 @@ mod tests;
 
 use crate::insn::Insn;
 use crate::program::{ProgType, Program};
-use crate::runtime::{CtxAccessError, HelperError, InputError, RegionKind, Runtime};
+use crate::runtime::{CtxAccessError, HelperError, InputError, Region, RegionKind, Runtime};
 use std::fmt;
 
 pub use exec::{Prepared, MAX_FRAMES, STACK_SIZE};
@@ -188,6 +188,8 @@ pub enum ExecErrorKind {
         size: u32,
         /// Store or atomic.
         write: bool,
+        /// The live region nearest to `addr`, to say how far off the access is.
+        near: Option<Region>,
     },
     /// A store into a read-only region.
     ReadOnly {
@@ -252,11 +254,45 @@ pub struct ExecError {
 impl fmt::Display for ExecErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ExecErrorKind::OutOfBounds { addr, size, write } => write!(
-                f,
-                "{} of {size} bytes at {addr:#x} is outside every live region",
-                if *write { "store" } else { "load" }
-            ),
+            ExecErrorKind::OutOfBounds {
+                addr,
+                size,
+                write,
+                near,
+            } => {
+                write!(
+                    f,
+                    "{} of {size} bytes at {addr:#x} is outside every live region",
+                    if *write { "store" } else { "load" }
+                )?;
+                match near {
+                    Some(r) if *addr < r.start => write!(
+                        f,
+                        " ({} bytes before the {} [{:#x}, {:#x}))",
+                        r.start - addr,
+                        r.kind,
+                        r.start,
+                        r.end
+                    ),
+                    Some(r) if *addr >= r.end => write!(
+                        f,
+                        " ({} bytes past the end of the {} [{:#x}, {:#x}))",
+                        addr - r.end,
+                        r.kind,
+                        r.start,
+                        r.end
+                    ),
+                    Some(r) => write!(
+                        f,
+                        " (it runs {} bytes past the end of the {} [{:#x}, {:#x}))",
+                        addr.saturating_add(*size as u64).saturating_sub(r.end),
+                        r.kind,
+                        r.start,
+                        r.end
+                    ),
+                    None => Ok(()),
+                }
+            }
             ExecErrorKind::ReadOnly { addr, size, region } => {
                 write!(
                     f,

@@ -242,7 +242,13 @@ impl MapSet {
             storage,
             object: HostBuf::zeroed(8),
         });
-        self.maps.len() - 1
+        let i = self.maps.len() - 1;
+        // Initial entries go in as user-space updates would; one that does not fit the map
+        // (wrong size, map full) is left out, as the kernel loader would refuse it too.
+        for (k, v) in &def.initial_entries {
+            let _ = self.update(i, k, v, BPF_ANY);
+        }
+        i
     }
 
     /// The handle (`LD_IMM64 map_fd` value) of map `i`.
@@ -260,6 +266,17 @@ impl MapSet {
     pub(crate) fn find(&self, addr: u64, len: u64) -> Option<Region> {
         let (_, r) = self.index.range(..=addr).next_back()?;
         r.contains(addr, len).then_some(*r)
+    }
+
+    /// The value regions just below and just above `addr`.
+    pub(crate) fn neighbours(&self, addr: u64) -> [Option<Region>; 2] {
+        [
+            self.index.range(..=addr).next_back().map(|(_, r)| *r),
+            self.index
+                .range(addr.saturating_add(1)..)
+                .next()
+                .map(|(_, r)| *r),
+        ]
     }
 
     /// Address of the value of an ARRAY map's element 0 (global data: `LD_IMM64 map_value`).

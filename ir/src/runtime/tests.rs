@@ -421,10 +421,12 @@ fn xdp_adjust_head_meta_tail() {
     let o = go(&mut rt, 44, 46);
     assert_eq!((o.r0, o.packet.unwrap()), (0, pkt[46..].to_vec()));
     assert_eq!(go(&mut rt, 44, 47).r0, einval);
-    // Meta: multiples of 4 up to 32 bytes.
+    // Meta: multiples of 4, up to the headroom after the xdp_frame (216 bytes).
     assert_eq!(go(&mut rt, 54, -4).r0, 0);
     assert_eq!(go(&mut rt, 54, -32).r0, 0);
-    assert_eq!(go(&mut rt, 54, -36).r0, eacces);
+    assert_eq!(go(&mut rt, 54, -36).r0, 0);
+    assert_eq!(go(&mut rt, 54, -216).r0, 0);
+    assert_eq!(go(&mut rt, 54, -220).r0, einval);
     assert_eq!(go(&mut rt, 54, -3).r0, eacces);
     assert_eq!(go(&mut rt, 54, 4).r0, einval);
     // Tail: grow into the tailroom (zeroed), shrink while 14 bytes remain.
@@ -566,4 +568,22 @@ exit
         assert_eq!(o.r0, 0);
         assert_eq!(o.packet.unwrap(), vec![0xff; 36]);
     }
+}
+
+#[test]
+fn initial_entries_are_in_the_map_before_the_first_run() {
+    let mut prog = Program::new(ProgType::Xdp, vec![]);
+    let mut set = MapDef::new("blocklist", MapType::Hash, 4, 1, 4);
+    set.initial_entries = vec![
+        (vec![10, 0, 0, 1], vec![1]),
+        (vec![10, 0, 0, 2], vec![1]),
+        // Wrong key size: left out, as the kernel would refuse it.
+        (vec![10, 0, 0], vec![1]),
+    ];
+    prog.maps.push(set);
+    let mut rt = Runtime::new(&prog);
+    assert_eq!(rt.map_lookup(0, &[10, 0, 0, 1]).unwrap(), Some(vec![1]));
+    assert_eq!(rt.map_lookup(0, &[10, 0, 0, 2]).unwrap(), Some(vec![1]));
+    assert_eq!(rt.map_lookup(0, &[10, 0, 0, 3]).unwrap(), None);
+    assert_eq!(rt.map_dump(0).len(), 2);
 }

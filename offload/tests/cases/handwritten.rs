@@ -144,7 +144,7 @@ pub fn add(out: &mut Vec<Case>) {
         accept("map_value_store", format!("{x}{LOOKUP}if r0 == 0 goto out\n*(u64 *)(r0 + 0) = 1\nout:\nr0 = 2\nexit\n")),
         accept("map_value_atomic_add", format!("{x}{LOOKUP}if r0 == 0 goto out\nr1 = 1\nlock *(u64 *)(r0 + 0) += r1\nout:\nr0 = 2\nexit\n")),
         reject("map_ptr_arith", format!("{x}.map m type=hash key=4 value=8 entries=4\nr1 = map[m] ll\nr1 += 8\nr0 = 2\nexit\n"), "R1 pointer arithmetic on map_ptr prohibited"),
-        accept("map_ptr_read_privileged", format!("{x}.map m type=hash key=4 value=8 entries=4\nr1 = map[m] ll\nr0 = *(u64 *)(r1 + 0)\nr0 = 2\nexit\n")),
+        reject("map_ptr_read_unsupported", format!("{x}.map m type=hash key=4 value=8 entries=4\nr1 = map[m] ll\nr0 = *(u64 *)(r1 + 0)\nr0 = 2\nexit\n"), "reads struct bpf_map through a map pointer"),
         // --- helpers ---
         reject("helper_map_arg_scalar", format!("{x}r1 = 0\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\nr0 = 2\nexit\n"), "R1 type=scalar expected=map_ptr"),
         reject("helper_key_scalar", format!("{x}.map m type=hash key=4 value=8 entries=4\nr1 = map[m] ll\nr2 = 0\ncall bpf_map_lookup_elem\nr0 = 2\nexit\n"), "R2 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value"),

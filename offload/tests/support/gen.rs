@@ -54,17 +54,25 @@ fn ty(size: u8) -> &'static str {
 pub fn segment() -> impl Strategy<Value = Segment> {
     let size = prop::sample::select(vec![1u8, 2, 4, 8]);
     prop_oneof![
-        4 => (1u8..60, 0u8..64, size.clone(), prop::bool::weighted(0.85), 0u8..4)
-            .prop_map(|(n, off, size, checked, form)| Segment::PacketLoad { n, off, size, checked, form }),
+        4 => (1u8..60, -2i16..24, size.clone(), prop::bool::weighted(0.93), 0u8..4)
+            .prop_map(|(n, slack, size, checked, form)| {
+                // Mostly inside the checked range, sometimes a byte or two past it.
+                let off = (n as i16 - size as i16 - slack).max(0) as u8;
+                Segment::PacketLoad { n, off, size, checked, form }
+            }),
         1 => (2u8..40, 0u8..40, size.clone()).prop_map(|(n, off, size)| Segment::PacketStore { n, off, size }),
-        2 => (prop::bool::weighted(0.8), 0u8..20, size.clone(), prop::bool::weighted(0.9), any::<bool>())
+        2 => (prop::bool::weighted(0.92), 0u8..17, size.clone(), prop::bool::weighted(0.95), any::<bool>())
             .prop_map(|(null_check, off, size, reload, array)| Segment::MapLookup { null_check, off, size, reload, array }),
-        1 => (1u16..530, size.clone(), any::<bool>()).prop_map(|(off, size, pointer)| Segment::Spill { off, size, pointer }),
+        1 => (1u16..66, size.clone(), any::<bool>(), prop::bool::weighted(0.1)).prop_map(|(slot, size, pointer, far)| {
+            // Mostly aligned slots inside the frame; sometimes anywhere.
+            let off = if far { slot * 8 + slot % 7 } else { slot * 8 };
+            Segment::Spill { off, size, pointer }
+        }),
         1 => (1u8..40).prop_map(|n| Segment::Loop { n }),
         2 => (0u8..12, -70i32..70, any::<bool>()).prop_map(|(op, imm, alu32)| Segment::Arith { op, imm, alu32 }),
         1 => (prop::sample::select(vec![0x0fu8, 0x1f, 0x3f, 0xff]), prop::bool::weighted(0.8))
             .prop_map(|(mask, checked)| Segment::VarOffset { mask, checked }),
-        1 => prop::sample::select(vec![3u8, 4, 5, 8, 9]).prop_map(|reg| Segment::ReadTemp { reg }),
+        1 => prop::sample::select(vec![3u8, 4, 5, 8, 9, 6, 7]).prop_map(|reg| Segment::ReadTemp { reg }),
         1 => Just(Segment::DataLoop),
     ]
 }
