@@ -37,11 +37,12 @@ fn main() {
             prog,
             syntax,
             target,
+            harden,
             section,
             source,
             json,
         } => match target {
-            Some(t) => commands::disasm::run_target(&prog, t, section.as_deref()),
+            Some(t) => commands::disasm::run_target(&prog, t, harden, section.as_deref()),
             None => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
         },
         Command::Run {
@@ -52,6 +53,7 @@ fn main() {
             pcap,
             repeat,
             seed,
+            harden,
             section,
             json,
         } => commands::run::run(commands::run::RunArgs {
@@ -62,6 +64,7 @@ fn main() {
             pcap,
             repeat,
             seed,
+            harden,
             section,
             json,
         }),
