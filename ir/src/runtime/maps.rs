@@ -404,6 +404,9 @@ impl MapSet {
 
     /// Forget values deleted during the run that just ended.
     pub(crate) fn end_run(&mut self) {
+        if self.graveyard.is_empty() {
+            return;
+        }
         for b in std::mem::take(&mut self.graveyard) {
             self.index.remove(&b.addr());
         }

@@ -114,8 +114,9 @@ pub struct Runtime {
     pub ctx_config: CtxConfig,
     /// The interpreter's stack buffer, kept between runs to save an allocation.
     pub(crate) spare_stack: Option<mem::HostBuf>,
-    /// The interpreter's packet buffer, kept between runs.
-    pub(crate) spare_packet: Option<mem::HostBuf>,
+    /// The interpreter's execution environment (packet, context and input buffers), kept
+    /// between runs.
+    pub(crate) spare_env: Option<Box<ExecEnv>>,
 }
 
 impl Runtime {
@@ -140,7 +141,7 @@ impl Runtime {
             conformance: false,
             ctx_config: CtxConfig::default(),
             spare_stack: None,
-            spare_packet: None,
+            spare_env: None,
         }
     }
 
