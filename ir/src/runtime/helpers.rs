@@ -142,15 +142,7 @@ impl Runtime {
                 }
                 Ok(args[0])
             }
-            id::MAP_LOOKUP_ELEM => {
-                let m = self.map_arg(args[0])?;
-                let mut kb = ArgBuf::new();
-                let key = self.read_arg(env, 2, args[1], self.key_size(m), &mut kb)?;
-                match self.maps.lookup_addr(m, key) {
-                    Ok(addr) => Ok(addr.unwrap_or(0)),
-                    Err(_) => Err(self.not_allowed(m, "bpf_map_lookup_elem")),
-                }
-            }
+            id::MAP_LOOKUP_ELEM => self.map_lookup_helper(args[0], args[1], env),
             id::MAP_UPDATE_ELEM => {
                 let m = self.map_arg(args[0])?;
                 if self.is_fd_map(m) {
@@ -249,6 +241,25 @@ impl Runtime {
                 self.xdp_adjust(helper, env, args)
             }
             other => Err(HelperError::Unknown(other)),
+        }
+    }
+
+    /// `bpf_map_lookup_elem(map, key)`, exactly as [`Runtime::call_helper`] does it for
+    /// helper 1: for engines that call it directly (it never sets [`ExecEnv::control`] and
+    /// never moves the packet).
+    #[inline]
+    pub fn map_lookup_helper(
+        &mut self,
+        map: u64,
+        key: u64,
+        env: &ExecEnv,
+    ) -> Result<u64, HelperError> {
+        let m = self.map_arg(map)?;
+        let mut kb = ArgBuf::new();
+        let key = self.read_arg(env, 2, key, self.key_size(m), &mut kb)?;
+        match self.maps.lookup_addr(m, key) {
+            Ok(addr) => Ok(addr.unwrap_or(0)),
+            Err(_) => Err(self.not_allowed(m, "bpf_map_lookup_elem")),
         }
     }
 

@@ -218,6 +218,18 @@ pub(crate) enum HelperId {
 
 /// Call a helper through the trampoline; afterwards go to `stop` if the host asked to stop.
 pub(crate) fn helper_call(a: &mut Asm, id: HelperId, stop: Label) -> Result<(), JitError> {
+    if let HelperId::Const(ir::runtime::helper_id::MAP_LOOKUP_ELEM) = id {
+        // The lean path: no helper id, its own trampoline.
+        a.mov_rr(Width::W64, TMP3, ENV)?;
+        a.call_mem(mem(ENV, offsets::LOOKUP))?;
+        a.ins(iced_x86::Instruction::with2(
+            iced_x86::Code::Cmp_rm8_imm8,
+            mem(ENV, offsets::STOP),
+            0u32,
+        ))?;
+        a.jcc(Cond::Ne, stop);
+        return Ok(());
+    }
     match id {
         HelperId::Const(n) => a.ins(iced_x86::Instruction::with2(
             iced_x86::Code::Mov_rm64_imm32,
