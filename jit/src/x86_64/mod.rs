@@ -654,7 +654,13 @@ impl Lowering<'_> {
             (AluOp::Mul, Operand::Reg(s)) => a.imul_rr(w, d, x86(s)),
             (AluOp::Mul, Operand::Imm(i)) => match a.blinded(w, i)? {
                 Some(r) => a.imul_rr(w, d, r),
-                None => a.imul_ri(w, d, i),
+                None => {
+                    if ops::mul_const(a, w, dst, i)? {
+                        Ok(())
+                    } else {
+                        a.imul_ri(w, d, i)
+                    }
+                }
             },
             (AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod, _) => {
                 ops::divmod(a, w, op, dst, src)
