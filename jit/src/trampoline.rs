@@ -47,7 +47,8 @@ pub(crate) type TailRunner = fn(usize, u64, &mut Host<'_>, &mut JitEnv) -> Resul
 /// The Rust side of a run: the runtime, the execution environment and how to run tail calls.
 pub(crate) struct Host<'r> {
     pub(crate) rt: &'r mut Runtime,
-    pub(crate) env: ExecEnv,
+    /// Taken from the runtime for the run ([`Runtime::take_env`]) and handed back after it.
+    pub(crate) env: Box<ExecEnv>,
     /// The first error of the run.
     pub(crate) error: Option<RunError>,
     /// Compiles and runs a tail-call target.

@@ -100,16 +100,13 @@ impl Prepared {
         rt.begin_run();
         // The environment and the stack of the previous run are reused: a run allocates
         // nothing but its output packet.
-        let mut env = rt
-            .spare_env
-            .take()
-            .unwrap_or_else(|| Box::new(ExecEnv::empty(self.prog_type)));
+        let mut env = rt.take_env(self.prog_type);
         let stack = rt
             .spare_stack
             .take()
             .unwrap_or_else(|| HostBuf::zeroed(STACK_SIZE * MAX_FRAMES));
         let result = self.run_inner(rt, &mut env, &stack, input, budget);
-        rt.spare_env = Some(env);
+        rt.recycle_env(env);
         rt.spare_stack = Some(stack);
         rt.end_run();
         result
@@ -124,10 +121,8 @@ impl Prepared {
         budget: u64,
     ) -> Result<Outcome, ExecError> {
         let (r1, r2) = match input {
-            Input::None => {
-                env.clear(self.prog_type);
-                (0, 0)
-            }
+            // `take_env` handed it over empty.
+            Input::None => (0, 0),
             Input::Mem(bytes) => env.reload_mem(self.prog_type, bytes),
             Input::Packet(bytes) => {
                 match env.reload_packet(self.prog_type, bytes, &rt.ctx_config) {

@@ -283,6 +283,24 @@ impl Runtime {
             .min_by_key(distance)
     }
 
+    /// An empty execution environment for a run of a `prog_type` program, reusing the packet,
+    /// context and input buffers of the one last handed back with [`Runtime::recycle_env`]:
+    /// engines take one per run and hand it back, so that a run allocates nothing to set up.
+    pub fn take_env(&mut self, prog_type: crate::program::ProgType) -> Box<ExecEnv> {
+        match self.spare_env.take() {
+            Some(mut env) => {
+                env.clear(prog_type);
+                env
+            }
+            None => Box::new(ExecEnv::empty(prog_type)),
+        }
+    }
+
+    /// Hand an environment back for the next [`Runtime::take_env`].
+    pub fn recycle_env(&mut self, env: Box<ExecEnv>) {
+        self.spare_env = Some(env);
+    }
+
     /// Start of a run: forget the previous run's redirect.
     pub fn begin_run(&mut self) {
         self.redirect = None;
