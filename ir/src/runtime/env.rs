@@ -176,6 +176,9 @@ pub(crate) struct Packet {
     pub(crate) front_limit: usize,
     /// Last offset `data_end` may reach.
     pub(crate) hard_end: usize,
+    /// The lowest `meta` of the run: nothing below it was ever reachable, so the headroom
+    /// under it is still zero when the buffer is reused.
+    pub(crate) low_water: usize,
 }
 
 /// The context block: its host address range and the visible struct image.
@@ -208,8 +211,9 @@ pub struct ExecEnv {
     pub control: Option<Control>,
     /// Tail calls taken so far in this run.
     pub tail_calls: u32,
-    /// The packet buffer of an earlier run, kept for the next one (never reachable).
-    spare_packet: Option<HostBuf>,
+    /// The packet buffer of an earlier run, kept for the next one (never reachable), with the
+    /// lowest offset that run could reach (its headroom is zero below that).
+    spare_packet: Option<(HostBuf, usize)>,
     /// The context block of an earlier run, kept for the next one (never reachable).
     spare_ctx: Option<Ctx>,
     /// The input memory of an earlier run, kept for the next one (never reachable).
@@ -253,7 +257,7 @@ impl ExecEnv {
         self.control = None;
         self.tail_calls = 0;
         if let Some(p) = self.packet.take() {
-            self.spare_packet = Some(p.buf);
+            self.spare_packet = Some((p.buf, p.low_water));
         }
         if let Some(c) = self.ctx.take() {
             self.spare_ctx = Some(c);
@@ -317,9 +321,9 @@ impl ExecEnv {
     }
 
     /// [`ExecEnv::with_packet`] in place on an empty environment, reusing the buffers an
-    /// earlier run left (see [`ExecEnv::clear`]) when they have the right size. Only the
-    /// headroom of a reused packet buffer is cleared: bytes after the packet never become
-    /// visible (`xdp_adjust_tail` zeroes what it exposes).
+    /// earlier run left (see [`ExecEnv::clear`]) when they have the right size. Only the part
+    /// of a reused buffer's headroom the last run could reach is cleared: bytes after the
+    /// packet never become visible (`xdp_adjust_tail` zeroes what it exposes).
     fn load_packet(&mut self, packet: &[u8], cfg: &CtxConfig) -> Result<u64, InputError> {
         let prog_type = self.prog_type;
         if packet.len() < ETH_HLEN {
@@ -330,8 +334,12 @@ impl ExecEnv {
         }
         let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
         let buf = match self.spare_packet.take() {
-            Some(b) if b.len() == frame => {
-                b.zero(0, XDP_HEADROOM);
+            Some((b, reached)) if b.len() == frame => {
+                // Lazy zeroing: only headroom the last run could reach (`xdp_adjust_head` and
+                // `xdp_adjust_meta` moving the front down) can hold anything but zeroes.
+                if reached < XDP_HEADROOM {
+                    b.zero(reached, XDP_HEADROOM - reached);
+                }
                 b
             }
             _ => HostBuf::zeroed(frame),
@@ -352,6 +360,7 @@ impl ExecEnv {
             net: XDP_HEADROOM + ETH_HLEN,
             front_limit: XDP_FRAME_SIZE,
             hard_end: frame - SKB_SHARED_INFO_SIZE,
+            low_water: data,
         };
         let size = match prog_type {
             ProgType::Xdp => XDP_MD_SIZE,

@@ -663,6 +663,7 @@ impl Runtime {
                 p.data_end = new_end as usize;
             }
         }
+        p.low_water = p.low_water.min(p.meta);
         env.rebuild_regions();
         Ok(0)
     }
