@@ -55,7 +55,10 @@ fn programs() -> Vec<(String, ir::Program)> {
     // A long parser: many packet fields, each checked and branched on.
     let mut s = String::from(".section xdp\nr2 = *(u32 *)(r1 + 4)\nr1 = *(u32 *)(r1 + 0)\nr0 = 2\nr3 = r1\nr3 += 64\nif r3 > r2 goto out\n");
     for i in 0..60 {
-        s += &format!("r4 = *(u8 *)(r1 + {i})\nif r4 == {} goto f{i}\nr0 += 1\nf{i}:\n", i * 3 % 256);
+        s += &format!(
+            "r4 = *(u8 *)(r1 + {i})\nif r4 == {} goto f{i}\nr0 += 1\nf{i}:\n",
+            i * 3 % 256
+        );
     }
     s += "r0 &= 3\nout:\nexit\n";
     if let Ok(p) = ir::asm::assemble(&s) {
@@ -75,14 +78,21 @@ fn main() {
     if let Err(why) = &kernel_ok {
         println!("SKIP kernel column: {why}");
     }
-    println!("{:<32} {:>9} {:>10} {:>10} {:>7}", "program", "processed", "ours_us", "kernel_us", "ratio");
+    println!(
+        "{:<32} {:>9} {:>10} {:>10} {:>7}",
+        "program", "processed", "ours_us", "kernel_us", "ratio"
+    );
     let mut log_sum = 0.0;
     let mut n = 0;
     let mut verdict_mismatch = 0;
     for (name, prog) in programs() {
         let (t, ok, processed) = our_time(&prog, &caps);
         let ours_us = t.as_secs_f64() * 1e6;
-        let k = if kernel_ok.is_ok() { kernel_time(&prog) } else { None };
+        let k = if kernel_ok.is_ok() {
+            kernel_time(&prog)
+        } else {
+            None
+        };
         match k {
             Some((kus, kok)) => {
                 if kok != ok {
@@ -94,7 +104,10 @@ fn main() {
                 n += 1;
                 println!("{name:<32} {processed:>9} {ours_us:>10.1} {kus:>10} {ratio:>7.2}");
             }
-            None => println!("{name:<32} {processed:>9} {ours_us:>10.1} {:>10} {:>7}", "-", "-"),
+            None => println!(
+                "{name:<32} {processed:>9} {ours_us:>10.1} {:>10} {:>7}",
+                "-", "-"
+            ),
         }
     }
     if n > 0 {

@@ -42,9 +42,32 @@ fn generated_programs_agree_with_the_kernel() {
     let progs = programs(3000);
     let (mut agree, mut accepted, mut unsafe_accepts, mut over_strict) =
         (0usize, 0usize, Vec::new(), Vec::new());
+    let (mut t_kernel, mut t_ours) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let (mut total_processed, mut max_processed) = (0u64, 0u64);
+    let mut max_text = String::new();
     for (text, prog) in &progs {
+        let t = std::time::Instant::now();
         let k = kernel::load(prog, 0).expect("kernel load");
+        t_kernel += t.elapsed();
+        let t = std::time::Instant::now();
         let ours = verify(prog, &caps, &Options::default());
+        t_ours += t.elapsed();
+        let processed = match &ours {
+            Ok(v) => v.stats().processed,
+            Err(r) => r.stats.processed,
+        };
+        total_processed += processed;
+        if processed > max_processed {
+            max_processed = processed;
+            max_text = format!(
+                "{}\n{text}",
+                k.log
+                    .lines()
+                    .rev()
+                    .find(|l| l.starts_with("processed"))
+                    .unwrap_or("")
+            );
+        }
         if ours.is_ok() {
             accepted += 1;
         }
@@ -57,6 +80,10 @@ fn generated_programs_agree_with_the_kernel() {
         }
     }
     let pct = agree as f64 * 100.0 / progs.len() as f64;
+    if std::env::var_os("OFFLOAD_SHOW_MAX").is_some() {
+        println!("largest exploration: kernel {max_text}");
+    }
+    println!("time: kernel loads {t_kernel:?}, our verifier {t_ours:?}; processed insns: {total_processed} total, {max_processed} max");
     println!(
         "generated: {} programs, {} accepted by us, agreement {:.2}% ({} we accept/kernel rejects, {} we reject/kernel accepts)",
         progs.len(),
