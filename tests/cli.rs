@@ -194,3 +194,124 @@ fn asm_output_is_atomic() {
     assert!(!out2.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn asm_type_sets_the_section_unless_the_file_names_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("p.s");
+    std::fs::write(&src, "r0 = 0\nexit\n").unwrap();
+    let out = dir.path().join("p.o");
+    let o = run(&[
+        "asm",
+        src.to_str().unwrap(),
+        "--type",
+        "tc",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let obj = ir::elf::read_object(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(obj.programs[0].prog_type, ir::ProgType::SchedCls);
+    assert_eq!(obj.programs[0].section, "tc");
+    std::fs::write(&src, ".section xdp\nr0 = 0\nexit\n").unwrap();
+    let o = run(&[
+        "asm",
+        src.to_str().unwrap(),
+        "--type",
+        "tc",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("conflicts"), "{}", stderr(&o));
+}
+
+#[test]
+fn disasm_interleaves_c_source_lines() {
+    let Ok(o) = Command::new("clang").arg("--version").output() else {
+        println!("SKIP disasm_interleaves_c_source_lines: no clang");
+        return;
+    };
+    assert!(o.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("p.c");
+    std::fs::write(
+        &c,
+        "__attribute__((section(\"xdp\"), used)) int prog(void *ctx) {\n    return 2;\n}\n\
+         char LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n",
+    )
+    .unwrap();
+    let obj = dir.path().join("p.o");
+    let o = Command::new("clang")
+        .args(["-O2", "-g", "-target", "bpf", "-c"])
+        .arg(&c)
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["disasm", "-S", obj.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("p.c:2: return 2;"), "{text}");
+    assert!(text.contains("r0 = 0x2"), "{text}");
+}
+
+#[test]
+fn every_engine_agrees_on_the_canonical_capture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let prog = root.join("examples/drop_tcp80.s");
+    let pcap = root.join("examples/canonical.pcap");
+    let want = "1 drop 0x1\n2 pass 0x2\n3 pass 0x2\n4 pass 0x2\n5 drop 0x1\n6 pass 0x2\n7 pass 0x2\n8 pass 0x2\n9 pass 0x2\n";
+    for engine in ["interp", "x86_64", "all"] {
+        if engine == "x86_64" && !cfg!(target_arch = "x86_64") {
+            continue;
+        }
+        let o = run(&[
+            "run",
+            prog.to_str().unwrap(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--engine",
+            engine,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{engine}: {}", stderr(&o));
+        assert_eq!(stdout(&o), want, "{engine}");
+    }
+}
+
+#[test]
+fn conformance_programs_on_the_jit_through_the_cli() {
+    let Some(dir) = conformance_dir() else {
+        println!("SKIP conformance_programs_on_the_jit_through_the_cli: no ../shared/conformance");
+        return;
+    };
+    if !cfg!(target_arch = "x86_64") {
+        println!("SKIP conformance_programs_on_the_jit_through_the_cli: not an x86-64 host");
+        return;
+    }
+    let mut failures = Vec::new();
+    for f in data_files(&dir.join("tests")) {
+        let o = run(&["run", f.to_str().unwrap(), "--engine", "x86_64"]);
+        if o.status.code() != Some(0) {
+            failures.push(format!("{}: {}", f.display(), stderr(&o).trim()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn engines_disagreeing_exit_1() {
+    // A program whose result depends on the engine: it returns the low bits of a stack address,
+    // which differ between the interpreter and the JIT.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("addr.data");
+    std::fs::write(
+        &p,
+        "-- asm\nmov %r0, %r10\nand %r0, 0xfff8\nexit\n-- result\n0x0\n",
+    )
+    .unwrap();
+    let o = run(&["run", p.to_str().unwrap(), "--engine", "all"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("engines disagree"), "{}", stderr(&o));
+}

@@ -18,6 +18,7 @@ pub mod c;
 pub mod diag;
 pub mod eval;
 pub mod lower;
+pub mod merge;
 pub mod packet;
 #[allow(missing_docs)]
 pub mod pcap;
