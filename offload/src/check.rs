@@ -710,6 +710,9 @@ fn check_args(env: &Env, st: &State, proto: &HelperProto) -> Result<(), Failure>
                     } else {
                         proto.map_types.contains(&m.map_type)
                     };
+                    if !allowed && m.map_type == ir::MapType::DevMap && matches!(proto.id, 2 | 3) {
+                        return fail("safety.helper.map_write", "write into map forbidden");
+                    }
                     if !allowed && proto.id == 12 {
                         return fail(
                             "safety.helper.map_type",
