@@ -208,6 +208,13 @@ pub fn add(out: &mut Vec<Case>) {
         accept("ld_ind_in_tc", ".section tc\nr6 = r1\nr7 = 2\nr0 = *(u8 *)skb[r7 + 12]\nr0 = 0\nexit\n"),
         reject("ld_ind_uninit_index", ".section tc\nr6 = r1\nr0 = *(u8 *)skb[r7 + 12]\nr0 = 0\nexit\n", "R7 !read_ok"),
         reject("ld_imm64_bad_map_index", format!("{x}r1 = map[3] ll\nr0 = 2\nexit\n"), "is not pointing to valid bpf_map"),
+        accept("helper_csum_diff", format!("{x}*(u64 *)(r10 - 8) = 1\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\ncall bpf_csum_diff\nr0 = 2\nexit\n")),
+        reject("helper_csum_diff_past_fp", format!("{x}*(u64 *)(r10 - 8) = 1\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 12\nr5 = 0\ncall bpf_csum_diff\nr0 = 2\nexit\n"), "invalid read from stack R3 off=-8 size=12"),
+        accept("helper_fib_lookup", format!("{x}r2 = r10\nr2 += -64\nr3 = 64\nr4 = 0\ncall bpf_fib_lookup\nr0 = 2\nexit\n")),
+        accept("helper_ktime_boot", format!("{x}call bpf_ktime_get_boot_ns\nr0 = 2\nexit\n")),
+        accept("tc_vlan_pop", ".section tc\ncall bpf_skb_vlan_pop\nr0 = 0\nexit\n"),
+        reject("tc_vlan_pop_invalidates", ".section tc\nr6 = r1\nr2 = *(u32 *)(r1 + 80)\nr7 = *(u32 *)(r1 + 76)\nr3 = r7\nr3 += 4\nif r3 > r2 goto +3\nr1 = r6\ncall bpf_skb_vlan_pop\nr0 = *(u32 *)(r7 + 0)\nr0 = 0\nexit\n", "R7 invalid mem access 'scalar'"),
+        reject("helper_unsupported_by_us", format!("{x}call bpf_get_current_pid_tgid\nr0 = 2\nexit\n"), "is not supported by this verifier"),
         // --- return values and misc ---
         accept("ret_pointer_privileged", format!("{x}r0 = r1\nexit\n")),
         accept("ret_tc", ".section tc\nr0 = 0\nexit\n"),
