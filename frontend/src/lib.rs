@@ -22,6 +22,7 @@ pub mod packet;
 #[allow(missing_docs)]
 pub mod pcap;
 pub mod ruleset;
+pub mod syntax;
 
 pub use eval::Verdict;
 pub use ruleset::{Action, RuleSet};
