@@ -17,6 +17,7 @@
 pub mod c;
 pub mod diag;
 pub mod eval;
+pub mod iptables;
 pub mod lower;
 pub mod packet;
 #[allow(missing_docs)]
