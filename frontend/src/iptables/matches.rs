@@ -363,11 +363,7 @@ impl MatchState {
                 } else {
                     hdr.daddr()
                 };
-                let m = if lo > hi {
-                    Cond::False
-                } else {
-                    c::range(f, lo, hi, a.span)
-                };
+                let m = c::wide_range(f, lo, hi, a.span);
                 c::maybe_not(m, neg)
             }
             ("mac", _) => {

@@ -122,15 +122,19 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// An argument that may carry the old intrapositioned `!` (`-p ! tcp`).
-    fn arg_neg(&mut self, opt: &Word, negate: &mut bool) -> Result<&'a Word, SyntaxError> {
+    /// An argument; the old intrapositioned `!` (`-p ! tcp`) is refused, as iptables 1.8
+    /// refuses it.
+    fn arg_neg(&mut self, opt: &Word, _negate: &mut bool) -> Result<&'a Word, SyntaxError> {
         let w = self.arg(opt)?;
         if w.text == "!" {
-            if *negate {
-                return Err(SyntaxError::new(w.span, "multiple '!' flags not allowed"));
-            }
-            *negate = true;
-            return self.arg(opt);
+            return Err(SyntaxError::new(
+                w.span,
+                format!("'!' after '{}' is not allowed", opt.text),
+            )
+            .with_note(format!(
+                "write the negation before the option: '! {} ...'",
+                opt.text
+            )));
         }
         Ok(w)
     }

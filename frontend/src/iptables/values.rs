@@ -107,7 +107,7 @@ pub fn address(s: &str, v6: bool, span: Span) -> Result<(u128, u128), SyntaxErro
     let addr = if v6 {
         syntax::parse_ipv6(a)
     } else {
-        syntax::parse_ipv4(a).map(u128::from)
+        xtables_ipv4(a).map(u128::from)
     };
     let Some(addr) = addr else {
         let fam = if v6 { "IPv6" } else { "IPv4" };
@@ -198,4 +198,22 @@ pub fn icmp_type(s: &str, v6: bool, span: Span) -> Result<(u8, u8, u8), SyntaxEr
             ),
         ),
     }
+}
+
+/// An IPv4 address as xtables reads it: four dotted parts, fewer parts filled with zeros on
+/// the right (`10.1` is 10.1.0.0), or one 32-bit number.
+fn xtables_ipv4(s: &str) -> Option<u32> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() == 1 {
+        return syntax::parse_decimal(s).and_then(|v| u32::try_from(v).ok());
+    }
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut v = 0u32;
+    for (i, p) in parts.iter().enumerate() {
+        let b = syntax::parse_decimal(p).filter(|b| *b <= 255)? as u32;
+        v |= b << (24 - 8 * i);
+    }
+    Some(v)
 }

@@ -6,7 +6,8 @@
 //! nested `All`/`Any` are flattened, one-part wrappers removed, and a test on a field already
 //! known by an earlier equality in the same `All` is decided (a repeated `EtherType == IPv4`
 //! disappears; a branch that needs `EtherType == IPv6` after it becomes `False` and leaves its
-//! `Any`). That is how `ip and tcp dst port 80` (pcap, which tests the EtherType twice and
+//! `Any`); the parts of a rule's top-level conjunction are sorted (there an abort means the
+//! same as false, so their order does not matter). That is how `ip and tcp dst port 80` (pcap, which tests the EtherType twice and
 //! offers an IPv6 branch) and `-p tcp --dport 80` (iptables) end up equal.
 
 use crate::ruleset::{Base, Cmp, Cond, Field, Match, RuleOrigin, RuleSet, Span, Test};
@@ -169,6 +170,11 @@ fn simplify(c: Cond, facts: &mut Facts, top: bool) -> Cond {
                 }
             }
             *facts = local;
+            if top {
+                // At the root an abort means "no match", like false: a conjunction of tests
+                // holds exactly when each holds, in any order. Sort for a canonical order.
+                kept.sort_by_cached_key(|k| format!("{k:?}"));
+            }
             match kept.len() {
                 0 => Cond::True,
                 1 => kept.pop().unwrap_or(Cond::True),

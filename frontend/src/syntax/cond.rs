@@ -193,6 +193,38 @@ pub fn range(field: Field, lo: u128, hi: u128, span: Span) -> Cond {
     }
 }
 
+/// `lo <= field <= hi` for fields wider than 8 bytes (IPv6 addresses), which the compiler
+/// compares only for equality: split into the high and low 8-byte halves, compared
+/// lexicographically.
+pub fn wide_range(field: Field, lo: u128, hi: u128, span: Span) -> Cond {
+    if field.size != 16 {
+        return range(field, lo, hi, span);
+    }
+    if lo > hi {
+        return Cond::False;
+    }
+    if lo == hi {
+        return eq(field, lo, span);
+    }
+    let high = Field::new(field.base, field.offset, 8);
+    let low = Field::new(field.base, field.offset + 8, 8);
+    let (lh, ll) = ((lo >> 64) as u64 as u128, lo as u64 as u128);
+    let (hh, hl) = ((hi >> 64) as u64 as u128, hi as u64 as u128);
+    if lh == hh {
+        return all(vec![eq(high, lh, span), range(low, ll, hl, span)]);
+    }
+    // v >= lo: high > lh, or high == lh and low >= ll; likewise v <= hi.
+    let at_least = any(vec![
+        cmp(high, Cmp::Gt(lh), span),
+        all(vec![eq(high, lh, span), cmp(low, Cmp::Ge(ll), span)]),
+    ]);
+    let at_most = any(vec![
+        cmp(high, Cmp::Lt(hh), span),
+        all(vec![eq(high, hh, span), cmp(low, Cmp::Le(hl), span)]),
+    ]);
+    all(vec![at_least, at_most])
+}
+
 /// All of `parts`, without a wrapper for one part and without `True` parts.
 pub fn all(parts: Vec<Cond>) -> Cond {
     let mut v: Vec<Cond> = Vec::new();

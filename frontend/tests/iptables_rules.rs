@@ -1,0 +1,576 @@
+//! iptables: 150+ rules across every supported construct. Each is parsed; the rule set agrees
+//! with the compiled program (interpreter) on every packet; netfilter (iptables-restore in a
+//! throwaway namespace, frames injected on `lo`) counts the same rule hits per packet as
+//! `RuleSet::eval`; iptables-restore --test accepts them all and rejects what we reject as bad
+//! syntax; where pcap-filter can say the same, the canonical RuleSets are equal.
+
+mod rules_common;
+
+use frontend::iptables::{self, Options};
+use frontend::lower::Hook;
+use frontend::pcap;
+use frontend::ruleset::Action;
+use frontend::syntax::canon::canonical;
+use rules_common::*;
+
+/// Match parts of rules (each becomes `-A CHAIN <m> -j TARGET`).
+fn rules_v4() -> Vec<String> {
+    let mut v: Vec<String> = [
+        "-p tcp",
+        "-p udp",
+        "-p icmp",
+        "-p sctp",
+        "-p 47",
+        "-p gre",
+        "-p esp",
+        "-p ah",
+        "! -p tcp",
+        "! -p udp",
+        "-p all",
+        "-p 0",
+        "-s 10.0.0.1",
+        "-s 10.0.0.0/8",
+        "-s 10.0.0.0/255.0.0.0",
+        "-s 10.1.2.3/16",
+        "! -s 10.0.0.0/8",
+        "-d 224.0.0.0/4",
+        "! -d 8.8.8.8",
+        "-d 192.168.1.0/24",
+        "-s 172.16.0.0/12 -d 10.0.0.2",
+        "-s 0.0.0.0/0",
+        "-s 10.1",
+        "-d 167772162",
+        "-s 10.0.0.0/255.255.0.255",
+        "-f",
+        "! -f",
+        "-p tcp --dport 80",
+        "-p tcp --sport 22",
+        "-p tcp --dport 1:1024",
+        "-p tcp --dport 1024:",
+        "-p tcp --dport :1023",
+        "-p tcp ! --dport 80",
+        "-p tcp --dport http",
+        "-p tcp --dport ssh ! --sport 1024:65535",
+        "-p tcp -m tcp --dport 443",
+        "-p tcp -m tcp",
+        "-p tcp --syn",
+        "-p tcp ! --syn",
+        "-p tcp --tcp-flags SYN,ACK SYN,ACK",
+        "-p tcp --tcp-flags ALL NONE",
+        "-p tcp --tcp-flags ALL ALL",
+        "-p tcp --tcp-flags FIN,SYN FIN,SYN",
+        "-p tcp --tcp-flags SYN,RST SYN,RST",
+        "-p tcp --tcp-flags ACK,FIN FIN",
+        "-p tcp ! --tcp-flags SYN SYN",
+        "-p tcp --tcp-flags FIN,PSH,URG FIN,PSH,URG",
+        "-p tcp --tcp-flags NONE NONE",
+        "-p tcp --tcp-flags SYN ACK",
+        "-p udp --dport 53",
+        "-p udp --sport 123 --dport 123",
+        "-p udp ! --sport 53",
+        "-p udp --dport 5000:6000",
+        "-p udp -m udp --sport 1:100",
+        "-p sctp --dport 80",
+        "-p sctp --sport 1024:",
+        "-p tcp -m multiport --dports 22,80,443",
+        "-p tcp -m multiport --sports 1:1024,8080",
+        "-p udp -m multiport --ports 53,123",
+        "-p tcp -m multiport ! --dports 22,80",
+        "-p tcp -m multiport --ports 80:90",
+        "-p sctp -m multiport --dports 80,443",
+        "-p icmp --icmp-type echo-request",
+        "-p icmp --icmp-type 8",
+        "-p icmp --icmp-type 3/3",
+        "-p icmp --icmp-type port-unreachable",
+        "-p icmp --icmp-type destination-unreachable",
+        "-p icmp ! --icmp-type echo-reply",
+        "-p icmp --icmp-type any",
+        "-p icmp --icmp-type time-exceeded",
+        "-p icmp --icmp-type host-redirect",
+        "-p icmp -m icmp --icmp-type 13",
+        "-p icmp --icmp-type fragmentation-needed",
+        "-m length --length 0:100",
+        "-m length --length 100:",
+        "-m length ! --length 60:1000",
+        "-m length --length 40",
+        "-m iprange --src-range 10.0.0.1-10.0.0.100",
+        "-m iprange --dst-range 192.168.1.0-192.168.1.255",
+        "-m iprange ! --src-range 10.0.0.0-10.255.255.255",
+        "-m iprange --src-range 1.2.3.4-1.2.3.4 --dst-range 8.8.8.8-8.8.8.9",
+        "-m mac --mac-source 00:11:22:33:44:55",
+        "-m mac ! --mac-source 02:00:00:00:00:01",
+        "-m ttl --ttl-eq 64",
+        "-m ttl --ttl-gt 5",
+        "-m ttl --ttl-lt 5",
+        "-m ttl ! --ttl-eq 1",
+        "-m dscp --dscp 46",
+        "-m dscp --dscp 0x0a",
+        "-m dscp --dscp-class EF",
+        "-m dscp --dscp-class AF11",
+        "-m dscp ! --dscp 0",
+        "-m dscp --dscp-class CS1",
+        "-m tos --tos 0x10",
+        "-m tos --tos Minimize-Delay",
+        "-m tos --tos 0x08/0x0c",
+        "-m tos ! --tos Normal-Service",
+        "-m tos --tos 0xb8",
+        "-m addrtype --dst-type MULTICAST",
+        "-m addrtype ! --dst-type MULTICAST",
+        "-m addrtype --src-type MULTICAST",
+        "-m comment --comment \"hello world\"",
+        "-p tcp --dport 80 -m comment --comment web",
+        "-s 10.0.0.0/8 -p tcp --dport 22 -m ttl --ttl-gt 4",
+        "-p udp -s 192.168.1.0/24 -d 224.0.0.0/4 --dport 53",
+        "-p tcp -m tcp --dport 80 -m length --length 0:200 -m ttl --ttl-eq 64",
+        "-p icmp -s 10.0.0.0/8 --icmp-type echo-request -m length --length 0:84",
+        "-p tcp ! -f --dport 80",
+        "-f -p tcp",
+        "-f -p udp",
+        "-p udp -f",
+        "! -s 10.0.0.0/8 ! -d 10.0.0.0/8",
+        "-p tcp -m multiport --dports 22,80 --syn",
+        "-p udp -m multiport --sports 53 -m multiport --dports 53,123",
+        "-p tcp --sport 80 --dport 22 --tcp-flags ALL SYN",
+        "-m dscp --dscp 10 -m tos --tos 0x28",
+        "-m ttl --ttl-lt 64 -m length --length 0:60",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for proto in ["tcp", "udp", "sctp"] {
+        for port in [22, 53, 80, 443, 8080] {
+            for dir in ["--sport", "--dport"] {
+                v.push(format!("-p {proto} {dir} {port}"));
+            }
+        }
+    }
+    for (addr, len) in [
+        ("10.0.0.0", 8),
+        ("10.0.0.0", 16),
+        ("10.0.0.0", 24),
+        ("10.0.0.1", 32),
+        ("192.168.0.0", 16),
+        ("172.16.0.0", 12),
+        ("224.0.0.0", 3),
+        ("0.0.0.0", 1),
+    ] {
+        v.push(format!("-s {addr}/{len}"));
+        v.push(format!("-d {addr}/{len}"));
+    }
+    for t in [1, 5, 64, 254] {
+        for op in ["eq", "gt", "lt"] {
+            v.push(format!("-m ttl --ttl-{op} {t}"));
+        }
+    }
+    for d in (0..64).step_by(9) {
+        v.push(format!("-m dscp --dscp {d}"));
+    }
+    v
+}
+
+/// ip6tables match parts.
+fn rules_v6() -> Vec<String> {
+    [
+        "-p tcp",
+        "-p udp",
+        "-p icmpv6",
+        "! -p tcp",
+        "-s 2001:db8::1",
+        "-s 2001:db8::/32",
+        "-d ff00::/8",
+        "! -d 2001:db8::2",
+        "-s fe80::/10 -d ff02::1",
+        "-p tcp --dport 80",
+        "-p tcp ! --sport 22",
+        "-p tcp --dport 1:1024",
+        "-p udp --dport 53",
+        "-p udp --sport 123",
+        "-p tcp --syn",
+        "-p tcp --tcp-flags ALL SYN,ACK",
+        "-p tcp -m multiport --dports 22,80,443",
+        "-p udp -m multiport --ports 53,123",
+        "-p icmpv6 --icmpv6-type echo-request",
+        "-p icmpv6 --icmpv6-type 1/4",
+        "-p icmpv6 --icmpv6-type neighbour-solicitation",
+        "-p icmpv6 ! --icmpv6-type 129",
+        "-p icmpv6 --icmpv6-type destination-unreachable",
+        "-m hl --hl-eq 255",
+        "-m hl --hl-gt 5",
+        "-m hl --hl-lt 64",
+        "-m hl ! --hl-eq 1",
+        "-m length --length 0:100",
+        "-m length --length 80:",
+        "-m dscp --dscp 46",
+        "-m dscp --dscp-class AF11",
+        "-m tos --tos 0x10",
+        "-m mac --mac-source 00:11:22:33:44:55",
+        "-m addrtype --dst-type MULTICAST",
+        "-s 2001:db8::/48 -p tcp --dport 443",
+        "-p udp -d ff02::1 --dport 5000:6000",
+        "-m iprange --src-range 2001:db8::1-2001:db8::ff",
+        "-m comment --comment v6",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn filter_file(matches: &[String], target: &str) -> String {
+    let mut f =
+        String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    for m in matches {
+        f.push_str(&format!("-A INPUT {m} -j {target}\n"));
+    }
+    f.push_str("COMMIT\n");
+    f
+}
+
+fn raw_file(matches: &[String]) -> String {
+    let mut f = String::from("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    for m in matches {
+        f.push_str(&format!("-A PREROUTING {m}\n"));
+    }
+    f.push_str("COMMIT\n");
+    f
+}
+
+#[test]
+fn every_rule_parses_and_the_program_agrees() {
+    let mut packets = packets_v4(1, 150);
+    packets.extend(odd_packets());
+    let mut failures = Vec::new();
+    let rules = rules_v4();
+    assert!(rules.len() >= 150, "{} rules", rules.len());
+    for (i, m) in rules.iter().enumerate() {
+        let target = ["DROP", "ACCEPT", "LOG"][i % 3];
+        let line = format!("iptables -A INPUT {m} -j {target}");
+        let p = match iptables::parse(&line) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{line}: {}", e.render("<rule>", &line)));
+                continue;
+            }
+        };
+        failures.extend(lowered_disagreements(
+            &p.ruleset,
+            Hook::Xdp,
+            &packets,
+            &line,
+        ));
+    }
+    let mut packets6 = packets_v6(2, 80);
+    packets6.extend(odd_packets());
+    for m in rules_v6() {
+        let line = format!("ip6tables -A INPUT {m} -j DROP");
+        match iptables::parse(&line) {
+            Ok(p) => failures.extend(lowered_disagreements(
+                &p.ruleset,
+                Hook::Tc,
+                &packets6,
+                &line,
+            )),
+            Err(e) => failures.push(format!("{line}: {}", e.render("<rule>", &line))),
+        }
+    }
+    // The whole list as one rule set, with a DROP policy and user chains.
+    let mut file = filter_file(&rules, "web");
+    file = file.replace(
+        ":OUTPUT ACCEPT [0:0]\n",
+        ":OUTPUT ACCEPT [0:0]\n:web - [0:0]\n",
+    );
+    file = file.replace("COMMIT\n", "-A web -p tcp --dport 80 -j ACCEPT\n-A web -s 10.0.0.0/8 -j RETURN\n-A web -j DROP\nCOMMIT\n");
+    file = file.replace(":INPUT ACCEPT", ":INPUT DROP");
+    match iptables::parse(&file) {
+        Ok(p) => failures.extend(lowered_disagreements(
+            &p.ruleset,
+            Hook::Xdp,
+            &packets,
+            "whole file",
+        )),
+        Err(e) => failures.push(e.render("file", &file)),
+    }
+    println!(
+        "{} IPv4 rules, {} IPv6 rules",
+        rules.len(),
+        rules_v6().len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Rules whose meaning pcap-filter states too: equal canonical RuleSets.
+#[test]
+fn same_as_pcap() {
+    let pairs = [
+        ("-p tcp --dport 80", "ip and tcp dst port 80"),
+        ("-p udp --sport 53", "ip and udp src port 53"),
+        ("-p sctp --dport 443", "ip and sctp dst port 443"),
+        ("-p tcp --dport 1:1024", "ip and tcp dst portrange 1-1024"),
+        ("-s 10.0.0.0/8", "ip and src net 10.0.0.0/8"),
+        ("-d 192.168.1.1", "ip and dst host 192.168.1.1"),
+        (
+            "-s 10.0.0.1 -d 10.0.0.2",
+            "ip and src host 10.0.0.1 and dst host 10.0.0.2",
+        ),
+        ("-p icmp", "icmp"),
+        ("-p 47", "ip proto 47"),
+        (
+            "-m mac --mac-source 00:11:22:33:44:55",
+            "ip and ether src 00:11:22:33:44:55",
+        ),
+        (
+            "-s 10.0.0.0/8 -p tcp --sport 22",
+            "ip and src net 10.0.0.0/8 and tcp src port 22",
+        ),
+        ("-d 224.0.0.0/4", "ip and dst net 224.0.0.0/4"),
+        (
+            "-m addrtype --dst-type MULTICAST",
+            "ip and dst net 224.0.0.0/4",
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (ipt, pc) in pairs {
+        let a = iptables::parse(&format!("-A INPUT {ipt} -j DROP"))
+            .expect(ipt)
+            .ruleset;
+        let b = pcap::compile(pc, Action::Drop, Action::Pass).expect(pc);
+        if canonical(&a) != canonical(&b) {
+            bad.push(format!(
+                "{ipt}  vs  {pc}:\n{:?}\n{:?}",
+                canonical(&a).chains[0].rules[0].cond,
+                canonical(&b).chains[0].rules[0].cond
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+}
+
+fn later_fragment(p: &[u8]) -> bool {
+    p.len() > 21 && p[12..14] == [8, 0] && (u16::from_be_bytes([p[20], p[21]]) & 0x1fff) != 0
+}
+
+/// Whether iptables-nft compiles the rule's transport tests to native nft payload loads
+/// (ports and flags of tcp/udp/sctp) rather than an xt match.
+fn native_transport(rule: &str) -> bool {
+    !rule.contains("multiport")
+        && (rule.contains("port") || rule.contains("--tcp-flags") || rule.contains("--syn"))
+}
+
+#[test]
+fn netfilter_counts_the_same_hits() {
+    if !oracle_available(
+        "netfilter_counts_the_same_hits",
+        &["iptables-restore", "iptables-save"],
+    ) {
+        return;
+    }
+    for (kind, rules, packets) in [
+        ("iptables", rules_v4(), packets_v4(3, 120)),
+        ("ip6tables", rules_v6(), packets_v6(4, 80)),
+    ] {
+        let file = raw_file(&rules);
+        let opts = Options {
+            v6: kind == "ip6tables",
+            table: Some("raw".into()),
+            chain: Some("PREROUTING".into()),
+        };
+        let ours = counting(&iptables::parse_with(&file, &opts).expect("parse").ruleset);
+        let theirs = netfilter_hits(kind, &file, &packets).expect("oracle");
+        assert_eq!(theirs.len(), packets.len(), "{kind}: one line per packet");
+        let mut bad = Vec::new();
+        let mut skipped = 0;
+        for (i, p) in packets.iter().enumerate() {
+            let mut want = theirs[i].clone();
+            let mut got = ours.eval(p).hits;
+            if later_fragment(p) {
+                // Known divergence: iptables-nft turns port and flag tests into nft payload
+                // loads, which on this kernel read a non-first fragment's data as if it were
+                // the TCP/UDP header. We follow xt_tcp/xt_udp (and pcap, flower): port and flag
+                // tests never hold on a non-first fragment.
+                let native = |r: &usize| native_transport(&rules[*r]);
+                skipped += want.iter().filter(|r| native(r)).count();
+                want.retain(|r| !native(r));
+                got.retain(|r| !native(r));
+            }
+            if got != want {
+                let only_ours: Vec<&String> = got
+                    .iter()
+                    .filter(|g| !want.contains(g))
+                    .map(|g| &rules[*g])
+                    .collect();
+                let only_nf: Vec<&String> = want
+                    .iter()
+                    .filter(|g| !got.contains(g))
+                    .filter_map(|g| rules.get(*g))
+                    .collect();
+                bad.push(format!("{kind} packet {i} {:02x?}\n  only ours: {only_ours:?}\n  only netfilter: {only_nf:?}", &p[..p.len().min(54)]));
+            }
+        }
+        println!("{kind}: {} rules x {} packets compared with netfilter ({skipped} native-payload hits on non-first fragments set aside)", rules.len(), packets.len());
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}
+
+/// What we reject as bad syntax, iptables-restore rejects too; and everything we accept, it
+/// accepts.
+#[test]
+fn iptables_restore_accepts_what_we_accept() {
+    if !oracle_available(
+        "iptables_restore_accepts_what_we_accept",
+        &["iptables-restore"],
+    ) {
+        return;
+    }
+    let test = |file: &str| -> (i32, String) {
+        let path = scratch_file("rules", file);
+        in_netns(&format!("iptables-restore --test {}", path.display()))
+    };
+    let (rc, err) = test(&filter_file(&rules_v4(), "DROP"));
+    assert_eq!(rc, 0, "iptables-restore refused our rules: {err}");
+    let bad = [
+        "-m tcp --dport 80",
+        "-p tcp --dport 90:80",
+        "-o eth0",
+        "-p udp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16",
+        "-m ttl ! --ttl-lt 5",
+        "-p tcp -p udp",
+        "-p tcp --dprot 80",
+        "-p tcp --dport",
+        "-m nosuchmatch",
+        "-p icmp --icmp-type bogus",
+        "-s 300.1.1.1",
+        "-p tcp --tcp-flags SYN",
+        "-m length --length abc",
+        "! ! -p tcp",
+        "-m mac --mac-source zz",
+        "-p tcp --sport 70000",
+        "-m iprange",
+        "-p tcp --dport 80 --dport 81",
+        "-m dscp --dscp 64",
+        "-p udp --syn",
+        "-p nosuchproto",
+        "-m ttl --ttl-eq 300",
+        "-s 10.0.0.0/33",
+        "-p ! tcp",
+        "-s ! 10.0.0.1",
+    ];
+    let mut problems = Vec::new();
+    for m in bad {
+        let line = format!("-A INPUT {m} -j DROP");
+        let ours = iptables::parse(&line);
+        let (rc, _) = test(&filter_file(&[m.to_string()], "DROP"));
+        if ours.is_ok() || rc == 0 {
+            problems.push(format!(
+                "{m}: ours ok={} iptables-restore rc={rc}",
+                ours.is_ok()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// iptables accepts these, but they cannot run statelessly: refused with a reason.
+#[test]
+fn stateful_and_unsupported_are_refused_with_reasons() {
+    let cases = [
+        ("-m conntrack --ctstate NEW", "connection-tracking"),
+        ("-m state --state ESTABLISHED", "connection-tracking"),
+        ("-m limit --limit 5/s", "earlier packets"),
+        ("-m recent --name x --rcheck", "earlier packets"),
+        ("-m addrtype --dst-type LOCAL", "routing table"),
+        ("-j REJECT", "ICMP error"),
+        ("-j MASQUERADE", "kernel state"),
+        ("-m set --match-set bl src", "ipset"),
+    ];
+    for (m, why) in cases {
+        let line = format!("-A INPUT {m}");
+        let e = iptables::parse(&line).expect_err(m);
+        let text = e.render("<rule>", &line);
+        assert!(text.contains(why), "{m}: {text}");
+        assert!(text.contains('^'), "{m}: no caret: {text}");
+    }
+}
+
+#[test]
+fn diagnostics_point_at_the_token() {
+    let line = "-A INPUT -p tcp --dprot 80 -j DROP";
+    let e = iptables::parse(line).unwrap_err();
+    assert_eq!(e.headline(line), "1:17: unknown option '--dprot'");
+    assert_eq!(e.note.as_deref(), Some("did you mean '--dport'?"));
+    let file = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 80 -j drop\nCOMMIT\n";
+    let e = iptables::parse(file).unwrap_err();
+    let text = e.render("rules.v4", file);
+    assert!(
+        text.starts_with("3:31: no chain or target named 'drop'"),
+        "{text}"
+    );
+    assert!(text.contains("rules.v4:3:31"), "{text}");
+    assert!(text.contains("Did you mean 'DROP'?"), "{text}");
+    // A user chain named drop makes it legal, as in iptables.
+    let ok = "-N drop\n-A drop -j DROP\n-A INPUT -p tcp -j drop\n";
+    let p = iptables::parse(ok).expect("jump to user chain 'drop'");
+    assert_eq!(p.ruleset.chains.len(), 2);
+}
+
+#[test]
+fn chains_policies_and_goto() {
+    let text = "\
+*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:ssh - [0:0]
+:web - [0:0]
+[5:300] -A INPUT -p tcp --dport 22 -j ssh
+-A INPUT -p tcp -g web
+-A INPUT -p udp --dport 53 -j ACCEPT
+-A ssh -s 10.0.0.0/8 -j ACCEPT
+-A ssh -j LOG --log-prefix \"ssh: \"
+-A web -p tcp --dport 80 -j ACCEPT
+-A web -j RETURN
+-A OUTPUT -j ACCEPT
+COMMIT
+";
+    let p = iptables::parse(text).expect("parse");
+    let rs = &p.ruleset;
+    assert_eq!(rs.default, Action::Drop);
+    assert_eq!(rs.chains.len(), 3);
+    assert!(
+        p.notes.iter().any(|n| n.contains("OUTPUT")),
+        "{:?}",
+        p.notes
+    );
+    let pk = |d: &str| testkit::packet::build(d).unwrap();
+    assert_eq!(
+        rs.eval(&pk("eth ipv4/src=10.1.1.1 tcp/dport=22")).action,
+        Action::Pass
+    );
+    assert_eq!(
+        rs.eval(&pk("eth ipv4/src=11.1.1.1 tcp/dport=22")).action,
+        Action::Drop
+    );
+    assert_eq!(rs.eval(&pk("eth ipv4 tcp/dport=80")).action, Action::Pass);
+    // The goto's chain returned: back to INPUT's caller (the policy), not to the next rule.
+    assert_eq!(rs.eval(&pk("eth ipv4 tcp/dport=81")).action, Action::Drop);
+    assert_eq!(rs.eval(&pk("eth ipv4 udp/dport=53")).action, Action::Pass);
+    // Not IPv4: netfilter's IPv4 tables never see it.
+    assert_eq!(rs.eval(&pk("eth arp")).action, Action::Pass);
+    let mut packets = packets_v4(9, 100);
+    packets.extend(odd_packets());
+    let bad = lowered_disagreements(rs, Hook::Xdp, &packets, "chains");
+    assert!(bad.is_empty(), "{bad:?}");
+    // Loops are refused.
+    let looped = "-N a\n-N b\n-A a -j b\n-A b -j a\n-A INPUT -j a\n";
+    assert!(iptables::parse(looped)
+        .unwrap_err()
+        .message
+        .contains("loop"));
+    // Command lines, with -I and -P.
+    let cmds = "iptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\niptables -I INPUT -s 10.0.0.1 -j DROP\n";
+    let p = iptables::parse(cmds).expect("commands");
+    let r = &p.ruleset.chains[0].rules;
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[1].action, Action::Drop);
+    // Address lists make one rule per address, as iptables does.
+    let p = iptables::parse("-A INPUT -s 10.0.0.1,10.0.0.2 -d 1.1.1.1,2.2.2.2 -j DROP").unwrap();
+    assert_eq!(p.ruleset.chains[0].rules.len(), 4);
+}
