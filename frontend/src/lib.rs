@@ -19,6 +19,7 @@ pub mod diag;
 pub mod eval;
 pub mod iptables;
 pub mod lower;
+pub mod nft;
 pub mod packet;
 #[allow(missing_docs)]
 pub mod pcap;

@@ -3,7 +3,7 @@
 
 use frontend::ruleset::{Action, RuleSet};
 use frontend::syntax::canon::canonical;
-use frontend::{iptables, pcap};
+use frontend::{iptables, nft, pcap};
 
 fn pcap_rs() -> RuleSet {
     pcap::compile("ip and tcp dst port 80", Action::Drop, Action::Pass).expect("pcap")
@@ -12,6 +12,18 @@ fn pcap_rs() -> RuleSet {
 #[test]
 fn iptables_equals_pcap() {
     let p = iptables::parse("iptables -A INPUT -i eth0 -p tcp --dport 80 -j DROP").expect("parse");
+    assert_eq!(p.attach.as_ref().map(|a| a.dev.as_str()), Some("eth0"));
+    assert_eq!(
+        canonical(&p.ruleset),
+        canonical(&pcap_rs()),
+        "{:#?}",
+        p.ruleset
+    );
+}
+
+#[test]
+fn nft_equals_pcap() {
+    let p = nft::parse("nft add rule ip filter input iif eth0 tcp dport 80 drop").expect("parse");
     assert_eq!(p.attach.as_ref().map(|a| a.dev.as_str()), Some("eth0"));
     assert_eq!(
         canonical(&p.ruleset),

@@ -291,7 +291,7 @@ pub fn tcp_flag(name: &str) -> Option<u8> {
         "psh" => 0x08,
         "ack" => 0x10,
         "urg" => 0x20,
-        "ece" => 0x40,
+        "ece" | "ecn" => 0x40,
         "cwr" => 0x80,
         _ => return None,
     })
