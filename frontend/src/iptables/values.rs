@@ -147,7 +147,8 @@ pub fn tcp_flag_list(s: &str, span: Span) -> Result<u8, SyntaxError> {
     let mut v = 0u8;
     for name in s.split(',') {
         v |= match name.to_ascii_uppercase().as_str() {
-            "ALL" => 0xff,
+            // xtables' ALL is the six classic flags, not ECE and CWR.
+            "ALL" => 0x3f,
             "NONE" => 0,
             other => cond::tcp_flag(other).ok_or_else(|| {
                 SyntaxError::new(span, format!("unknown TCP flag '{name}'")).with_note(

@@ -375,7 +375,6 @@ impl Lhs {
                 .find(|m| m.0 == *k)
                 .map_or(Need::Nothing, |m| m.2),
             Lhs::Raw { base: "th", .. } => Need::Ip,
-            Lhs::Raw { base: "nh", .. } => Need::Ip,
             Lhs::Raw { .. } => Need::Nothing,
             Lhs::FibType { .. } => Need::Ip,
         }
@@ -499,7 +498,7 @@ impl Lhs {
                 let base = match *base {
                     "ll" => Base::Frame,
                     "nh" => Base::Net {
-                        tags: need_ip()?.tags,
+                        tags: hdr.map_or(0, |h| h.tags),
                     },
                     _ => {
                         let h = need_ip()?;

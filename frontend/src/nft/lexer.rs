@@ -84,7 +84,7 @@ pub fn lex(text: &str) -> Vec<Token> {
                 });
             }
             _ if word_byte(c)
-                && !(c == b'/' || (c == b':' && !b.get(i + 1).is_some_and(|n| *n == b':'))) =>
+                && !(c == b'/' || (c == b':' && b.get(i + 1).is_none_or(|n| *n != b':'))) =>
             {
                 while i < b.len() && word_byte(b[i]) {
                     i += 1;

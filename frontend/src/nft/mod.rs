@@ -286,7 +286,7 @@ impl Builder<'_> {
         Ok(pos)
     }
 
-    fn actions(&self, v: &Verdict, counter: bool) -> Result<Vec<Action>, SyntaxError> {
+    fn actions(&self, v: &Verdict, _counter: bool) -> Result<Vec<Action>, SyntaxError> {
         Ok(match v {
             Verdict::Accept => vec![Action::Pass],
             Verdict::Drop => vec![Action::Drop],
@@ -294,10 +294,6 @@ impl Builder<'_> {
             Verdict::Return => vec![Action::Return],
             Verdict::Jump(n, s) => vec![Action::Jump(self.chain_id(n, *s)?)],
             Verdict::Goto(n, s) => vec![Action::Jump(self.chain_id(n, *s)?), Action::Return],
-        })
-        .map(|a| {
-            let _ = counter;
-            a
         })
     }
 

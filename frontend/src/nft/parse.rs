@@ -147,7 +147,7 @@ pub(crate) fn strip_nft_prefix(text: &str) -> String {
             } else if let Some(stripped) = inner_t.strip_prefix("-f") {
                 // `nft -f FILE` is not a rule.
                 l.push_str(&body[..pad]);
-                l.push_str("#");
+                l.push('#');
                 l.push_str(&inner_t[1..]);
                 let _ = stripped;
                 l.push_str(&inner[inner_t.len()..]);
@@ -762,8 +762,12 @@ impl<'a> Parser<'a> {
             if self.eat_punct("}") {
                 return Ok(out);
             }
-            let (w, span) = self.word("an element")?;
-            let v = expr::parse_val(kind, &w, span)?;
+            let v = if kind.is_bitmask() {
+                Val::One(self.bit_value_in_set(kind)?)
+            } else {
+                let (w, span) = self.word("an element")?;
+                expr::parse_val(kind, &w, span)?
+            };
             let verdict = if is_map {
                 self.expect_punct(":")?;
                 Some(
@@ -867,6 +871,10 @@ impl<'a> Parser<'a> {
                 Some("comment") => {
                     self.pos += 1;
                     self.word("a comment")?;
+                    if !self.at_stmt_end() {
+                        return Err(SyntaxError::new(self.span(), format!("{} after a comment", self.describe()))
+                            .with_note("a comment ends the rule"));
+                    }
                     continue;
                 }
                 Some("reject") => {
@@ -1027,10 +1035,8 @@ impl<'a> Parser<'a> {
                 )
                 .with_note("the interface is where the program is attached, not a packet test"));
             }
-            if self.eat_punct("==") || self.peek_word() == Some("eq") {
-                if self.peek_word() == Some("eq") {
-                    self.pos += 1;
-                }
+            if !self.eat_punct("==") && self.peek_word() == Some("eq") {
+                self.pos += 1;
             }
             let (dev, dspan) = self.word("an interface name")?;
             let dir = if k.starts_with('i') {
@@ -1123,6 +1129,18 @@ impl<'a> Parser<'a> {
             rhs,
             span: start.to(self.prev_span()),
         })
+    }
+
+    /// A bitmask value inside a set: `a|b` (a comma separates elements there).
+    fn bit_value_in_set(&mut self, kind: Kind) -> R<u128> {
+        let mut v = 0u128;
+        loop {
+            let (w, span) = self.word("a value")?;
+            v |= expr::one(kind, &w, span)?;
+            if !self.eat_punct("|") {
+                return Ok(v);
+            }
+        }
     }
 
     /// A value of a bitmask or integer type: `a`, `a|b`, `a,b`, `(a|b)`.

@@ -141,6 +141,18 @@ fn simplify(c: Cond, facts: &mut Facts, top: bool) -> Cond {
             Cond::True => Cond::False,
             Cond::False => Cond::True,
             Cond::Not(x) => *x,
+            // `not (f == v)` is `f != v`, and so on: one spelling for each.
+            Cond::Match(Match {
+                test: Test::Field { field, mask, cmp },
+                span,
+            }) if flip(&cmp).is_some() => Cond::Match(Match {
+                test: Test::Field {
+                    field,
+                    mask,
+                    cmp: flip(&cmp).unwrap_or(cmp),
+                },
+                span,
+            }),
             other => Cond::Not(Box::new(other)),
         },
         Cond::All(parts) => {
@@ -228,6 +240,19 @@ fn flatten(parts: Vec<Cond>, all: bool) -> Vec<Cond> {
         }
     }
     out
+}
+
+/// The comparison that holds exactly when `c` does not.
+fn flip(c: &Cmp) -> Option<Cmp> {
+    Some(match c {
+        Cmp::Eq(v) => Cmp::Ne(*v),
+        Cmp::Ne(v) => Cmp::Eq(*v),
+        Cmp::Lt(v) => Cmp::Ge(*v),
+        Cmp::Ge(v) => Cmp::Lt(*v),
+        Cmp::Le(v) => Cmp::Gt(*v),
+        Cmp::Gt(v) => Cmp::Le(*v),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
