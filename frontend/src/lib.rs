@@ -16,7 +16,9 @@
 
 pub mod c;
 pub mod diag;
+pub mod ethtool;
 pub mod eval;
+pub mod flower;
 pub mod iptables;
 pub mod lower;
 pub mod nft;
