@@ -688,7 +688,7 @@ fn key_cond(k: &mut Keys, key: &str, kspan: Span, a: &Word, dev: &str) -> R<()> 
                 }
                 c::range(f, lo as u128, hi as u128, span)
             } else {
-                let (v, m) = value_mask(s, |x| syntax::parse_c_number(x), 0xffff)
+                let (v, m) = value_mask(s, syntax::parse_c_number, 0xffff)
                     .ok_or_else(|| illegal(key, span))?;
                 c::masked(f, m, v, span)
             };
