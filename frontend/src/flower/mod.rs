@@ -688,8 +688,20 @@ fn key_cond(k: &mut Keys, key: &str, kspan: Span, a: &Word, dev: &str) -> R<()> 
                 }
                 c::range(f, lo as u128, hi as u128, span)
             } else {
-                let (v, m) = value_mask(s, syntax::parse_c_number, 0xffff)
-                    .ok_or_else(|| illegal(key, span))?;
+                // The port is decimal; a mask may be written in hex.
+                let (pv, pm) = match s.split_once('/') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (s, None),
+                };
+                let v = syntax::parse_decimal(pv)
+                    .filter(|x| *x <= 0xffff)
+                    .ok_or_else(|| illegal(key, span))? as u128;
+                let m = match pm {
+                    Some(b) => syntax::parse_c_number(b)
+                        .filter(|x| *x <= 0xffff)
+                        .ok_or_else(|| illegal(key, span))? as u128,
+                    None => 0xffff,
+                };
                 c::masked(f, m, v, span)
             };
             h.transport(span, vec![t])

@@ -21,7 +21,14 @@ pub fn canonical(rs: &RuleSet) -> RuleSet {
         for rule in &mut chain.rules {
             rule.origin = RuleOrigin::default();
             let cond = std::mem::replace(&mut rule.cond, Cond::True);
-            rule.cond = simplify(cond, &mut Facts::default(), true);
+            rule.cond = match simplify(cond, &mut Facts::default(), true) {
+                // An `Any` that kept one branch can leave an unsorted conjunction at the root.
+                Cond::All(mut parts) => {
+                    parts.sort_by_cached_key(|k| format!("{k:?}"));
+                    Cond::All(parts)
+                }
+                other => other,
+            };
         }
     }
     for set in &mut out.sets {
@@ -195,8 +202,14 @@ fn simplify(c: Cond, facts: &mut Facts, top: bool) -> Cond {
         }
         Cond::Any(parts) => {
             let mut kept: Vec<Cond> = Vec::new();
+            // Reaching a later branch means each earlier one ended without aborting, so its
+            // first test read its bytes: they are readable in the branches after it.
+            let mut seen = facts.clone();
             for p in flatten(parts, false) {
-                let s = simplify(p, &mut facts.clone(), false);
+                let s = simplify(p, &mut seen.clone(), false);
+                if let Some(e) = first_read_end(&s) {
+                    seen.readable = seen.readable.max(e);
+                }
                 match s {
                     Cond::False => {}
                     Cond::True => {
@@ -227,6 +240,20 @@ fn simplify(c: Cond, facts: &mut Facts, top: bool) -> Cond {
                 _ => Cond::Any(kept),
             }
         }
+    }
+}
+
+/// End (from the frame start) of the bytes the first test evaluated in `c` reads, when that
+/// test always runs and has a constant base.
+fn first_read_end(c: &Cond) -> Option<u32> {
+    match c {
+        Cond::Match(Match {
+            test: Test::Field { field, .. },
+            ..
+        }) => const_end(field),
+        Cond::Not(inner) => first_read_end(inner),
+        Cond::All(cs) | Cond::Any(cs) => cs.first().and_then(first_read_end),
+        _ => None,
     }
 }
 
