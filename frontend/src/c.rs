@@ -3,10 +3,12 @@
 //! goes through a GNU statement expression that jumps to the rule's `abort` label when the
 //! bytes are not all inside the packet, which is the IR's "the rule does not match".
 //!
-//! Compile with `clang -O2 -target bpf -c out.c`. Not covered yet: hit counters (`count` rules
-//! compile as no-ops) and hash maps (sets become chains of `==`).
+//! Compile with `clang -O2 -target bpf -c out.c`. The same [`LowerOptions`] as the bytecode
+//! compiler decide what becomes a map: runs of rules are merged into sets the same way, large
+//! sets are HASH maps with the same names and keys (their contents are loaded after the object,
+//! as for the bytecode's ELF), and hit counters are the same `rule_hits` ARRAY.
 
-use crate::lower::Hook;
+use crate::lower::{Hook, LowerOptions};
 use crate::ruleset::{Action, ArithOp, Base, Cmp, Cond, Expr, Field, RuleSet, Test};
 use std::fmt::Write;
 
@@ -21,6 +23,9 @@ struct xdp_md { __u32 data, data_end, data_meta, ingress_ifindex, rx_queue_index
 struct __sk_buff { __u32 len, pkt_type, mark, queue_mapping, protocol, vlan_present, vlan_tci,
   vlan_proto, priority, ingress_ifindex, ifindex, tc_index, cb[5], hash, tc_classid, data, data_end; };
 static long (*bpf_redirect)(__u32 ifindex, __u64 flags) = (void *)23;
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) typeof(val) *name
 
 /* Big-endian read of n (1..8) bytes. */
 INLINE __u64 rd(const __u8 *p, int n) {
@@ -54,9 +59,39 @@ fn read(f: Field, from: u32, n: u32) -> String {
     )
 }
 
-fn field_test(f: Field, mask: Option<u128>, cmp: &Cmp, rs: &RuleSet) -> String {
+/// What the C generator needs besides the rule set: which sets are maps.
+struct Ctx<'a> {
+    rs: &'a RuleSet,
+    /// `set_is_map[s]`: set `s` is a HASH map (named after the set).
+    set_is_map: Vec<bool>,
+}
+
+fn set_lookup(f: Field, mask: Option<u128>, name: &str) -> String {
+    let size = f.size as usize;
+    let m = mask.unwrap_or(u128::MAX).to_be_bytes();
+    let mut s = format!(
+        "({{ __u8 k_[{size}]; const __u8 *p_ = AT({}, {}, {size});",
+        base_ptr(f.base),
+        f.offset
+    );
+    for (i, mb) in m[16 - size..].iter().enumerate() {
+        if *mb == 0xff {
+            let _ = write!(s, " k_[{i}] = p_[{i}];");
+        } else {
+            let _ = write!(s, " k_[{i}] = p_[{i}] & 0x{mb:02x};");
+        }
+    }
+    let _ = write!(s, " bpf_map_lookup_elem(&{name}, k_) != 0; }})");
+    s
+}
+
+fn field_test(f: Field, mask: Option<u128>, cmp: &Cmp, cx: &Ctx) -> String {
+    let rs = cx.rs;
     let size = f.size as u32;
     if let Cmp::InSet(s) = cmp {
+        if cx.set_is_map.get(*s).copied().unwrap_or(false) {
+            return set_lookup(f, mask, &rs.sets[*s].name);
+        }
         let vals = rs
             .sets
             .get(*s)
@@ -67,7 +102,7 @@ fn field_test(f: Field, mask: Option<u128>, cmp: &Cmp, rs: &RuleSet) -> String {
         }
         let parts: Vec<String> = vals
             .iter()
-            .map(|v| field_test(f, mask, &Cmp::Eq(*v), rs))
+            .map(|v| field_test(f, mask, &Cmp::Eq(*v), cx))
             .collect();
         return format!("({})", parts.join(" || "));
     }
@@ -176,24 +211,24 @@ fn protochain(tags: u8, ip6: bool, proto: u8) -> String {
     )
 }
 
-fn cond(c: &Cond, rs: &RuleSet, len: &str) -> String {
+fn cond(c: &Cond, cx: &Ctx, len: &str) -> String {
     match c {
         Cond::True => "1".into(),
         Cond::False => "0".into(),
-        Cond::Not(a) => format!("!({})", cond(a, rs, len)),
+        Cond::Not(a) => format!("!({})", cond(a, cx, len)),
         Cond::All(cs) if cs.is_empty() => "1".into(),
         Cond::Any(cs) if cs.is_empty() => "0".into(),
         Cond::All(cs) => format!(
             "({})",
             cs.iter()
-                .map(|c| cond(c, rs, len))
+                .map(|c| cond(c, cx, len))
                 .collect::<Vec<_>>()
                 .join(" && ")
         ),
         Cond::Any(cs) => format!(
             "({})",
             cs.iter()
-                .map(|c| cond(c, rs, len))
+                .map(|c| cond(c, cx, len))
                 .collect::<Vec<_>>()
                 .join(" || ")
         ),
@@ -202,7 +237,7 @@ fn cond(c: &Cond, rs: &RuleSet, len: &str) -> String {
                 format!(
                     "/* {} */ ({})",
                     field.name(),
-                    field_test(*field, *mask, cmp, rs)
+                    field_test(*field, *mask, cmp, cx)
                 )
             }
             Test::Relation { op, lhs, rhs } => {
@@ -221,9 +256,64 @@ fn action_code(hook: Hook, a: Action) -> String {
     }
 }
 
-/// The rule set as a C program for `hook`.
+/// The rule set as a C program for `hook`, with the default [`LowerOptions`].
 pub fn to_c(rs: &RuleSet, hook: Hook) -> String {
+    to_c_with(
+        rs,
+        &LowerOptions {
+            hook,
+            ..LowerOptions::default()
+        },
+    )
+}
+
+/// The rule set as a C program, with the maps `opts` asks for (see the module doc).
+pub fn to_c_with(rs: &RuleSet, opts: &LowerOptions) -> String {
+    let hook = opts.hook;
+    let needs_counters = opts.counters
+        || rs
+            .chains
+            .iter()
+            .any(|c| c.rules.iter().any(|r| r.action == Action::Count));
+    let merged;
+    let (rs, origin) = if opts.merge_runs && !needs_counters {
+        merged = crate::merge::merge_exact_runs(rs, 2);
+        (&merged.rules, Some(merged.origin.as_slice()))
+    } else {
+        (rs, None)
+    };
+    let cx = Ctx {
+        rs,
+        set_is_map: rs
+            .sets
+            .iter()
+            .map(|s| opts.hash_maps && s.values.len() > opts.set_map_threshold)
+            .collect(),
+    };
     let mut out = String::from(PRELUDE);
+    if needs_counters {
+        let _ = writeln!(
+            out,
+            "\n/* Hit counters: rule_hits[i] counts the matches of rule i. */\n\
+             struct {{ __uint(type, 2 /* ARRAY */); __uint(max_entries, {}); __type(key, __u32); __type(value, __u64); }} rule_hits SEC(\".maps\");\n\
+             INLINE void count(__u32 i) {{ __u64 *v = bpf_map_lookup_elem(&rule_hits, &i); if (v) __sync_fetch_and_add(v, 1); }}",
+            rs.rule_count().max(1)
+        );
+    }
+    for (si, set) in rs.sets.iter().enumerate() {
+        if !cx.set_is_map[si] || !set_used_by_field(rs, si) {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n/* Set '{name}': {n} values, loaded after the object (bpftool map update). */\n\
+             typedef __u8 {name}_key[{size}];\n\
+             struct {{ __uint(type, 1 /* HASH */); __uint(max_entries, {n}); __type(key, {name}_key); __type(value, __u8); }} {name} SEC(\".maps\");",
+            name = set.name,
+            n = set.values.len().max(1),
+            size = set.size
+        );
+    }
     let (ctx_ty, sec, len) = match hook {
         Hook::Xdp => ("struct xdp_md", "xdp", "(__u32)(end - data)"),
         Hook::Tc => ("struct __sk_buff", "tc", "ctx->len"),
@@ -242,18 +332,23 @@ pub fn to_c(rs: &RuleSet, hook: Hook) -> String {
             chain.name
         );
         for (ri, rule) in chain.rules.iter().enumerate() {
+            let g = rs.global_index(ci, ri);
+            let g = origin.and_then(|o| o.get(g).copied()).unwrap_or(g);
             let text = rule
                 .origin
                 .text
                 .get(rule.origin.span.start..rule.origin.span.end)
                 .unwrap_or("")
                 .replace("*/", "* /");
-            let _ = writeln!(out, "  /* rule {ri}: {text} -> {} */", rule.action);
+            let _ = writeln!(out, "  /* rule {g}: {text} -> {} */", rule.action);
             let _ = writeln!(
                 out,
                 "  {{\n    __label__ abort;\n    if (!({})) goto abort;",
-                cond(&rule.cond, rs, len)
+                cond(&rule.cond, &cx, len)
             );
+            if needs_counters && (opts.counters || rule.action == Action::Count) {
+                let _ = writeln!(out, "    count({g});");
+            }
             match rule.action {
                 Action::Count => {}
                 Action::Return => out.push_str("    return -1;\n"),
@@ -278,4 +373,20 @@ pub fn to_c(rs: &RuleSet, hook: Hook) -> String {
         action_code(hook, rs.default)
     );
     out
+}
+
+/// Whether some field test uses set `s` (an unused set needs no map).
+fn set_used_by_field(rs: &RuleSet, s: usize) -> bool {
+    fn walk(c: &Cond, s: usize) -> bool {
+        match c {
+            Cond::Match(m) => matches!(&m.test, Test::Field { cmp: Cmp::InSet(x), .. } if *x == s),
+            Cond::Not(a) => walk(a, s),
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().any(|c| walk(c, s)),
+            Cond::True | Cond::False => false,
+        }
+    }
+    rs.chains
+        .iter()
+        .flat_map(|c| c.rules.iter())
+        .any(|r| walk(&r.cond, s))
 }

@@ -1,7 +1,9 @@
 //! Rendering frontend errors for people: `line:col: message`, the source line and a caret
 //! under the offending token, through `codespan-reporting`. The one place errors become text.
 
+use crate::lower::LowerError;
 use crate::pcap::PcapError;
+use crate::ruleset::{RuleSet, Span};
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::NoColor, Config};
@@ -23,16 +25,38 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Render a pcap-filter error: the headline (`1:14: expected ...`), then the filter with a
 /// caret under the offending token, then the note if any. Plain text, no colours.
 pub fn render_pcap(err: &PcapError, name: &str, text: &str) -> String {
-    let mut out = err.headline(text);
-    out.push('\n');
+    render(err.span, &err.message, err.note.as_deref(), name, text)
+}
+
+/// Render a lowering error against the rule text it names (the headline alone when the error
+/// has no span or the rule set has no such rule).
+pub fn render_lower(err: &LowerError, rs: &RuleSet, name: &str) -> String {
+    if let LowerError::Unsupported { rule, span, what } = err {
+        let text = rs
+            .chains
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .nth(*rule)
+            .map(|r| r.origin.text.as_str());
+        if let Some(text) = text.filter(|t| !t.is_empty()) {
+            return render(*span, what, None, name, text);
+        }
+    }
+    err.to_string()
+}
+
+/// `line:col: message`, the source line with a caret under `span`, and the note if any.
+pub fn render(span: Span, message: &str, note: Option<&str>, name: &str, text: &str) -> String {
+    let (line, col) = line_col(text, span.start);
+    let mut out = format!("{line}:{col}: {message}\n");
     let file = SimpleFile::new(name, text);
-    let end = err.span.end.max(err.span.start).min(text.len());
-    let start = err.span.start.min(end);
+    let end = span.end.max(span.start).min(text.len());
+    let start = span.start.min(end);
     let mut diag = Diagnostic::error()
-        .with_message(&err.message)
+        .with_message(message)
         .with_labels(vec![Label::primary((), start..end).with_message("here")]);
-    if let Some(n) = &err.note {
-        diag = diag.with_notes(vec![n.clone()]);
+    if let Some(n) = note {
+        diag = diag.with_notes(vec![n.to_string()]);
     }
     let mut buf = NoColor::new(Vec::new());
     let config = Config::default();

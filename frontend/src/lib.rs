@@ -21,6 +21,7 @@ pub mod eval;
 pub mod flower;
 pub mod iptables;
 pub mod lower;
+pub mod merge;
 pub mod nft;
 pub mod packet;
 #[allow(missing_docs)]

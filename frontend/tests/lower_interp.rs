@@ -23,13 +23,8 @@ fn run_once(
 }
 
 fn fresh_runtime(lowered: &frontend::lower::Lowered) -> Runtime {
-    let mut rt = Runtime::new(&lowered.program);
-    for m in &lowered.map_entries {
-        for (k, v) in &m.entries {
-            rt.map_update(m.map, k, v, 0).expect("map update");
-        }
-    }
-    rt
+    // Set maps carry their contents (`MapDef::initial_entries`): the runtime loads them.
+    Runtime::new(&lowered.program)
 }
 
 fn check(rs: &RuleSet, hook: Hook, packets: &[Vec<u8>], label: &str) -> Vec<String> {
@@ -67,6 +62,7 @@ fn compiled_pcap_filters_agree_with_eval() {
     // The kernel (and the interpreter) refuse test runs on frames shorter than an Ethernet header.
     let packets: Vec<Vec<u8>> = common::corpus(7, 700)
         .into_iter()
+        .chain(common::captures())
         .filter(|p| p.len() >= 14)
         .collect();
     let mut failures = Vec::new();
@@ -98,6 +94,43 @@ fn canonical_example_size() {
         l.program.insns.len(),
         l.program.maps.len()
     );
-    assert!(l.program.insns.len() < 128);
+    // 70 slots before jump threading/inversion and dominating-test elimination, 32 after.
+    assert!(
+        l.program.insns.len() <= 32,
+        "{} slots",
+        l.program.insns.len()
+    );
     assert!(!l.program.source_map.is_empty());
+}
+
+#[test]
+fn blocklists_become_one_hash_lookup_and_agree_with_eval() {
+    let packets: Vec<Vec<u8>> = common::corpus(8, 400)
+        .into_iter()
+        .chain(common::captures())
+        .filter(|p| p.len() >= 14)
+        .collect();
+    let mut sizes = Vec::new();
+    for n in [3usize, 100, 10_000] {
+        let rs = common::blocklist(n);
+        for hook in [Hook::Xdp, Hook::Tc] {
+            let bad = check(&rs, hook, &packets, &format!("blocklist {n}"));
+            assert!(bad.is_empty(), "{}", bad.join("\n"));
+        }
+        let l = lower(&rs, &LowerOptions::default()).expect("lower");
+        let hash: Vec<_> = l
+            .program
+            .maps
+            .iter()
+            .filter(|m| m.map_type == ir::MapType::Hash)
+            .collect();
+        if n > 8 {
+            assert_eq!(hash.len(), 1, "{n} rules");
+            assert_eq!(hash[0].initial_entries.len(), n);
+        }
+        sizes.push((n, l.program.insns.len()));
+    }
+    println!("blocklist program sizes (rules, slots): {sizes:?}");
+    // Past the set threshold the program does not grow with the list.
+    assert_eq!(sizes[1].1, sizes[2].1);
 }

@@ -15,7 +15,10 @@ fn pcap_filters_agree_with_libpcap() {
         return;
     }
     let dir = common::scratch("oracle");
-    let packets = common::corpus(6, 2500);
+    let captured = common::captures();
+    assert!(captured.len() >= 40, "the real captures are missing");
+    let mut packets = common::corpus(6, 2500);
+    packets.extend(captured);
     let input = dir.join("corpus.pcap");
     common::write_pcap(&input, &packets).expect("write corpus");
     let exprs = expressions();

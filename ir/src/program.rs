@@ -187,6 +187,9 @@ pub struct MapDef {
     pub flags: u32,
     /// Initial contents of the value (global data maps `.rodata`/`.data`/`.bss`, one entry).
     pub initial_value: Option<Vec<u8>>,
+    /// (key, value) pairs every engine puts in the map before the first run (a rule set's
+    /// HASH sets). An ELF object cannot carry them: whoever loads one loads these after it.
+    pub initial_entries: Vec<(Vec<u8>, Vec<u8>)>,
     /// Where the map was defined (asm line, C line), for reports.
     pub origin: Option<Origin>,
 }
@@ -208,6 +211,7 @@ impl MapDef {
             max_entries,
             flags: 0,
             initial_value: None,
+            initial_entries: Vec::new(),
             origin: None,
         }
     }

@@ -100,8 +100,25 @@ fn sys_error(e: sys::SysError, log: String) -> KernelError {
     }
 }
 
-/// Open and load `prog` (with its maps); on rejection, load again with the full log.
+/// Open and load `prog` (with its maps); on rejection, load again with the full log. Maps'
+/// initial entries (which an ELF object cannot carry) are inserted after the load, before any
+/// run.
 fn load(prog: &Program) -> Result<(sys::LoadedObject, VerifierStats), KernelError> {
+    let mut bare = prog.clone();
+    for m in &mut bare.maps {
+        m.initial_entries.clear();
+    }
+    let (obj, stats) = load_bare(&bare)?;
+    for m in prog.maps.iter() {
+        for (k, v) in &m.initial_entries {
+            obj.update_map(&m.name, k, v)
+                .map_err(|e| sys_error(e, String::new()))?;
+        }
+    }
+    Ok((obj, stats))
+}
+
+fn load_bare(prog: &Program) -> Result<(sys::LoadedObject, VerifierStats), KernelError> {
     let elf = ir::elf::write_object(std::slice::from_ref(prog)).map_err(|e| KernelError {
         step: "write ELF",
         message: e.to_string(),
@@ -152,6 +169,31 @@ pub fn run_in_kernel(
         packet_out,
         duration_ns,
     })
+}
+
+/// Load `prog` once and run it on every packet of `inputs` (one BPF_PROG_TEST_RUN each,
+/// `repeat` times); maps keep their contents from one run to the next, as on a live interface.
+/// The outer error is the load; each packet has its own result (the kernel refuses to test-run
+/// some frames, e.g. TC programs on an IPv4 EtherType with less than an IPv4 header).
+pub fn run_many_in_kernel(
+    prog: &Program,
+    inputs: &[Vec<u8>],
+    repeat: u32,
+) -> Result<Vec<Result<KernelOutcome, KernelError>>, KernelError> {
+    let (obj, _) = load(prog)?;
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            let (retval, packet_out, duration_ns) = obj
+                .test_run(input, repeat)
+                .map_err(|e| sys_error(e, String::new()))?;
+            Ok(KernelOutcome {
+                r0: retval as u64,
+                packet_out,
+                duration_ns,
+            })
+        })
+        .collect())
 }
 
 /// Why the kernel engine cannot be used right now, or `None` when it can (root and bpf()).

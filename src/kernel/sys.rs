@@ -95,6 +95,37 @@ impl LoadedObject {
         Ok(())
     }
 
+    /// `bpf_map__update_elem` on the loaded map called `name` (BPF_ANY).
+    pub(crate) fn update_map(&self, name: &str, key: &[u8], value: &[u8]) -> Result<(), SysError> {
+        let fail = |errno| SysError {
+            step: "map update",
+            errno,
+        };
+        let cname = std::ffi::CString::new(name)
+            .map_err(|_| fail(std::io::Error::from_raw_os_error(libc::EINVAL)))?;
+        // SAFETY: `self.obj` is live; `cname` is a NUL-terminated string valid for the call.
+        let map = unsafe { sys::bpf_object__find_map_by_name(self.obj, cname.as_ptr()) };
+        if map.is_null() {
+            return Err(fail(std::io::Error::from_raw_os_error(libc::ENOENT)));
+        }
+        // SAFETY: `map` belongs to the live, loaded object; key and value are valid for the
+        // lengths given (libbpf checks them against the map's sizes).
+        let rc = unsafe {
+            sys::bpf_map__update_elem(
+                map,
+                key.as_ptr() as *const c_void,
+                key.len() as _,
+                value.as_ptr() as *const c_void,
+                value.len() as _,
+                0,
+            )
+        };
+        if rc < 0 {
+            return Err(fail(std::io::Error::from_raw_os_error(-rc)));
+        }
+        Ok(())
+    }
+
     /// The verifier log written so far.
     pub(crate) fn log(&self) -> String {
         let end = self

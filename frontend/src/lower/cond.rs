@@ -1,7 +1,8 @@
 //! Conditions, tests and pcap arithmetic to instructions.
 
 use super::emit::Label;
-use super::{Lowerer, MapEntries, DATA, DATA_END, MAX_TEMPS, SLOT_SET_KEY, SLOT_TEMPS};
+use super::known::Known;
+use super::{Lowerer, DATA, DATA_END, MAX_TEMPS, SLOT_SET_KEY, SLOT_TEMPS};
 use crate::ruleset::{
     ArithOp, Base, Cmp, Cond, Expr, Field, Match, RelOp, Span, Test, PROTOCHAIN_MAX_HOPS,
 };
@@ -32,45 +33,91 @@ fn jmp_cond(op: RelOp) -> JmpCond {
 }
 
 impl Lowerer<'_> {
-    /// Jump to `t` when `c` holds, to `f` when not, to `abort` on a read past the end.
+    /// Jump to `t` when `c` holds, to `f` when not, to `abort` on a read past the end. Starts
+    /// from the facts in `self.known`; returns the facts that hold at `t` and at `f` (`None`
+    /// for an exit no path takes).
     pub(crate) fn cond(
         &mut self,
         c: &Cond,
         t: Label,
         f: Label,
         abort: Label,
-    ) -> Result<(), super::LowerError> {
-        match c {
-            Cond::True => self.e.ja(t),
-            Cond::False => self.e.ja(f),
-            Cond::Not(inner) => self.cond(inner, f, t, abort)?,
+    ) -> Result<(Option<Known>, Option<Known>), super::LowerError> {
+        let entry = self.known.clone();
+        Ok(match c {
+            Cond::True => {
+                self.e.ja(t);
+                (Some(entry), None)
+            }
+            Cond::False => {
+                self.e.ja(f);
+                (None, Some(entry))
+            }
+            Cond::Not(inner) => {
+                let (on_t, on_f) = self.cond(inner, f, t, abort)?;
+                (on_f, on_t)
+            }
             Cond::All(cs) => {
                 let Some((last, init)) = cs.split_last() else {
                     self.e.ja(t);
-                    return Ok(());
+                    return Ok((Some(entry), None));
                 };
+                let mut on_f = None;
                 for part in init {
                     let next = self.e.label();
-                    self.cond(part, next, f, abort)?;
+                    let (pt, pf) = self.cond(part, next, f, abort)?;
+                    on_f = Known::meet(on_f, pf);
                     self.e.bind(next);
+                    self.known = pt.unwrap_or_else(|| entry.clone());
                 }
-                self.cond(last, t, f, abort)?;
+                let (pt, pf) = self.cond(last, t, f, abort)?;
+                (pt, Known::meet(on_f, pf))
             }
             Cond::Any(cs) => {
                 let Some((last, init)) = cs.split_last() else {
                     self.e.ja(f);
-                    return Ok(());
+                    return Ok((None, Some(entry)));
                 };
+                let mut on_t = None;
                 for part in init {
                     let next = self.e.label();
-                    self.cond(part, t, next, abort)?;
+                    let (pt, pf) = self.cond(part, t, next, abort)?;
+                    on_t = Known::meet(on_t, pt);
                     self.e.bind(next);
+                    self.known = pf.unwrap_or_else(|| entry.clone());
                 }
-                self.cond(last, t, f, abort)?;
+                let (pt, pf) = self.cond(last, t, f, abort)?;
+                (Known::meet(on_t, pt), pf)
             }
-            Cond::Match(m) => self.test(m, t, f, abort)?,
-        }
-        Ok(())
+            Cond::Match(m) => {
+                if let Some(holds) = entry.decide(m) {
+                    if holds {
+                        self.e.ja(t);
+                        return Ok((Some(entry), None));
+                    }
+                    self.e.ja(f);
+                    return Ok((None, Some(entry)));
+                }
+                self.test(m, t, f, abort)?;
+                // Bounds checked by the test hold on both exits, except where the test's own
+                // control flow is not straight-line (sets, protochain).
+                let len = match &m.test {
+                    Test::Field {
+                        cmp: Cmp::InSet(_), ..
+                    }
+                    | Test::Protochain { .. } => entry.len,
+                    _ => self.known.len.max(entry.len),
+                };
+                let base = Known {
+                    len,
+                    eqs: entry.eqs.clone(),
+                };
+                (
+                    Some(base.clone().with(Known::fact(m, true))),
+                    Some(base.with(Known::fact(m, false))),
+                )
+            }
+        })
     }
 
     fn test(
@@ -148,8 +195,12 @@ impl Lowerer<'_> {
         }
     }
 
-    /// `if data + end > data_end goto abort`.
+    /// `if data + end > data_end goto abort`, unless a dominating check already proved it.
     fn check_const(&mut self, end: u32, abort: Label) {
+        if end <= self.known.len {
+            return;
+        }
+        self.known.len = end;
         self.e.mov_reg(Reg::R1, DATA);
         self.e.alu64(AluOp::Add, Reg::R1, Operand::Imm(end as i32));
         self.e
@@ -209,7 +260,7 @@ impl Lowerer<'_> {
                         span,
                     }));
                 }
-                return self.cond(&Cond::Any(alternatives), t, f, abort);
+                return self.cond(&Cond::Any(alternatives), t, f, abort).map(|_| ());
             }
             return self.set_lookup(*s, field, mask, span, t, f, abort);
         }
@@ -329,27 +380,41 @@ impl Lowerer<'_> {
         abort: Label,
     ) -> Result<(), super::LowerError> {
         let size = field.size as u32;
+        if self.rs.sets[s].size != field.size {
+            return Err(self.unsupported(
+                span,
+                format!(
+                    "a {size}-byte field tested against set '{}' of {}-byte values",
+                    self.rs.sets[s].name, self.rs.sets[s].size
+                ),
+            ));
+        }
         let map = match self.set_maps[s] {
             Some(m) => m,
             None => {
                 let set = &self.rs.sets[s];
                 let idx = self.maps.len();
-                self.maps.push(MapDef::new(
+                let mut def = MapDef::new(
                     set.name.clone(),
                     MapType::Hash,
                     size,
                     1,
                     set.values.len().max(1) as u32,
-                ));
-                let entries = set
+                );
+                // Keys are the field's bytes (after the mask, in every use of the set): a
+                // value wider than the field can never be found, and truncating it to the key
+                // size would be wrong.
+                let keep = field.full_mask();
+                def.initial_entries = set
                     .values
                     .iter()
+                    .filter(|v| *v & !keep == 0)
                     .map(|v| {
                         let be = v.to_be_bytes();
                         (be[16 - size as usize..].to_vec(), vec![1u8])
                     })
                     .collect();
-                self.map_entries.push(MapEntries { map: idx, entries });
+                self.maps.push(def);
                 self.set_maps[s] = Some(idx);
                 idx
             }

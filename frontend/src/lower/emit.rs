@@ -152,8 +152,13 @@ impl Emitter {
         self.push(Insn::Exit);
     }
 
-    /// Remove instructions no path reaches (the kernel verifier rejects unreachable code), then
-    /// resolve every jump; `Err` names a jump whose target is unbound or out of range.
+    /// Tidy the control flow, remove instructions no path reaches (the kernel verifier rejects
+    /// unreachable code), then resolve every jump; `Err` names a jump whose target is unbound or
+    /// out of range.
+    ///
+    /// Tidying, repeated until nothing changes: a jump to a `goto` goes straight to the final
+    /// target; `if c goto A; goto B; A:` becomes `if !c goto B; A:`; a jump to the next
+    /// instruction is removed.
     pub fn finish(mut self) -> Result<Finished, String> {
         let n = self.insns.len();
         let mut target_of = vec![None; n];
@@ -161,26 +166,74 @@ impl Emitter {
             let t = self.labels[l.0].ok_or_else(|| format!("unbound label at {pc}"))?;
             target_of[*pc] = Some(t);
         }
-        // Reachability from slot 0.
-        let mut live = vec![false; n];
-        let mut work = vec![0usize];
-        while let Some(pc) = work.pop() {
-            if pc >= n || live[pc] {
-                continue;
+        // Jump threading (bounded: a cycle of gotos is left as it is).
+        for pc in 0..n {
+            let Some(mut t) = target_of[pc] else { continue };
+            for _ in 0..n.min(64) {
+                match (self.insns.get(t), target_of.get(t).copied().flatten()) {
+                    (Some(Insn::Ja { .. }), Some(next)) if next != t => t = next,
+                    _ => break,
+                }
             }
-            live[pc] = true;
-            match self.insns[pc] {
-                Insn::Exit => {}
-                Insn::Ja { .. } => work.extend(target_of[pc]),
-                Insn::Jmp { .. } => {
-                    work.push(pc + 1);
-                    work.extend(target_of[pc]);
+            target_of[pc] = Some(t);
+        }
+        let mut live = self.reachable(&target_of);
+        // Live jumps into each slot.
+        let mut incoming = vec![0u32; n + 1];
+        for pc in 0..n {
+            if let (true, Some(t)) = (live[pc], target_of[pc]) {
+                incoming[t] += 1;
+            }
+        }
+        loop {
+            let mut changed = false;
+            for pc in 0..n {
+                if !live[pc] {
+                    continue;
                 }
-                Insn::LdImm64 { .. } => {
-                    live[pc + 1] = true;
-                    work.push(pc + 2);
+                let Some(t) = target_of[pc] else { continue };
+                let after = next_live(&self.insns, &live, pc);
+                match self.insns[pc] {
+                    // A jump to where it falls through anyway.
+                    Insn::Ja { .. } | Insn::Jmp { .. } if t == after => {
+                        live[pc] = false;
+                        incoming[t] -= 1;
+                        changed = true;
+                    }
+                    Insn::Jmp {
+                        width,
+                        cond,
+                        dst,
+                        src,
+                        off,
+                    } => {
+                        let (Some(inv), true) = (inverse(cond), after < n) else {
+                            continue;
+                        };
+                        let Insn::Ja { .. } = self.insns[after] else {
+                            continue;
+                        };
+                        let Some(b) = target_of[after] else { continue };
+                        if next_live(&self.insns, &live, after) != t || incoming[after] != 0 {
+                            continue;
+                        }
+                        self.insns[pc] = Insn::Jmp {
+                            width,
+                            cond: inv,
+                            dst,
+                            src,
+                            off,
+                        };
+                        target_of[pc] = Some(b);
+                        incoming[t] -= 1;
+                        live[after] = false;
+                        changed = true;
+                    }
+                    _ => {}
                 }
-                _ => work.push(pc + 1),
+            }
+            if !changed {
+                break;
             }
         }
         // New index of every old slot (for a dead slot: of the next live one).
@@ -219,7 +272,6 @@ impl Emitter {
             }
             insns.push(insn);
         }
-        // A jump to the very next instruction does nothing; keeping it is harmless.
         let origins = std::mem::take(&mut self.origins)
             .into_iter()
             .filter(|(pc, _)| live.get(*pc).copied().unwrap_or(false))
@@ -227,4 +279,62 @@ impl Emitter {
             .collect();
         Ok((insns, origins))
     }
+
+    /// Slots reachable from slot 0.
+    fn reachable(&self, target_of: &[Option<usize>]) -> Vec<bool> {
+        let n = self.insns.len();
+        let mut live = vec![false; n];
+        let mut work = vec![0usize];
+        while let Some(pc) = work.pop() {
+            if pc >= n || live[pc] {
+                continue;
+            }
+            live[pc] = true;
+            match self.insns[pc] {
+                Insn::Exit => {}
+                Insn::Ja { .. } => work.extend(target_of[pc]),
+                Insn::Jmp { .. } => {
+                    work.push(pc + 1);
+                    work.extend(target_of[pc]);
+                }
+                Insn::LdImm64 { .. } => {
+                    if pc + 1 < n {
+                        live[pc + 1] = true;
+                    }
+                    work.push(pc + 2);
+                }
+                _ => work.push(pc + 1),
+            }
+        }
+        live
+    }
+}
+
+/// The first live slot after the instruction at `pc`.
+fn next_live(insns: &[Insn], live: &[bool], pc: usize) -> usize {
+    let mut q = pc + 1;
+    if matches!(insns.get(pc), Some(Insn::LdImm64 { .. })) {
+        q += 1;
+    }
+    while q < insns.len() && !live[q] {
+        q += 1;
+    }
+    q
+}
+
+/// The condition that holds exactly when `c` does not (`JSET` has none).
+fn inverse(c: JmpCond) -> Option<JmpCond> {
+    Some(match c {
+        JmpCond::Eq => JmpCond::Ne,
+        JmpCond::Ne => JmpCond::Eq,
+        JmpCond::Gt => JmpCond::Le,
+        JmpCond::Le => JmpCond::Gt,
+        JmpCond::Ge => JmpCond::Lt,
+        JmpCond::Lt => JmpCond::Ge,
+        JmpCond::Sgt => JmpCond::Sle,
+        JmpCond::Sle => JmpCond::Sgt,
+        JmpCond::Sge => JmpCond::Slt,
+        JmpCond::Slt => JmpCond::Sge,
+        JmpCond::Set => return None,
+    })
 }

@@ -14,15 +14,19 @@
 //!
 //! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
 //! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
-//! Maps' initial contents are returned beside the program in [`Lowered::map_entries`].
+//! A set map's contents are in its [`MapDef::initial_entries`]: the interpreter and the kernel
+//! engine load them before the first run; an ELF object cannot carry them, so whoever writes
+//! one must load them after it (the CLI writes the `bpftool map update` commands).
 
 mod cond;
 mod emit;
+mod known;
 
 use crate::ruleset::{Action, ChainId, RuleSet, RuleSetError, Span};
 use emit::{Emitter, Label};
 use ir::insn::{AtomicOp, CallTarget, Insn, JmpCond, MemSize, Operand, Reg};
 use ir::program::{MapDef, MapType, Origin, ProgType, Program, Reloc};
+use known::Known;
 use std::fmt;
 
 /// Where the program is attached.
@@ -67,6 +71,9 @@ pub struct LowerOptions {
     pub set_map_threshold: usize,
     /// Whether the target has HASH maps (the host and the NFP do).
     pub hash_maps: bool,
+    /// Merge runs of rules that differ only in one exact-match constant into one set test
+    /// ([`crate::merge`]); never done under hit counters.
+    pub merge_runs: bool,
 }
 
 impl Default for LowerOptions {
@@ -76,6 +83,7 @@ impl Default for LowerOptions {
             counters: false,
             set_map_threshold: 8,
             hash_maps: true,
+            merge_runs: true,
         }
     }
 }
@@ -113,22 +121,11 @@ impl fmt::Display for LowerError {
 
 impl std::error::Error for LowerError {}
 
-/// Initial entries of one map of the program.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MapEntries {
-    /// Index in [`Program::maps`].
-    pub map: usize,
-    /// (key, value) pairs.
-    pub entries: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
 /// A compiled rule set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lowered {
-    /// The program.
+    /// The program (set maps carry their contents in [`MapDef::initial_entries`]).
     pub program: Program,
-    /// Contents to put in its maps before the first run.
-    pub map_entries: Vec<MapEntries>,
     /// Index of the `rule_hits` counter map, if any.
     pub counter_map: Option<usize>,
 }
@@ -159,32 +156,43 @@ pub(crate) struct Lowerer<'a> {
     pub opts: &'a LowerOptions,
     pub e: Emitter,
     pub maps: Vec<MapDef>,
-    pub map_entries: Vec<MapEntries>,
     /// Map index of each set turned into a map.
     pub set_maps: Vec<Option<usize>>,
     pub counter_map: Option<usize>,
     /// Global index of the rule being compiled, for errors.
     pub rule: usize,
+    /// What the code being emitted may assume (see [`known`]).
+    pub known: Known,
+    /// Original global index of each rule, when runs were merged.
+    pub origin: Option<&'a [usize]>,
 }
 
 /// Compile a rule set.
 pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     rs.validate().map_err(LowerError::Invalid)?;
-    let mut l = Lowerer {
-        rs,
-        opts,
-        e: Emitter::default(),
-        maps: Vec::new(),
-        map_entries: Vec::new(),
-        set_maps: vec![None; rs.sets.len()],
-        counter_map: None,
-        rule: 0,
-    };
     let needs_counters = opts.counters
         || rs
             .chains
             .iter()
             .any(|c| c.rules.iter().any(|r| r.action == Action::Count));
+    let merged;
+    let (rs, origin) = if opts.merge_runs && !needs_counters {
+        merged = crate::merge::merge_exact_runs(rs, 2);
+        (&merged.rules, Some(merged.origin.as_slice()))
+    } else {
+        (rs, None)
+    };
+    let mut l = Lowerer {
+        rs,
+        opts,
+        e: Emitter::default(),
+        maps: Vec::new(),
+        set_maps: vec![None; rs.sets.len()],
+        counter_map: None,
+        rule: 0,
+        known: Known::default(),
+        origin,
+    };
     if needs_counters {
         l.maps.push(MapDef::new(
             "rule_hits",
@@ -222,7 +230,6 @@ pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     program.maps = l.maps;
     Ok(Lowered {
         program,
-        map_entries: l.map_entries,
         counter_map: l.counter_map,
     })
 }
@@ -266,7 +273,8 @@ impl Lowerer<'_> {
     ) -> Result<(), LowerError> {
         let rs = self.rs;
         for (i, rule) in rs.chains[c].rules.iter().enumerate() {
-            self.rule = rs.global_index(c, i);
+            let g = rs.global_index(c, i);
+            self.rule = self.origin.and_then(|o| o.get(g).copied()).unwrap_or(g);
             self.e.origin = Some(Origin::Rule {
                 syntax: rs.syntax.clone(),
                 index: self.rule,
@@ -275,6 +283,7 @@ impl Lowerer<'_> {
             });
             let matched = self.e.label();
             let next = self.e.label();
+            self.known = Known::default();
             self.cond(&rule.cond, matched, next, next)?;
             self.e.bind(matched);
             if self.counter_map.is_some() && (self.opts.counters || rule.action == Action::Count) {

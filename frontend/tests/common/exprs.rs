@@ -296,5 +296,27 @@ pub fn expressions() -> Vec<String> {
         out.push(format!("{} or {}", w[0], w[1]));
         out.push(format!("({}) and not ({})", w[1], w[0]));
     }
+    // Lists of one qualifier (the compiler merges them into sets, HASH maps past 8 values).
+    let hosts = |q: &str, n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{q} {}",
+                    super::V4[i % super::V4.len()]
+                        .map(|b| b.to_string())
+                        .join(".")
+                )
+            })
+            .chain((0..n).map(|i| format!("{q} 10.200.{}.{}", i / 250, i % 250)))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    for (q, n) in [("ip src host", 12), ("ip dst host", 3), ("src host", 10)] {
+        out.push(hosts(q, n));
+    }
+    out.push(format!("tcp and ({})", hosts("ip src host", 10)));
+    out.push(format!("vlan and ({})", hosts("ip dst host", 5)));
+    out.push(format!("not ({}) and udp", hosts("ip dst host", 9)));
+    out.push(format!("ether src 01:02:03:04:05:06 or ether src 00:11:22:33:44:55 or ether src 02:00:00:00:00:02 or {}", (0..9).map(|i| format!("ether src 0a:00:00:00:00:{i:02x}")).collect::<Vec<_>>().join(" or ")));
     out
 }

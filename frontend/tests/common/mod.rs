@@ -297,3 +297,107 @@ pub fn tcpdump_matches(input: &Path, expr: &str, out: &Path) -> Result<Vec<bool>
     }
     Ok(m)
 }
+
+/// The real captures under `frontend/tests/captures/` (made by `make.sh` there with tcpdump on
+/// a veth pair between two network namespaces): every frame, in file order.
+pub fn captures() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for dir in captures_dirs() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+            .collect();
+        files.sort();
+        for f in files {
+            out.extend(read_pcap_frames(&f).unwrap_or_default());
+        }
+        break;
+    }
+    out
+}
+
+/// Where the captures are, from the frontend crate or from the workspace root.
+pub fn captures_dirs() -> Vec<PathBuf> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        base.join("tests/captures"),
+        base.join("frontend/tests/captures"),
+    ]
+    .into_iter()
+    .filter(|d| d.join("veth.pcap").is_file())
+    .collect()
+}
+
+/// The frames of a classic pcap file (either byte order, micro- or nanosecond stamps).
+pub fn read_pcap_frames(path: &Path) -> Option<Vec<Vec<u8>>> {
+    let data = std::fs::read(path).ok()?;
+    let magic = data.get(..4)?;
+    let le = match magic {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => return None,
+    };
+    let u32_at = |i: usize| -> Option<u32> {
+        let b: [u8; 4] = data.get(i..i + 4)?.try_into().ok()?;
+        Some(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    let mut i = 24;
+    let mut out = Vec::new();
+    while i + 16 <= data.len() {
+        let caplen = u32_at(i + 8)? as usize;
+        out.push(data.get(i + 16..i + 16 + caplen)?.to_vec());
+        i += 16 + caplen;
+    }
+    Some(out)
+}
+
+/// A blocklist of `n` rules `ip src A_i -> drop` (the first ten addresses are the corpus's, so
+/// packets hit), then `tcp dst port 22 -> pass`, default pass: merged into one HASH set.
+pub fn blocklist(n: usize) -> frontend::RuleSet {
+    use frontend::ruleset::*;
+    let eq = |field, k: u128| {
+        Cond::test(
+            Test::Field {
+                field,
+                mask: None,
+                cmp: Cmp::Eq(k),
+            },
+            Span::default(),
+        )
+    };
+    let ethertype = Field::new(Base::Frame, 12, 2);
+    let mut rules: Vec<Rule> = (0..n)
+        .map(|i| {
+            let a = if i < V4.len() {
+                u32::from_be_bytes(V4[i])
+            } else {
+                0x0ac8_0000 + i as u32
+            };
+            Rule {
+                cond: Cond::All(vec![
+                    eq(ethertype, 0x0800),
+                    eq(Field::new(Base::Net { tags: 0 }, 12, 4), a as u128),
+                ]),
+                action: Action::Drop,
+                origin: RuleOrigin::default(),
+            }
+        })
+        .collect();
+    rules.push(Rule {
+        cond: Cond::All(vec![
+            eq(ethertype, 0x0800),
+            eq(Field::new(Base::Net { tags: 0 }, 9, 1), 6),
+            eq(Field::new(Base::Ipv4Payload { tags: 0 }, 2, 2), 22),
+        ]),
+        action: Action::Pass,
+        origin: RuleOrigin::default(),
+    });
+    RuleSet::single_chain("blocklist", rules, Action::Pass)
+}

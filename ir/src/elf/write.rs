@@ -143,6 +143,14 @@ fn same_shape(a: &MapDef, b: &MapDef) -> bool {
 }
 
 fn check_map(m: &MapDef) -> Result<(), ElfError> {
+    if !m.initial_entries.is_empty() {
+        return Err(ElfError::msg(format!(
+            "map '{}' has {} initial entries, which an ELF object cannot carry: write it without \
+             them and load them after the object",
+            m.name,
+            m.initial_entries.len()
+        )));
+    }
     if is_data_map(&m.name) {
         if m.map_type != MapType::Array || m.key_size != 4 || m.max_entries != 1 {
             return Err(ElfError::msg(format!(

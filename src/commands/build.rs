@@ -1,0 +1,386 @@
+//! `bpf-offload build --from SYNTAX 'RULES' [--action A] [--default A] [--hook xdp|tc]
+//! [--emit elf|c|asm] [-o OUT] [--json] [--counters]`: rules to a verified eBPF program.
+//!
+//! The pipeline is syntax-independent except for [`parse_rules`], one match over [`Syntax`]:
+//! rules → `RuleSet` → `frontend::lower` → verification → output. Nothing is written unless the
+//! program is verified (or no verifier can run here, which the report says). Exit 2 for rules
+//! that do not parse or cannot be compiled, 1 for a program a verifier rejects.
+//!
+//! HASH sets: their contents live in `MapDef::initial_entries`, which an ELF object cannot
+//! carry. With `--emit elf -o OUT` (or `--emit c -o OUT`, whose C declares the same maps),
+//! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
+//! once the object is loaded.
+
+use crate::error::{CliError, CliResult};
+use crate::output::{self, print};
+use frontend::lower::{self, Hook, LowerOptions, Lowered};
+use frontend::ruleset::{Action, RuleSet};
+use ir::Program;
+use serde_json::json;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The rule languages `--from` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Syntax {
+    /// tcpdump's filter language, pcap-filter(7): matching packets get `--action`.
+    Pcap,
+}
+
+impl Syntax {
+    /// The name used in reports and source maps.
+    pub fn name(self) -> &'static str {
+        match self {
+            Syntax::Pcap => "pcap",
+        }
+    }
+}
+
+/// `--action` and `--default` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActionArg {
+    Drop,
+    Pass,
+    Tx,
+    /// Count the match in `rule_hits` and go on (to the default).
+    Count,
+}
+
+impl ActionArg {
+    fn to_action(self) -> Action {
+        match self {
+            ActionArg::Drop => Action::Drop,
+            ActionArg::Pass => Action::Pass,
+            ActionArg::Tx => Action::Tx,
+            ActionArg::Count => Action::Count,
+        }
+    }
+}
+
+/// `--default` values (terminal actions only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DefaultArg {
+    Pass,
+    Drop,
+}
+
+/// `--hook` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookArg {
+    Xdp,
+    Tc,
+}
+
+/// `--emit` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// An ELF relocatable object (`ip link set dev D xdp obj OUT`, `tc ... bpf da obj OUT`).
+    Elf,
+    /// Readable C for `clang -O2 -target bpf -c`.
+    C,
+    /// Assembly text (kernel/LLVM syntax).
+    Asm,
+}
+
+/// The resolved arguments of `build`.
+pub struct BuildArgs {
+    pub from: Syntax,
+    pub rules: String,
+    pub action: ActionArg,
+    pub default: DefaultArg,
+    pub hook: HookArg,
+    pub emit: Emit,
+    pub output: Option<PathBuf>,
+    pub json: bool,
+    pub counters: bool,
+}
+
+/// Parse `text` in `syntax` into a rule set. The one syntax-dependent step; an error is the
+/// rendered diagnostic (caret under the token).
+pub fn parse_rules(
+    syntax: Syntax,
+    text: &str,
+    action: Action,
+    default: Action,
+) -> Result<RuleSet, String> {
+    match syntax {
+        Syntax::Pcap => frontend::pcap::compile(text, action, default)
+            .map_err(|e| frontend::diag::render_pcap(&e, "filter", text)),
+    }
+}
+
+/// What the verifiers said.
+struct Verdicts {
+    /// The kernel's verdict: `Ok(stats line)`, or `Err(why it did not run)`.
+    kernel: Result<String, String>,
+}
+
+pub fn run(args: BuildArgs) -> CliResult {
+    let default = match args.default {
+        DefaultArg::Pass => Action::Pass,
+        DefaultArg::Drop => Action::Drop,
+    };
+    let rs = parse_rules(args.from, &args.rules, args.action.to_action(), default)
+        .map_err(|d| CliError::bad_input(d.trim_end().to_string()))?;
+    let hook = match args.hook {
+        HookArg::Xdp => Hook::Xdp,
+        HookArg::Tc => Hook::Tc,
+    };
+    let opts = LowerOptions {
+        hook,
+        counters: args.counters,
+        ..LowerOptions::default()
+    };
+    let lowered = lower::lower(&rs, &opts).map_err(|e| {
+        CliError::bad_input(
+            frontend::diag::render_lower(&e, &rs, "rules")
+                .trim_end()
+                .to_string(),
+        )
+    })?;
+    let verdicts = verify(&lowered.program)?;
+
+    let (bytes, companion) = match args.emit {
+        Emit::Elf => {
+            let Some(path) = &args.output else {
+                return Err(CliError::bad_input(
+                    "--emit elf writes a binary object: give -o OUT.o",
+                ));
+            };
+            let elf = ir::elf::write_object(&[without_entries(&lowered.program)])
+                .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+            let script = entries_script(&lowered.program, path);
+            (elf, script.map(|s| (companion_path(path), s)))
+        }
+        Emit::C => {
+            // The C declares the same maps; their contents are loaded the same way.
+            let script = args.output.as_ref().and_then(|path| {
+                Some((
+                    companion_path(path),
+                    entries_script(&lowered.program, path)?,
+                ))
+            });
+            (frontend::c::to_c_with(&rs, &opts).into_bytes(), script)
+        }
+        Emit::Asm => (
+            ir::disasm::disasm_program(&lowered.program, ir::asm::Syntax::Llvm).into_bytes(),
+            None,
+        ),
+    };
+    if let Some(path) = &args.output {
+        output::write_atomic(path, &bytes)?;
+        if let Some((cpath, script)) = &companion {
+            output::write_atomic(cpath, script.as_bytes())?;
+        }
+    }
+    let report = Report {
+        args: &args,
+        rs: &rs,
+        lowered: &lowered,
+        verdicts: &verdicts,
+        companion: companion.as_ref().map(|(p, _)| p.as_path()),
+    };
+    if args.json {
+        let mut v = report.json();
+        if args.output.is_none() {
+            v["code"] = json!(String::from_utf8_lossy(&bytes));
+        }
+        print(&format!("{v}\n"));
+    } else if args.output.is_some() {
+        print(&report.text());
+    } else {
+        // The code goes to stdout; the report to stderr so the two do not mix.
+        print(&String::from_utf8_lossy(&bytes));
+        eprint!("{}", report.text());
+    }
+    Ok(())
+}
+
+/// Run every verifier available here. A rejection is an error (exit 1) carrying the log.
+fn verify(prog: &Program) -> CliResult<Verdicts> {
+    Ok(Verdicts {
+        kernel: kernel_verify(prog)?,
+    })
+}
+
+#[cfg(feature = "kernel")]
+fn kernel_verify(prog: &Program) -> CliResult<Result<String, String>> {
+    if let Some(why) = bpf_offload::kernel::unavailable_reason() {
+        return Ok(Err(why));
+    }
+    match bpf_offload::kernel::verify_in_kernel(prog) {
+        Ok(stats) => Ok(Ok(match stats.processed_insns {
+            Some(n) => format!("accepted (processed {n} insns)"),
+            None => "accepted".to_string(),
+        })),
+        Err(e) if e.is_rejection() => Err(CliError::rejected(format!(
+            "the kernel verifier rejects the program: {}\n--- verifier log ---\n{}",
+            e.message,
+            e.log.trim_end()
+        ))),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+#[cfg(not(feature = "kernel"))]
+fn kernel_verify(_: &Program) -> CliResult<Result<String, String>> {
+    Ok(Err("not built in (rebuild with --features kernel)".into()))
+}
+
+/// The program as an ELF object can hold it: maps without their initial entries.
+fn without_entries(prog: &Program) -> Program {
+    let mut p = prog.clone();
+    for m in &mut p.maps {
+        m.initial_entries.clear();
+    }
+    p
+}
+
+fn companion_path(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(".maps.sh");
+    PathBuf::from(s)
+}
+
+fn hex_words(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `bpftool map update` for every initial entry, or `None` when there are none.
+fn entries_script(prog: &Program, out: &Path) -> Option<String> {
+    let total: usize = prog.maps.iter().map(|m| m.initial_entries.len()).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut s = format!(
+        "#!/bin/sh\n# Contents of the HASH sets of {}, which an ELF object cannot carry.\n\
+         # Run once the object is loaded (e.g. after `ip link set dev DEV xdp obj ...`).\n\
+         # bpftool finds maps by name: with several programs loaded, use `id N` instead.\nset -e\n",
+        out.display()
+    );
+    for m in prog.maps.iter().filter(|m| !m.initial_entries.is_empty()) {
+        // The kernel keeps the first 15 bytes of a map's name.
+        let name: String = m.name.chars().take(15).collect();
+        for (k, v) in &m.initial_entries {
+            let _ = writeln!(
+                s,
+                "bpftool map update name {name} key hex {} value hex {}",
+                hex_words(k),
+                hex_words(v)
+            );
+        }
+    }
+    Some(s)
+}
+
+struct Report<'a> {
+    args: &'a BuildArgs,
+    rs: &'a RuleSet,
+    lowered: &'a Lowered,
+    verdicts: &'a Verdicts,
+    companion: Option<&'a Path>,
+}
+
+impl Report<'_> {
+    fn hook(&self) -> &'static str {
+        match self.args.hook {
+            HookArg::Xdp => "xdp",
+            HookArg::Tc => "tc",
+        }
+    }
+
+    fn emit(&self) -> &'static str {
+        match self.args.emit {
+            Emit::Elf => "elf",
+            Emit::C => "c",
+            Emit::Asm => "asm",
+        }
+    }
+
+    fn text(&self) -> String {
+        let p = &self.lowered.program;
+        let mut s = format!(
+            "{} rules ({} rule{}) -> {} program: {} instructions, {} map{}\n",
+            self.args.from.name(),
+            self.rs.rule_count(),
+            if self.rs.rule_count() == 1 { "" } else { "s" },
+            self.hook(),
+            p.insns.len(),
+            p.maps.len(),
+            if p.maps.len() == 1 { "" } else { "s" },
+        );
+        for m in &p.maps {
+            let _ = write!(
+                s,
+                "  map {}: {} key {} value {} max_entries {}",
+                m.name, m.map_type, m.key_size, m.value_size, m.max_entries
+            );
+            if !m.initial_entries.is_empty() {
+                let _ = write!(s, ", {} initial entries", m.initial_entries.len());
+            }
+            s.push('\n');
+        }
+        match &self.verdicts.kernel {
+            Ok(v) => {
+                let _ = writeln!(s, "kernel verifier: {v}");
+            }
+            Err(why) => {
+                let _ = writeln!(s, "kernel verifier: not run: {why}");
+            }
+        }
+        if let Some(out) = &self.args.output {
+            let _ = writeln!(s, "wrote {} ({})", out.display(), self.emit());
+        }
+        if let Some(c) = self.companion {
+            let _ = writeln!(
+                s,
+                "wrote {}: load the HASH set contents with it once the object is loaded",
+                c.display()
+            );
+        } else if p.maps.iter().any(|m| !m.initial_entries.is_empty()) {
+            let _ = writeln!(
+                s,
+                "note: the HASH sets' contents are not in this output; give -o OUT (elf or c) \
+                 for the bpftool commands"
+            );
+        }
+        s
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let p = &self.lowered.program;
+        let maps: Vec<_> = p
+            .maps
+            .iter()
+            .map(|m| {
+                json!({
+                    "name": m.name,
+                    "type": m.map_type.to_string(),
+                    "key_size": m.key_size,
+                    "value_size": m.value_size,
+                    "max_entries": m.max_entries,
+                    "initial_entries": m.initial_entries.len(),
+                })
+            })
+            .collect();
+        let kernel = match &self.verdicts.kernel {
+            Ok(v) => json!({ "verdict": "accepted", "detail": v }),
+            Err(why) => json!({ "verdict": "not run", "detail": why }),
+        };
+        json!({
+            "syntax": self.args.from.name(),
+            "rules": self.rs.rule_count(),
+            "hook": self.hook(),
+            "emit": self.emit(),
+            "instructions": p.insns.len(),
+            "maps": maps,
+            "verifier": { "kernel": kernel },
+            "output": self.args.output.as_ref().map(|o| o.display().to_string()),
+            "map_entries_script": self.companion.map(|c| c.display().to_string()),
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! The Linux kernel as the oracle for compiled rule sets (root, `--features kernel`): every
+//! program the frontend compiles for the pcap oracle expressions loads in the kernel verifier,
+//! and the kernel's verdicts (BPF_PROG_TEST_RUN) equal `RuleSet::eval` on the packet corpus and
+//! the real captures. Rule sets with merged HASH sets are run too (their contents are loaded by
+//! the kernel engine from `MapDef::initial_entries`).
+
+// Without the kernel engine only the SKIP lines remain.
+#![cfg_attr(not(feature = "kernel"), allow(unused_imports, dead_code))]
+
+#[path = "../frontend/tests/common/mod.rs"]
+mod common;
+
+use frontend::lower::{lower, Hook, LowerOptions};
+use frontend::ruleset::{Action, RuleSet};
+
+/// The packets: the generated corpus (frames of at least an Ethernet header, which the kernel's
+/// test run needs) and the real captures.
+fn packets() -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = common::corpus(11, 500)
+        .into_iter()
+        .filter(|p| p.len() >= 14)
+        .collect();
+    v.extend(common::captures().into_iter().filter(|p| p.len() >= 14));
+    v
+}
+
+#[cfg(feature = "kernel")]
+fn check_in_kernel(rs: &RuleSet, hook: Hook, packets: &[Vec<u8>], label: &str) -> Vec<String> {
+    use bpf_offload::kernel::{run_many_in_kernel, verify_in_kernel};
+    let opts = LowerOptions {
+        hook,
+        ..LowerOptions::default()
+    };
+    let lowered = match lower(rs, &opts) {
+        Ok(l) => l,
+        Err(e) => return vec![format!("{label}: lowering failed: {e}")],
+    };
+    if let Err(e) = verify_in_kernel(&lowered.program) {
+        return vec![format!("{label} {hook:?}: the kernel rejects it: {e}")];
+    }
+    let outs = match run_many_in_kernel(&lowered.program, packets, 1) {
+        Ok(o) => o,
+        Err(e) => return vec![format!("{label} {hook:?}: load failed: {e}")],
+    };
+    let mut bad = Vec::new();
+    for (i, (p, out)) in packets.iter().zip(&outs).enumerate() {
+        let Ok(out) = out else {
+            // The kernel refuses to test-run this frame (checked below to be rare).
+            continue;
+        };
+        let want = rs.eval(p).action;
+        let code = hook.code(want).map(|c| c as u64);
+        if Some(out.r0) != code {
+            bad.push(format!(
+                "{label} {hook:?}: packet {i}: eval {want} ({code:?}), kernel r0={}: {:02x?}",
+                out.r0,
+                &p[..p.len().min(64)]
+            ));
+            if bad.len() > 2 {
+                break;
+            }
+        }
+    }
+    let refused = outs.iter().filter(|o| o.is_err()).count();
+    if refused * 10 > packets.len() {
+        bad.push(format!(
+            "{label} {hook:?}: the kernel refused to test-run {refused} of {} packets",
+            packets.len()
+        ));
+    }
+    bad
+}
+
+#[cfg(feature = "kernel")]
+fn kernel_ready(test: &str) -> bool {
+    match bpf_offload::kernel::unavailable_reason() {
+        None => true,
+        Some(why) => {
+            println!("SKIP {test}: {why}");
+            false
+        }
+    }
+}
+
+#[test]
+fn compiled_pcap_filters_agree_in_the_kernel() {
+    #[cfg(not(feature = "kernel"))]
+    println!("SKIP compiled_pcap_filters_agree_in_the_kernel: built without --features kernel");
+    #[cfg(feature = "kernel")]
+    {
+        if !kernel_ready("compiled_pcap_filters_agree_in_the_kernel") {
+            return;
+        }
+        let packets = packets();
+        let exprs = common::exprs::expressions();
+        let mut failures = Vec::new();
+        let mut programs = 0;
+        for (n, e) in exprs.iter().enumerate() {
+            let Ok(rs) = frontend::pcap::compile(e, Action::Drop, Action::Pass) else {
+                continue;
+            };
+            let hook = if n % 3 == 0 { Hook::Tc } else { Hook::Xdp };
+            failures.extend(check_in_kernel(&rs, hook, &packets, e));
+            programs += 1;
+        }
+        println!(
+            "{programs} programs loaded and run in the kernel on {} packets each",
+            packets.len()
+        );
+        assert!(programs >= 300, "only {programs} programs");
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+#[test]
+fn merged_blocklists_agree_in_the_kernel() {
+    #[cfg(not(feature = "kernel"))]
+    println!("SKIP merged_blocklists_agree_in_the_kernel: built without --features kernel");
+    #[cfg(feature = "kernel")]
+    {
+        if !kernel_ready("merged_blocklists_agree_in_the_kernel") {
+            return;
+        }
+        let packets = packets();
+        let mut failures = Vec::new();
+        for n in [3usize, 100, 2000] {
+            let rs = common::blocklist(n);
+            for hook in [Hook::Xdp, Hook::Tc] {
+                failures.extend(check_in_kernel(&rs, hook, &packets, &format!("{n} rules")));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
