@@ -25,6 +25,16 @@ use std::path::{Path, PathBuf};
 pub enum Syntax {
     /// tcpdump's filter language, pcap-filter(7): matching packets get `--action`.
     Pcap,
+    /// iptables command lines (`-A INPUT ...`) or an iptables-save file.
+    Iptables,
+    /// ip6tables command lines or an ip6tables-save file.
+    Ip6tables,
+    /// nft commands (`add rule ...`) or an `nft -f` file.
+    Nft,
+    /// `tc filter add ... flower ...` lines.
+    Flower,
+    /// `ethtool -N|-U DEV flow-type ...` lines.
+    Ethtool,
 }
 
 impl Syntax {
@@ -32,6 +42,11 @@ impl Syntax {
     pub fn name(self) -> &'static str {
         match self {
             Syntax::Pcap => "pcap",
+            Syntax::Iptables => "iptables",
+            Syntax::Ip6tables => "ip6tables",
+            Syntax::Nft => "nft",
+            Syntax::Flower => "flower",
+            Syntax::Ethtool => "ethtool",
         }
     }
 }
@@ -103,9 +118,56 @@ pub fn parse_rules(
     action: Action,
     default: Action,
 ) -> Result<RuleSet, String> {
-    match syntax {
-        Syntax::Pcap => frontend::pcap::compile(text, action, default)
-            .map_err(|e| frontend::diag::render_pcap(&e, "filter", text)),
+    let parsed = match syntax {
+        Syntax::Pcap => {
+            return frontend::pcap::compile(text, action, default)
+                .map_err(|e| frontend::diag::render_pcap(&e, "filter", text))
+        }
+        Syntax::Iptables => frontend::iptables::parse(text),
+        Syntax::Ip6tables => frontend::iptables::parse6(text),
+        Syntax::Nft => frontend::nft::parse(text),
+        Syntax::Flower => frontend::flower::parse(text),
+        Syntax::Ethtool => frontend::ethtool::parse(text),
+    };
+    let parsed = parsed.map_err(|e| e.render("rules", text))?;
+    // The rules carry their own verdicts; what they say beside the rules goes to stderr.
+    if let Some(a) = &parsed.attach {
+        let dir = match a.direction {
+            frontend::syntax::Direction::Ingress => "ingress",
+            frontend::syntax::Direction::Egress => "egress (XDP cannot run there: use --hook tc)",
+        };
+        eprintln!(
+            "note: the rules name {} {dir}: attach the program there",
+            a.dev
+        );
+    }
+    for n in &parsed.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(parsed.ruleset)
+}
+
+/// The rule text: the RULE arguments (pcap: one expression; other syntaxes: one rule per
+/// argument), or the file given with `-f` (`-f -` reads standard input).
+pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliResult<String> {
+    match file {
+        Some(f) if !rules.is_empty() => {
+            let _ = f;
+            Err(CliError::bad_input(
+                "give rules as arguments or with -f FILE, not both",
+            ))
+        }
+        Some(f) if f == Path::new("-") => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| CliError::bad_input(format!("standard input: {e}")))?;
+            Ok(s)
+        }
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", f.display()))),
+        None if rules.is_empty() => Err(CliError::bad_input("no rules: give RULE... or -f FILE")),
+        None if syntax == Syntax::Pcap => Ok(rules.join(" ")),
+        None => Ok(rules.join("\n")),
     }
 }
 
