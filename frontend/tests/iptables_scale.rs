@@ -20,7 +20,10 @@ fn blocklist(n: usize) -> String {
         s.push_str(&format!("-A INPUT -s 198.{a}.{b}.7/32 -j DROP\n"));
     }
     for i in addrs..n {
-        s.push_str(&format!("-A INPUT -p tcp -m tcp --dport {} -j DROP\n", 1000 + i));
+        s.push_str(&format!(
+            "-A INPUT -p tcp -m tcp --dport {} -j DROP\n",
+            1000 + i
+        ));
     }
     s.push_str("-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n");
     s
@@ -33,7 +36,11 @@ fn cost(text: &str, packet: &[u8]) -> (u64, u64, usize, usize) {
     let t1 = Instant::now();
     let l = lower(&p.ruleset, &LowerOptions::default()).expect("lower");
     let t2 = Instant::now();
-    let verified = offload::verify(&l.program, &offload::Capabilities::kernel(), &offload::Options::default());
+    let verified = offload::verify(
+        &l.program,
+        &offload::Capabilities::kernel(),
+        &offload::Options::default(),
+    );
     let t3 = Instant::now();
     assert!(verified.is_ok(), "verifier: {:?}", verified.err());
     println!(
@@ -47,8 +54,19 @@ fn cost(text: &str, packet: &[u8]) -> (u64, u64, usize, usize) {
     );
     // Set maps carry their contents (`MapDef::initial_entries`): the runtime loads them.
     let mut rt = Runtime::new(&l.program);
-    let out = run(&l.program, &mut rt, &Input::Packet(packet.to_vec()), 10_000_000).expect("run");
-    (out.steps, out.r0, l.program.insns.len(), l.program.maps.len())
+    let out = run(
+        &l.program,
+        &mut rt,
+        &Input::Packet(packet.to_vec()),
+        10_000_000,
+    )
+    .expect("run");
+    (
+        out.steps,
+        out.r0,
+        l.program.insns.len(),
+        l.program.maps.len(),
+    )
 }
 
 #[test]
@@ -65,5 +83,8 @@ fn ten_thousand_rule_blocklist() {
     println!("per packet: 10 rules {small_steps} insns, 10,000 rules {big_steps} insns");
     assert!(maps >= 1, "the blocklist lives in a map");
     assert!(insns < 2_000, "{insns} instructions");
-    assert!(big_steps <= 2 * small_steps, "{big_steps} vs {small_steps} instructions per packet");
+    assert!(
+        big_steps <= 2 * small_steps,
+        "{big_steps} vs {small_steps} instructions per packet"
+    );
 }

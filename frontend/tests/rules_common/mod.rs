@@ -189,8 +189,7 @@ pub fn odd_packets() -> Vec<Vec<u8>> {
 
 fn runtime(l: &Lowered) -> Runtime {
     // Set maps carry their contents (`MapDef::initial_entries`): the runtime loads them.
-    let mut rt = Runtime::new(&l.program);
-    rt
+    Runtime::new(&l.program)
 }
 
 /// Compile for `hook` and run the interpreter on every packet: the verdicts must be
@@ -402,4 +401,42 @@ pub fn scratch_file(name: &str, text: &str) -> PathBuf {
     let p = scratch().join(name);
     std::fs::write(&p, text).expect("scratch file");
     p
+}
+
+/// For each rule of `rs` (global index), the number of the source rule it came from: rules
+/// one source line expands to (a goto's jump and return, a vmap's verdict groups) share the
+/// source's origin and sit next to each other. `skip` leading rules of the entry chain that
+/// have no source counter (the policy's "not IP: pass" rule) map to `None`.
+pub fn source_rule_numbers(rs: &RuleSet, skip: usize) -> Vec<Option<usize>> {
+    let mut out = Vec::new();
+    let mut n: Option<usize> = None;
+    let mut prev: Option<(usize, &str, usize)> = None;
+    for (ci, c) in rs.chains.iter().enumerate() {
+        for (ri, r) in c.rules.iter().enumerate() {
+            if ci == 0 && ri < skip {
+                out.push(None);
+                continue;
+            }
+            let key = (ci, r.origin.text.as_str(), r.origin.span.start);
+            if prev != Some(key) {
+                n = Some(n.map_or(0, |x| x + 1));
+                prev = Some(key);
+            }
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The source rules whose conditions held on `p`, by the evaluator (sorted, deduplicated).
+pub fn source_hits(rs: &RuleSet, numbers: &[Option<usize>], p: &[u8]) -> Vec<usize> {
+    let mut v: Vec<usize> = rs
+        .eval(p)
+        .hits
+        .iter()
+        .filter_map(|g| numbers.get(*g).copied().flatten())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
