@@ -545,8 +545,8 @@ pub enum Op {
     Ge,
 }
 
-/// One value on the right: exact, range or prefix (all already shifted into field position
-/// by [`shifted`]).
+/// One value on the right: exact, range or prefix, in value space (shifted into the field's
+/// position when compared).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Val {
     /// One value.

@@ -2,6 +2,23 @@
 //! rendering, shell-like word splitting, spelling suggestions, the condition builders that give
 //! every syntax the same [`RuleSet`] shape for the same filter, the attach point a rule names,
 //! and the canonical form used to compare rule sets written in different syntaxes.
+//!
+//! # Where the compiled rules differ from the kernel's own
+//! The tests compare every frontend with netfilter's counters and the tools' parsers; these
+//! are the differences they found or that follow from running in XDP, kept on purpose:
+//! - **Non-first fragments.** Port, flag and ICMP-type tests never hold on an IPv4 fragment
+//!   whose offset is not zero, as in xt_tcp/xt_udp/xt_icmp, libpcap and flower's dissector.
+//!   iptables-nft and nft compile port and flag tests to transport-header payload loads, which
+//!   on Linux 6.18 read a later fragment's data as if it were the TCP/UDP header.
+//! - **IPv6 extension headers.** Transport fields are read right after the fixed 40-byte
+//!   header; netfilter and flower walk extension headers first.
+//! - **VLAN tags.** XDP sees a tag in the frame, so `ip saddr 10.0.0.1` (nft netdev) and
+//!   `protocol ip` (flower) test untagged frames only; the kernel moves the tag into metadata
+//!   before the netdev ingress hook and flower, so there they match tagged frames too.
+//! - **Stricter than the tool.** flower's `tcp_flags` needs `ip_proto tcp` (tc accepts it on
+//!   any protocol, where the key is then zero); an nft Ethernet address must have six parts;
+//!   `iptables-restore --test` accepts `-j drop` with no chain `drop` (loading it fails), this
+//!   frontend refuses it at once.
 
 pub mod canon;
 pub mod cond;
