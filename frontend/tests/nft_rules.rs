@@ -662,3 +662,67 @@ fn netfilter_agrees_on_chains_and_verdicts() {
     let bad_prog = lowered_disagreements(&rs, Hook::Xdp, &packets, "chains");
     assert!(bad_prog.is_empty(), "{bad_prog:?}");
 }
+
+/// The same rules in an inet table on the prerouting hook (IP packets only, each rule
+/// compiled for IPv4 and IPv6 where it does not name a version) and the IPv4 ones in an ip
+/// table: netfilter counts the same hits.
+#[test]
+fn inet_and_ip_families_agree_with_netfilter() {
+    if !oracle_available("inet_and_ip_families_agree_with_netfilter", &["nft"]) {
+        return;
+    }
+    let skip =
+        |r: &String| r.contains("vlan") || r.starts_with("@ll") || r.contains("meta protocol");
+    let inet: Vec<String> = rules_netdev().into_iter().filter(|r| !skip(r)).collect();
+    let ip: Vec<String> = inet
+        .iter()
+        .filter(|r| !r.contains("ip6") && !r.contains("icmpv6"))
+        .cloned()
+        .collect();
+    let mut packets: Vec<Vec<u8>> = packets_v4(91, 120)
+        .into_iter()
+        .filter(|p| !later_fragment(p))
+        .collect();
+    packets.extend(packets_v6(92, 60));
+    for (family, rules) in [("inet", &inet), ("ip", &ip)] {
+        let mut file = format!("table {family} t {{\n  chain c {{\n    type filter hook prerouting priority -300; policy accept;\n");
+        for r in rules.iter() {
+            let (body, comment) = match r.find(" comment ") {
+                Some(i) => (&r[..i], &r[i..]),
+                None => (r.as_str(), ""),
+            };
+            let counter = if body.ends_with("counter") {
+                ""
+            } else {
+                " counter"
+            };
+            file.push_str(&format!("    {body}{counter}{comment}\n"));
+        }
+        file.push_str("  }\n}\n");
+        let ours = counting(&nft::parse(&file).expect("parse").ruleset);
+        let theirs = netfilter_hits("nft", &file, &packets).expect("oracle");
+        let mut bad = Vec::new();
+        for (i, p) in packets.iter().enumerate() {
+            let got = ours.eval(p).hits;
+            if got != theirs[i] {
+                let only_ours: Vec<&String> = got
+                    .iter()
+                    .filter(|g| !theirs[i].contains(g))
+                    .map(|g| &rules[*g])
+                    .collect();
+                let only_nf: Vec<&String> = theirs[i]
+                    .iter()
+                    .filter(|g| !got.contains(g))
+                    .filter_map(|g| rules.get(*g))
+                    .collect();
+                bad.push(format!("{family} packet {i} {:02x?}\n  only ours: {only_ours:?}\n  only netfilter: {only_nf:?}", &p[..p.len().min(60)]));
+            }
+        }
+        println!(
+            "{family}: {} rules x {} packets compared with netfilter",
+            rules.len(),
+            packets.len()
+        );
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}

@@ -342,8 +342,10 @@ pub struct Resolved {
     pub deps: Vec<Cond>,
     /// Value type.
     pub kind: Kind,
-    /// `meta length` on a netdev chain: the frame length minus the link header, not a field.
-    pub frame_len: bool,
+    /// `meta length` where it is not one field: on a netdev chain the frame's length minus the
+    /// link header, on IPv6 the payload length plus the 40-byte header. Compared instead of
+    /// the field.
+    pub len_expr: Option<Expr>,
 }
 
 impl Lhs {
@@ -396,7 +398,7 @@ impl Lhs {
             shift: 0,
             deps,
             kind,
-            frame_len: false,
+            len_expr: None,
         };
         match self {
             Lhs::Payload { proto, field } => {
@@ -445,7 +447,7 @@ impl Lhs {
                     shift,
                     deps,
                     kind,
-                    frame_len: false,
+                    len_expr: None,
                 })
             }
             Lhs::Meta(k) => match *k {
@@ -463,14 +465,25 @@ impl Lhs {
                 }
                 "length" => match (hdr, netdev) {
                     (Some(h), false) if !h.v6 => Ok(plain(h.net(2, 2), Kind::Int(32), vec![])),
-                    (Some(h), false) => Ok(plain(h.net(4, 2), Kind::Int(32), vec![])),
+                    (Some(h), false) => Ok(Resolved {
+                        len_expr: Some(Expr::Bin(
+                            crate::ruleset::ArithOp::Add,
+                            Box::new(Expr::Load {
+                                base: Base::Net { tags: h.tags },
+                                offset: Box::new(Expr::Const(4)),
+                                size: 2,
+                            }),
+                            Box::new(Expr::Const(40)),
+                        )),
+                        ..plain(h.net(4, 2), Kind::Int(32), vec![])
+                    }),
                     _ => Ok(Resolved {
-                        field: Field::new(Base::Frame, 0, 1),
-                        mask: None,
-                        shift: 0,
-                        deps: vec![],
-                        kind: Kind::Int(32),
-                        frame_len: true,
+                        len_expr: Some(Expr::Bin(
+                            crate::ruleset::ArithOp::Sub,
+                            Box::new(Expr::Len),
+                            Box::new(Expr::Const(14)),
+                        )),
+                        ..plain(Field::new(Base::Frame, 0, 1), Kind::Int(32), vec![])
                     }),
                 },
                 other => Err(SyntaxError::new(
@@ -514,7 +527,7 @@ impl Lhs {
                     shift,
                     deps,
                     kind: Kind::Int(*len),
-                    frame_len: false,
+                    len_expr: None,
                 })
             }
             Lhs::FibType { daddr } => {
@@ -560,12 +573,7 @@ pub enum Val {
 /// A test of `r` against one value, before negation.
 pub fn val_test(r: &Resolved, op: Op, v: Val, span: Span) -> Result<Cond, SyntaxError> {
     let sh = |x: u128| x << r.shift;
-    if r.frame_len {
-        let len = Expr::Bin(
-            crate::ruleset::ArithOp::Sub,
-            Box::new(Expr::Len),
-            Box::new(Expr::Const(14)),
-        );
+    if let Some(len) = &r.len_expr {
         let rel = |op: RelOp, k: u128| {
             Cond::test(
                 Test::Relation {

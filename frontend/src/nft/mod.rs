@@ -437,7 +437,7 @@ impl Builder<'_> {
     ) -> Result<Cond, SyntaxError> {
         let exact = vals.iter().all(|v| matches!(v, Val::One(_)));
         if let Some(set) = named {
-            if exact && !r.frame_len && r.mask.is_none() {
+            if exact && r.len_expr.is_none() && r.mask.is_none() {
                 let id = self.set_index(set, r);
                 return Ok(c::test(r.field, None, Cmp::InSet(id), span));
             }
