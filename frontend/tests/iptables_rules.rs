@@ -647,3 +647,51 @@ COMMIT
     let bad_prog = lowered_disagreements(&rs, Hook::Xdp, &packets, "chains");
     assert!(bad_prog.is_empty(), "{bad_prog:?}");
 }
+
+/// A whole iptables-save file usually has a nat table too: what is refused there does not stop
+/// the filter table from compiling, and is reported.
+#[test]
+fn other_tables_do_not_block_the_compiled_one() {
+    let text = "*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -o eth1 -j MASQUERADE
+-A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 10.0.0.5:80
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i eth0 -p tcp --dport 22 -j ACCEPT
+-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
+COMMIT
+";
+    // The filter table itself has a stateful rule: that one is an error.
+    let e = iptables::parse(text).unwrap_err();
+    assert!(e.headline(text).starts_with("14:"), "{}", e.headline(text));
+    let text = text.replace(
+        "-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n",
+        "",
+    );
+    let p = iptables::parse(&text).expect("filter compiles");
+    assert_eq!(p.ruleset.chains[0].rules.len(), 2, "guard + ssh");
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("'nat'") && n.contains("MASQUERADE")),
+        "{:?}",
+        p.notes
+    );
+    assert_eq!(
+        p.attach.unwrap().dev,
+        "eth0",
+        "the nat table's -o eth1 is not an attach point"
+    );
+    let nat = Options {
+        table: Some("nat".into()),
+        ..Options::default()
+    };
+    assert!(iptables::parse_with(&text, &nat).is_err());
+}

@@ -148,6 +148,8 @@ pub fn parse_with(text: &str, opts: &Options) -> Result<Parsed, SyntaxError> {
     let mut in_file_table: Option<usize> = None;
     let mut v6: Option<bool> = None;
     let mut attach = None;
+    let target = opts.table.clone().unwrap_or_else(|| "filter".to_string());
+    let mut deferred: Vec<(String, SyntaxError)> = Vec::new();
 
     for (start, line) in words::logical_lines(text) {
         let trimmed = line.trim_start();
@@ -243,7 +245,24 @@ pub fn parse_with(text: &str, opts: &Options) -> Result<Parsed, SyntaxError> {
             v6 = line_v6;
         }
         let fam6 = v6.unwrap_or(opts.v6);
-        let cmd = rule::parse(&ws, fam6).map_err(|e| shift(e, start))?;
+        // Lines of a table that is not compiled (a *nat section with MASQUERADE, say) may use
+        // what this compiler refuses: their errors become notes, unless that table is chosen.
+        let line_table = match in_file_table {
+            Some(t) => tables[t].name.clone(),
+            None => ws
+                .windows(2)
+                .find(|w| matches!(w[0].text.as_str(), "-t" | "--table"))
+                .map_or("filter".to_string(), |w| w[1].text.clone()),
+        };
+        let compiled = line_table == target;
+        let cmd = match rule::parse(&ws, fam6) {
+            Ok(c) => c,
+            Err(e) if !compiled => {
+                deferred.push((line_table, shift(e, start)));
+                continue;
+            }
+            Err(e) => return Err(shift(e, start)),
+        };
         let tname = match (&cmd.table, in_file_table) {
             (Some((t, span)), None) => {
                 if builtins(t).is_none() {
@@ -272,7 +291,18 @@ pub fn parse_with(text: &str, opts: &Options) -> Result<Parsed, SyntaxError> {
                 tables.len() - 1
             }
         };
-        apply(&mut tables[t], cmd, &line, start, &mut attach)?;
+        let mut no_attach = None;
+        let slot = if compiled {
+            &mut attach
+        } else {
+            &mut no_attach
+        };
+        if let Err(e) = apply(&mut tables[t], cmd, &line, start, slot) {
+            if compiled {
+                return Err(e);
+            }
+            deferred.push((line_table, e));
+        }
     }
     if in_file_table.is_some() {
         return Err(SyntaxError::new(
@@ -280,7 +310,18 @@ pub fn parse_with(text: &str, opts: &Options) -> Result<Parsed, SyntaxError> {
             "table section not ended by COMMIT",
         ));
     }
-    build(tables, opts, v6.unwrap_or(opts.v6), attach)
+    let (mut parsed, compiled) = build(tables, opts, v6.unwrap_or(opts.v6), attach)?;
+    for (table, e) in deferred {
+        if compiled == table {
+            return Err(e);
+        }
+        parsed.notes.push(format!(
+            "table '{table}' is not compiled; it has a line this compiler refuses ({}: {})",
+            crate::diag::line_col(text, e.span.start).0,
+            e.message
+        ));
+    }
+    Ok(parsed)
 }
 
 fn policy_action(p: &str, span: Span) -> Result<Action, SyntaxError> {
@@ -390,7 +431,7 @@ fn build(
     opts: &Options,
     v6: bool,
     attach: Option<syntax::Attach>,
-) -> Result<Parsed, SyntaxError> {
+) -> Result<(Parsed, String), SyntaxError> {
     let syntax_name = if v6 { "ip6tables" } else { "iptables" };
     let has_rules = |t: &Table| {
         t.chains
@@ -563,7 +604,7 @@ fn build(
     let mut parsed = Parsed::new(rs);
     parsed.attach = attach;
     parsed.notes = notes;
-    Ok(parsed)
+    Ok((parsed, table.name))
 }
 
 fn unknown_target(name: &str, span: Span, table: &Table) -> SyntaxError {
