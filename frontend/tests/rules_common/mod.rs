@@ -192,8 +192,8 @@ fn runtime(l: &Lowered) -> Runtime {
     Runtime::new(&l.program)
 }
 
-/// Compile for `hook` and run the interpreter on every packet: the verdicts must be
-/// `RuleSet::eval`'s. Returns the disagreements.
+/// Compile for `hook`, verify with `offload::verify`, and run the interpreter on every packet:
+/// the verdicts must be `RuleSet::eval`'s. Returns the disagreements.
 pub fn lowered_disagreements(
     rs: &RuleSet,
     hook: Hook,
@@ -208,8 +208,13 @@ pub fn lowered_disagreements(
         Ok(l) => l,
         Err(e) => return vec![format!("{label}: lowering failed: {e}")],
     };
-    let mut rt = runtime(&l);
     let mut bad = Vec::new();
+    // Every compiled program must pass our verifier (as the kernel's would be asked to).
+    if let Err(e) = offload::verify(&l.program, &offload::Capabilities::kernel(), &offload::Options::default()) {
+        bad.push(format!("{label} {hook:?}: verifier rejects: {e:?}"));
+        return bad;
+    }
+    let mut rt = runtime(&l);
     for (i, p) in packets.iter().enumerate() {
         let want = rs.eval(p).action;
         let code = hook.code(want).map(|c| c as u64);
