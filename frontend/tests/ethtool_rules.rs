@@ -10,107 +10,8 @@ use frontend::lower::Hook;
 use frontend::ruleset::Action;
 use frontend::syntax::canon::canonical;
 use frontend::{ethtool, iptables, nft};
+use rules_common::lists::*;
 use rules_common::*;
-
-/// `flow-type ...` parts (without the action).
-fn rules() -> Vec<String> {
-    let mut v: Vec<String> = [
-        "flow-type tcp4 dst-port 80",
-        "flow-type tcp4 src-port 22",
-        "flow-type tcp4 dst-port 80 m 0xf",
-        "flow-type tcp4 dst-port 0x50",
-        "flow-type udp4 dst-port 53",
-        "flow-type udp4 src-port 123 dst-port 123",
-        "flow-type sctp4 dst-port 80",
-        "flow-type tcp4 src-ip 10.0.0.0 m 0.255.255.255",
-        "flow-type tcp4 src-ip 10.0.0.1 dst-ip 10.0.0.2",
-        "flow-type udp4 dst-ip 224.0.0.0 m 15.255.255.255",
-        "flow-type tcp4 tos 0x10",
-        "flow-type tcp4 tos 0xb8 m 0x03",
-        "flow-type udp4 src-ip 192.168.1.0 m 0.0.0.255 dst-port 53",
-        "flow-type ip4 l4proto 6",
-        "flow-type ip4 l4proto 47",
-        "flow-type ip4 l4proto 17 l4data 0x00350035",
-        "flow-type ip4 l4data 0x00160000 m 0x0000ffff",
-        "flow-type ip4 src-ip 1.2.3.4",
-        "flow-type ip4 tos 0x28 m 0x3",
-        "flow-type ip4 spi 5",
-        "flow-type esp4 spi 0x100",
-        "flow-type ah4 spi 7",
-        "flow-type esp4 src-ip 10.0.0.1 spi 1",
-        "flow-type tcp6 dst-port 443",
-        "flow-type tcp6 src-ip 2001:db8::1",
-        "flow-type tcp6 dst-ip 2001:db8:: m ::ffff:ffff:ffff:ffff:ffff:ffff",
-        "flow-type udp6 dst-port 53",
-        "flow-type udp6 tclass 0xb8",
-        "flow-type sctp6 src-port 80",
-        "flow-type ip6 l4proto 58",
-        "flow-type ip6 dst-ip ff02::1",
-        "flow-type ip6 l4proto 17 l4data 0x00350035",
-        "flow-type esp6 spi 9",
-        "flow-type ah6 spi 9",
-        "flow-type ether src 00:11:22:33:44:55",
-        "flow-type ether dst ff:ff:ff:ff:ff:ff",
-        "flow-type ether proto 0x0806",
-        "flow-type ether proto 0x0800",
-        "flow-type ether src 02:00:00:00:00:00 m 00:00:00:ff:ff:ff",
-        "flow-type ether dst 01:00:5e:00:00:00 m 00:00:00:7f:ff:ff proto 0x0800",
-        "flow-type tcp4 dst-port 80 vlan 5",
-        "flow-type tcp4 dst-port 80 vlan 5 m 0xf000",
-        "flow-type udp4 vlan-etype 0x8100 vlan 100",
-        "flow-type tcp4 dst-port 80 dst-mac 02:00:00:00:00:02",
-        "flow-type udp4 dst-mac 01:00:5e:00:00:00 m 00:00:00:ff:ff:ff",
-        "flow-type tcp4 dst-port 80 loc 3",
-        "flow-type ether proto 0x86dd",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for ft in ["tcp4", "udp4", "sctp4", "tcp6", "udp6", "sctp6"] {
-        for port in [22, 53, 80, 443, 8080] {
-            v.push(format!("flow-type {ft} src-port {port}"));
-            v.push(format!("flow-type {ft} dst-port {port}"));
-        }
-    }
-    for (net, m) in [
-        ("10.0.0.0", "0.255.255.255"),
-        ("10.0.0.0", "0.0.255.255"),
-        ("192.168.1.0", "0.0.0.255"),
-        ("172.16.0.0", "0.15.255.255"),
-    ] {
-        v.push(format!("flow-type ip4 src-ip {net} m {m}"));
-        v.push(format!("flow-type tcp4 dst-ip {net} m {m}"));
-    }
-    for p in [1, 2, 6, 17, 47, 50, 51, 132] {
-        v.push(format!("flow-type ip4 l4proto {p}"));
-    }
-    for vid in [1, 5, 100, 4095] {
-        v.push(format!("flow-type udp4 vlan {vid} m 0xf000"));
-        v.push(format!("flow-type tcp6 dst-port 80 vlan {vid}"));
-    }
-    for mac in [
-        "00:11:22:33:44:55",
-        "02:00:00:00:00:01",
-        "de:ad:be:ef:00:01",
-        "ff:ff:ff:ff:ff:ff",
-    ] {
-        v.push(format!("flow-type ether src {mac}"));
-        v.push(format!("flow-type ether dst {mac}"));
-    }
-    for (a, m) in [
-        ("2001:db8::", "::ffff:ffff:ffff:ffff:ffff:ffff"),
-        ("fe80::", "::ffff:ffff:ffff:ffff"),
-        ("2001:db8::1", "::"),
-    ] {
-        v.push(format!("flow-type ip6 src-ip {a} m {m}"));
-        v.push(format!("flow-type udp6 dst-ip {a} m {m}"));
-    }
-    for t in ["0x00", "0x10", "0x28", "0x48", "0xb8"] {
-        v.push(format!("flow-type udp4 tos {t}"));
-        v.push(format!("flow-type tcp6 tclass {t}"));
-    }
-    v
-}
 
 fn line(r: &str, i: usize) -> String {
     let action = if i % 3 == 2 {
@@ -123,7 +24,7 @@ fn line(r: &str, i: usize) -> String {
 
 #[test]
 fn every_rule_parses_and_the_program_agrees() {
-    let rs = rules();
+    let rs = ethtool_rules();
     assert!(rs.len() >= 150, "{} rules", rs.len());
     let mut packets = packets_v4(51, 120);
     packets.extend(packets_v6(52, 60));
@@ -268,7 +169,7 @@ fn ethtool_parser_accepts_what_we_accept() {
     if !oracle_available("ethtool_parser_accepts_what_we_accept", &["ethtool"]) {
         return;
     }
-    let rs = rules();
+    let rs = ethtool_rules();
     let bad = [
         "flow-type tcp4 dst-prt 80",
         "flow-type tcp4 dst-port 70000",

@@ -8,134 +8,8 @@ mod rules_common;
 use frontend::lower::Hook;
 use frontend::syntax::canon::canonical;
 use frontend::{flower, iptables, nft};
+use rules_common::lists::*;
 use rules_common::*;
-
-/// `protocol P flower KEYS` parts.
-fn filters() -> Vec<String> {
-    let mut v: Vec<String> = [
-        "protocol ip flower ip_proto tcp dst_port 80",
-        "protocol ip flower ip_proto tcp src_port 22",
-        "protocol ip flower ip_proto udp dst_port 53",
-        "protocol ip flower ip_proto udp src_port 123 dst_port 123",
-        "protocol ip flower ip_proto sctp dst_port 80",
-        "protocol ip flower ip_proto tcp dst_port 80-90",
-        "protocol ip flower ip_proto tcp dst_port 1-1024",
-        "protocol ip flower ip_proto tcp dst_port 80/0xfff0",
-        "protocol ip flower ip_proto udp src_port 53/0xff00",
-        "protocol ip flower ip_proto tcp",
-        "protocol ip flower ip_proto udp",
-        "protocol ip flower ip_proto icmp",
-        "protocol ip flower ip_proto 2f",
-        "protocol ip flower ip_proto 0x32",
-        "protocol ip flower ip_proto 11",
-        "protocol ip flower src_ip 10.0.0.0/8",
-        "protocol ip flower dst_ip 224.0.0.0/4",
-        "protocol ip flower src_ip 10.0.0.1 dst_ip 10.0.0.2",
-        "protocol ip flower src_ip 192.168.1.0/24 ip_proto udp dst_port 53",
-        "protocol ip flower dst_ip 8.8.8.8",
-        "protocol ip flower ip_proto tcp tcp_flags 0x2/0x17",
-        "protocol ip flower ip_proto tcp tcp_flags 0x12/0x12",
-        "protocol ip flower ip_proto tcp tcp_flags 0x10",
-        "protocol ip flower ip_proto tcp tcp_flags 4/4",
-        "protocol ip flower ip_proto tcp tcp_flags 0x1/0xfff",
-        "protocol ip flower ip_tos 0x10",
-        "protocol ip flower ip_tos 0xb8/0xfc",
-        "protocol ip flower ip_tos 16/0xff",
-        "protocol ip flower ip_ttl 64",
-        "protocol ip flower ip_ttl 1",
-        "protocol ip flower ip_ttl 0x40/0xf0",
-        "protocol ip flower ip_ttl ff",
-        "protocol ip flower ip_flags frag",
-        "protocol ip flower ip_flags nofrag",
-        "protocol ip flower ip_flags firstfrag",
-        "protocol ip flower ip_flags nofirstfrag",
-        "protocol ip flower ip_flags frag/firstfrag",
-        "protocol ip flower ip_flags frag/nofirstfrag",
-        "protocol ip flower ip_proto icmp type 8",
-        "protocol ip flower ip_proto icmp type 3 code 3",
-        "protocol ip flower ip_proto icmp code 1",
-        "protocol ip flower ip_proto icmp type 11 code 0",
-        "protocol ipv6 flower ip_proto tcp dst_port 443",
-        "protocol ipv6 flower ip_proto udp src_port 53",
-        "protocol ipv6 flower src_ip 2001:db8::/32",
-        "protocol ipv6 flower dst_ip ff02::1",
-        "protocol ipv6 flower ip_proto icmpv6 type 128",
-        "protocol ipv6 flower ip_proto icmpv6 type 1 code 4",
-        "protocol ipv6 flower ip_tos 0xb8",
-        "protocol ipv6 flower ip_ttl 255",
-        "protocol ipv6 flower src_ip 2001:db8::1 ip_proto tcp dst_port 22",
-        "protocol ipv6 flower ip_flags nofrag",
-        "protocol all flower src_mac 00:11:22:33:44:55",
-        "protocol all flower dst_mac ff:ff:ff:ff:ff:ff",
-        "protocol all flower dst_mac 01:00:5e:00:00:00/25",
-        "protocol all flower src_mac 02:00:00:00:00:00/ff:ff:ff:00:00:00",
-        "protocol ip flower src_mac de:ad:be:ef:00:01 ip_proto tcp",
-        "protocol 802.1q flower vlan_id 5",
-        "protocol 802.1q flower vlan_id 100 vlan_prio 3",
-        "protocol 802.1q flower vlan_prio 0",
-        "protocol 802.1q flower vlan_id 5 vlan_ethtype ip ip_proto tcp dst_port 80",
-        "protocol 802.1q flower vlan_ethtype ipv4 src_ip 10.0.0.1",
-        "protocol 802.1q flower vlan_id 8 vlan_ethtype ipv6",
-        "protocol 802.1ad flower vlan_id 7 vlan_ethtype 802.1q cvlan_id 8",
-        "protocol 802.1ad flower vlan_ethtype 802.1q cvlan_id 8 cvlan_ethtype ip ip_proto tcp dst_port 22",
-        "protocol 802.1ad flower vlan_id 7 vlan_ethtype 802.1q cvlan_prio 2",
-        "protocol arp flower arp_op request",
-        "protocol arp flower arp_op reply",
-        "protocol arp flower arp_tip 10.0.0.2",
-        "protocol arp flower arp_sip 10.0.0.0/8",
-        "protocol arp flower arp_sha 02:00:00:00:00:01",
-        "protocol arp flower arp_tha 00:00:00:00:00:00/ff:ff:ff:00:00:00",
-        "protocol ip flower ip_proto tcp dst_port 80 skip_hw",
-        "protocol ip flower skip_sw ip_proto udp",
-        "protocol ip flower indev eth0 ip_proto tcp",
-        "protocol ip flower verbose ip_ttl 64",
-        "protocol 0x0800 flower ip_proto tcp",
-        "protocol 0x86dd flower ip_proto udp",
-        "flower src_mac 00:11:22:33:44:55",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for proto in ["tcp", "udp", "sctp"] {
-        for port in [22, 53, 80, 443, 8080] {
-            for key in ["src_port", "dst_port"] {
-                v.push(format!("protocol ip flower ip_proto {proto} {key} {port}"));
-            }
-        }
-    }
-    for len in [8, 16, 24, 32] {
-        v.push(format!("protocol ip flower src_ip 10.0.0.0/{len}"));
-        v.push(format!("protocol ip flower dst_ip 192.168.1.0/{len}"));
-    }
-    for t in [1, 5, 64, 254] {
-        v.push(format!("protocol ip flower ip_ttl {t}"));
-        v.push(format!("protocol ipv6 flower ip_ttl {t}"));
-    }
-    for f in ["0x1", "0x2", "0x4", "0x10", "0x11", "0x12", "0x18"] {
-        v.push(format!(
-            "protocol ip flower ip_proto tcp tcp_flags {f}/0xff"
-        ));
-    }
-    for (t, code) in [(0, 0), (3, 1), (5, 1), (11, 1), (13, 0)] {
-        v.push(format!(
-            "protocol ip flower ip_proto icmp type {t} code {code}"
-        ));
-    }
-    for t in [128, 129, 135, 136, 2] {
-        v.push(format!("protocol ipv6 flower ip_proto icmpv6 type {t}"));
-    }
-    for tos in ["0x28/0xfc", "0x02/0x03", "0x48", "0x0c/0x0c"] {
-        v.push(format!("protocol ip flower ip_tos {tos}"));
-    }
-    for port in [22, 80, 5000] {
-        v.push(format!("protocol ipv6 flower ip_proto tcp src_port {port}"));
-        v.push(format!("protocol ipv6 flower ip_proto udp dst_port {port}"));
-    }
-    for vid in [0, 1, 5, 4095] {
-        v.push(format!("protocol 802.1q flower vlan_id {vid}"));
-    }
-    v
-}
 
 fn line(f: &str, i: usize) -> String {
     let action = ["drop", "pass", "ok", "continue"][i % 4];
@@ -147,7 +21,7 @@ fn line(f: &str, i: usize) -> String {
 
 #[test]
 fn every_filter_parses_and_the_program_agrees() {
-    let fs = filters();
+    let fs = flower_filters();
     assert!(fs.len() >= 150, "{} filters", fs.len());
     let mut packets = packets_v4(41, 120);
     packets.extend(packets_v6(42, 50));
@@ -325,7 +199,7 @@ fn tc_parser_accepts_what_we_accept() {
     if !oracle_available("tc_parser_accepts_what_we_accept", &["tc"]) {
         return;
     }
-    let fs = filters();
+    let fs = flower_filters();
     let mut script = String::from("ip link set lo up; tc qdisc add dev lo clsact\n");
     let cmd = |f: &str| {
         format!("tc filter add dev lo ingress {f} action drop >/dev/null 2>&1; echo rc=$?\n")

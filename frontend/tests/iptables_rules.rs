@@ -11,209 +11,8 @@ use frontend::lower::Hook;
 use frontend::pcap;
 use frontend::ruleset::Action;
 use frontend::syntax::canon::canonical;
+use rules_common::lists::*;
 use rules_common::*;
-
-/// Match parts of rules (each becomes `-A CHAIN <m> -j TARGET`).
-fn rules_v4() -> Vec<String> {
-    let mut v: Vec<String> = [
-        "-p tcp",
-        "-p udp",
-        "-p icmp",
-        "-p sctp",
-        "-p 47",
-        "-p gre",
-        "-p esp",
-        "-p ah",
-        "! -p tcp",
-        "! -p udp",
-        "-p all",
-        "-p 0",
-        "-s 10.0.0.1",
-        "-s 10.0.0.0/8",
-        "-s 10.0.0.0/255.0.0.0",
-        "-s 10.1.2.3/16",
-        "! -s 10.0.0.0/8",
-        "-d 224.0.0.0/4",
-        "! -d 8.8.8.8",
-        "-d 192.168.1.0/24",
-        "-s 172.16.0.0/12 -d 10.0.0.2",
-        "-s 0.0.0.0/0",
-        "-s 10.1",
-        "-d 167772162",
-        "-s 10.0.0.0/255.255.0.255",
-        "-f",
-        "! -f",
-        "-p tcp --dport 80",
-        "-p tcp --sport 22",
-        "-p tcp --dport 1:1024",
-        "-p tcp --dport 1024:",
-        "-p tcp --dport :1023",
-        "-p tcp ! --dport 80",
-        "-p tcp --dport http",
-        "-p tcp --dport ssh ! --sport 1024:65535",
-        "-p tcp -m tcp --dport 443",
-        "-p tcp -m tcp",
-        "-p tcp --syn",
-        "-p tcp ! --syn",
-        "-p tcp --tcp-flags SYN,ACK SYN,ACK",
-        "-p tcp --tcp-flags ALL NONE",
-        "-p tcp --tcp-flags ALL ALL",
-        "-p tcp --tcp-flags FIN,SYN FIN,SYN",
-        "-p tcp --tcp-flags SYN,RST SYN,RST",
-        "-p tcp --tcp-flags ACK,FIN FIN",
-        "-p tcp ! --tcp-flags SYN SYN",
-        "-p tcp --tcp-flags FIN,PSH,URG FIN,PSH,URG",
-        "-p tcp --tcp-flags NONE NONE",
-        "-p tcp --tcp-flags SYN ACK",
-        "-p udp --dport 53",
-        "-p udp --sport 123 --dport 123",
-        "-p udp ! --sport 53",
-        "-p udp --dport 5000:6000",
-        "-p udp -m udp --sport 1:100",
-        "-p sctp --dport 80",
-        "-p sctp --sport 1024:",
-        "-p tcp -m multiport --dports 22,80,443",
-        "-p tcp -m multiport --sports 1:1024,8080",
-        "-p udp -m multiport --ports 53,123",
-        "-p tcp -m multiport ! --dports 22,80",
-        "-p tcp -m multiport --ports 80:90",
-        "-p sctp -m multiport --dports 80,443",
-        "-p icmp --icmp-type echo-request",
-        "-p icmp --icmp-type 8",
-        "-p icmp --icmp-type 3/3",
-        "-p icmp --icmp-type port-unreachable",
-        "-p icmp --icmp-type destination-unreachable",
-        "-p icmp ! --icmp-type echo-reply",
-        "-p icmp --icmp-type any",
-        "-p icmp --icmp-type time-exceeded",
-        "-p icmp --icmp-type host-redirect",
-        "-p icmp -m icmp --icmp-type 13",
-        "-p icmp --icmp-type fragmentation-needed",
-        "-m length --length 0:100",
-        "-m length --length 100:",
-        "-m length ! --length 60:1000",
-        "-m length --length 40",
-        "-m iprange --src-range 10.0.0.1-10.0.0.100",
-        "-m iprange --dst-range 192.168.1.0-192.168.1.255",
-        "-m iprange ! --src-range 10.0.0.0-10.255.255.255",
-        "-m iprange --src-range 1.2.3.4-1.2.3.4 --dst-range 8.8.8.8-8.8.8.9",
-        "-m mac --mac-source 00:11:22:33:44:55",
-        "-m mac ! --mac-source 02:00:00:00:00:01",
-        "-m ttl --ttl-eq 64",
-        "-m ttl --ttl-gt 5",
-        "-m ttl --ttl-lt 5",
-        "-m ttl ! --ttl-eq 1",
-        "-m dscp --dscp 46",
-        "-m dscp --dscp 0x0a",
-        "-m dscp --dscp-class EF",
-        "-m dscp --dscp-class AF11",
-        "-m dscp ! --dscp 0",
-        "-m dscp --dscp-class CS1",
-        "-m tos --tos 0x10",
-        "-m tos --tos Minimize-Delay",
-        "-m tos --tos 0x08/0x0c",
-        "-m tos ! --tos Normal-Service",
-        "-m tos --tos 0xb8",
-        "-m addrtype --dst-type MULTICAST",
-        "-m addrtype ! --dst-type MULTICAST",
-        "-m addrtype --src-type MULTICAST",
-        "-m comment --comment \"hello world\"",
-        "-p tcp --dport 80 -m comment --comment web",
-        "-s 10.0.0.0/8 -p tcp --dport 22 -m ttl --ttl-gt 4",
-        "-p udp -s 192.168.1.0/24 -d 224.0.0.0/4 --dport 53",
-        "-p tcp -m tcp --dport 80 -m length --length 0:200 -m ttl --ttl-eq 64",
-        "-p icmp -s 10.0.0.0/8 --icmp-type echo-request -m length --length 0:84",
-        "-p tcp ! -f --dport 80",
-        "-f -p tcp",
-        "-f -p udp",
-        "-p udp -f",
-        "! -s 10.0.0.0/8 ! -d 10.0.0.0/8",
-        "-p tcp -m multiport --dports 22,80 --syn",
-        "-p udp -m multiport --sports 53 -m multiport --dports 53,123",
-        "-p tcp --sport 80 --dport 22 --tcp-flags ALL SYN",
-        "-m dscp --dscp 10 -m tos --tos 0x28",
-        "-m ttl --ttl-lt 64 -m length --length 0:60",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for proto in ["tcp", "udp", "sctp"] {
-        for port in [22, 53, 80, 443, 8080] {
-            for dir in ["--sport", "--dport"] {
-                v.push(format!("-p {proto} {dir} {port}"));
-            }
-        }
-    }
-    for (addr, len) in [
-        ("10.0.0.0", 8),
-        ("10.0.0.0", 16),
-        ("10.0.0.0", 24),
-        ("10.0.0.1", 32),
-        ("192.168.0.0", 16),
-        ("172.16.0.0", 12),
-        ("224.0.0.0", 3),
-        ("0.0.0.0", 1),
-    ] {
-        v.push(format!("-s {addr}/{len}"));
-        v.push(format!("-d {addr}/{len}"));
-    }
-    for t in [1, 5, 64, 254] {
-        for op in ["eq", "gt", "lt"] {
-            v.push(format!("-m ttl --ttl-{op} {t}"));
-        }
-    }
-    for d in (0..64).step_by(9) {
-        v.push(format!("-m dscp --dscp {d}"));
-    }
-    v
-}
-
-/// ip6tables match parts.
-fn rules_v6() -> Vec<String> {
-    [
-        "-p tcp",
-        "-p udp",
-        "-p icmpv6",
-        "! -p tcp",
-        "-s 2001:db8::1",
-        "-s 2001:db8::/32",
-        "-d ff00::/8",
-        "! -d 2001:db8::2",
-        "-s fe80::/10 -d ff02::1",
-        "-p tcp --dport 80",
-        "-p tcp ! --sport 22",
-        "-p tcp --dport 1:1024",
-        "-p udp --dport 53",
-        "-p udp --sport 123",
-        "-p tcp --syn",
-        "-p tcp --tcp-flags ALL SYN,ACK",
-        "-p tcp -m multiport --dports 22,80,443",
-        "-p udp -m multiport --ports 53,123",
-        "-p icmpv6 --icmpv6-type echo-request",
-        "-p icmpv6 --icmpv6-type 1/4",
-        "-p icmpv6 --icmpv6-type neighbour-solicitation",
-        "-p icmpv6 ! --icmpv6-type 129",
-        "-p icmpv6 --icmpv6-type destination-unreachable",
-        "-m hl --hl-eq 255",
-        "-m hl --hl-gt 5",
-        "-m hl --hl-lt 64",
-        "-m hl ! --hl-eq 1",
-        "-m length --length 0:100",
-        "-m length --length 80:",
-        "-m dscp --dscp 46",
-        "-m dscp --dscp-class AF11",
-        "-m tos --tos 0x10",
-        "-m mac --mac-source 00:11:22:33:44:55",
-        "-m addrtype --dst-type MULTICAST",
-        "-s 2001:db8::/48 -p tcp --dport 443",
-        "-p udp -d ff02::1 --dport 5000:6000",
-        "-m iprange --src-range 2001:db8::1-2001:db8::ff",
-        "-m comment --comment v6",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
 
 fn filter_file(matches: &[String], target: &str) -> String {
     let mut f =
@@ -239,7 +38,7 @@ fn every_rule_parses_and_the_program_agrees() {
     let mut packets = packets_v4(1, 150);
     packets.extend(odd_packets());
     let mut failures = Vec::new();
-    let rules = rules_v4();
+    let rules = iptables_v4();
     assert!(rules.len() >= 150, "{} rules", rules.len());
     for (i, m) in rules.iter().enumerate() {
         let target = ["DROP", "ACCEPT", "LOG"][i % 3];
@@ -260,7 +59,7 @@ fn every_rule_parses_and_the_program_agrees() {
     }
     let mut packets6 = packets_v6(2, 80);
     packets6.extend(odd_packets());
-    for m in rules_v6() {
+    for m in iptables_v6() {
         let line = format!("ip6tables -A INPUT {m} -j DROP");
         match iptables::parse(&line) {
             Ok(p) => failures.extend(lowered_disagreements(
@@ -292,7 +91,7 @@ fn every_rule_parses_and_the_program_agrees() {
     println!(
         "{} IPv4 rules, {} IPv6 rules",
         rules.len(),
-        rules_v6().len()
+        iptables_v6().len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -364,8 +163,8 @@ fn netfilter_counts_the_same_hits() {
         return;
     }
     for (kind, rules, packets) in [
-        ("iptables", rules_v4(), packets_v4(3, 120)),
-        ("ip6tables", rules_v6(), packets_v6(4, 80)),
+        ("iptables", iptables_v4(), packets_v4(3, 120)),
+        ("ip6tables", iptables_v6(), packets_v6(4, 80)),
     ] {
         let file = raw_file(&rules);
         let opts = Options {
@@ -424,7 +223,7 @@ fn iptables_restore_accepts_what_we_accept() {
         let path = scratch_file("rules", file);
         in_netns(&format!("iptables-restore --test {}", path.display()))
     };
-    let (rc, err) = test(&filter_file(&rules_v4(), "DROP"));
+    let (rc, err) = test(&filter_file(&iptables_v4(), "DROP"));
     assert_eq!(rc, 0, "iptables-restore refused our rules: {err}");
     let bad = [
         "-m tcp --dport 80",

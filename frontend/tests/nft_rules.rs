@@ -9,166 +9,8 @@ use frontend::lower::Hook;
 use frontend::ruleset::Action;
 use frontend::syntax::canon::canonical;
 use frontend::{iptables, nft};
+use rules_common::lists::*;
 use rules_common::*;
-
-/// Rule bodies for a netdev (whole-frame) chain.
-fn rules_netdev() -> Vec<String> {
-    let mut v: Vec<String> = [
-        "ip saddr 10.0.0.1",
-        "ip saddr 10.0.0.0/8",
-        "ip saddr != 10.0.0.0/8",
-        "ip daddr 224.0.0.0/4",
-        "ip daddr { 8.8.8.8, 192.168.1.1 }",
-        "ip saddr 10.0.0.1-10.0.0.100",
-        "ip daddr != { 10.0.0.2, 8.8.8.8 }",
-        "ip saddr { 10.0.0.0/8, 192.168.0.0/16 }",
-        "ip protocol tcp",
-        "ip protocol { tcp, udp }",
-        "ip protocol != icmp",
-        "ip protocol 47",
-        "ip ttl 64",
-        "ip ttl < 5",
-        "ip ttl gt 5",
-        "ip ttl 1-10",
-        "ip ttl != 64",
-        "ip ttl >= 64",
-        "ip ttl <= 5",
-        "ip length 40-100",
-        "ip length > 200",
-        "ip dscp ef",
-        "ip dscp 0x0a",
-        "ip dscp af11",
-        "ip dscp != cs0",
-        "ip dscp { ef, af11 }",
-        "ip frag-off & 0x1fff != 0",
-        "ip frag-off & 0x2000 == 0x2000",
-        "ip frag-off & 0x1fff == 0",
-        "ip id 1",
-        "ip version 4",
-        "ip hdrlength 5",
-        "ip saddr & 255.255.0.0 == 10.0.0.0",
-        "ip ecn 0",
-        "ip6 saddr 2001:db8::1",
-        "ip6 saddr 2001:db8::/32",
-        "ip6 daddr ff00::/8",
-        "ip6 nexthdr tcp",
-        "ip6 nexthdr { udp, ipv6-icmp }",
-        "ip6 hoplimit 255",
-        "ip6 hoplimit < 64",
-        "ip6 dscp ef",
-        "ip6 dscp af11",
-        "ip6 daddr != 2001:db8::2",
-        "ip6 length < 100",
-        "ip6 saddr { 2001:db8::1, fe80::1 }",
-        "ip6 flowlabel 0",
-        "ip6 version 6",
-        "tcp dport 80",
-        "tcp dport { 22, 80, 443 }",
-        "tcp dport 1-1024",
-        "tcp dport != 80",
-        "tcp sport 1024-65535",
-        "tcp dport http",
-        "tcp sport ssh",
-        "tcp dport != { 22, 80 }",
-        "tcp flags syn",
-        "tcp flags == syn",
-        "tcp flags syn / syn,ack",
-        "tcp flags & (syn|ack) == syn|ack",
-        "tcp flags & (fin|syn|rst|ack) == syn",
-        "tcp flags { syn, syn|ack }",
-        "tcp flags fin,psh,urg",
-        "tcp flags == 0",
-        "tcp flags & (fin|syn) == fin|syn",
-        "tcp flags ack / ack,fin",
-        "tcp flags & 0x3f == 0x02",
-        "tcp window 65535",
-        "tcp sequence 1",
-        "tcp doff 5",
-        "udp dport 53",
-        "udp sport { 53, 123 }",
-        "udp dport 5000-6000",
-        "udp length > 20",
-        "udp dport != 53",
-        "sctp dport 80",
-        "sctp sport { 80, 443 }",
-        "th dport 22",
-        "th sport { 53, 80 }",
-        "th dport 1-1023",
-        "icmp type echo-request",
-        "icmp type { echo-request, echo-reply }",
-        "icmp type 3 icmp code 3",
-        "icmp code 1",
-        "icmp type != echo-reply",
-        "icmp type destination-unreachable",
-        "icmp type time-exceeded icmp code 0",
-        "icmpv6 type echo-request",
-        "icmpv6 type nd-neighbor-solicit",
-        "icmpv6 type != 129",
-        "icmpv6 type { 1, 2, 3 }",
-        "icmpv6 code 4",
-        "ether saddr 00:11:22:33:44:55",
-        "ether daddr ff:ff:ff:ff:ff:ff",
-        "ether type ip",
-        "ether type != ip6",
-        "ether type arp",
-        "ether type { ip, ip6 }",
-        "ether saddr != de:ad:be:ef:00:01",
-        "vlan id 5",
-        "vlan id 100 vlan pcp 3",
-        "vlan id != 5",
-        "meta l4proto tcp",
-        "meta l4proto { tcp, udp }",
-        "meta l4proto != udp",
-        "meta l4proto icmp",
-        "meta protocol ip",
-        "meta protocol ip6",
-        "meta protocol != arp",
-        "meta protocol { ip, arp }",
-        "meta length > 100",
-        "meta length 40-60",
-        "meta length < 64",
-        "@nh,16,16 > 100",
-        "@nh,64,8 64",
-        "@th,16,16 80",
-        "@ll,0,8 0xff",
-        "@nh,8,6 46",
-        "@ll,96,16 0x0800",
-        "@th,106,6 0x02",
-        "@nh,72,8 { 6, 17 }",
-        "ip saddr 10.0.0.0/8 tcp dport 22",
-        "ip daddr 224.0.0.0/4 udp dport 53",
-        "ip protocol tcp tcp dport 80 tcp flags syn",
-        "ip saddr != 10.0.0.0/8 ip daddr != 10.0.0.0/8",
-        "ip ttl > 4 ip length < 200 tcp dport 80",
-        "ether saddr 00:11:22:33:44:55 ip protocol udp",
-        "ip6 saddr 2001:db8::/32 tcp dport 443",
-        "ip6 daddr ff02::1 udp dport 5000-6000",
-        "tcp dport 80 counter",
-        "udp dport 53 log prefix \"dns \"",
-        "ip saddr 10.0.0.1 counter comment \"one host\"",
-        "fib daddr type multicast",
-        "fib saddr type multicast",
-        "meta l4proto tcp th dport 80",
-        "tcp dport { 1-100, 400-500, 8080 }",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for p in [22, 53, 80, 443, 8080] {
-        v.push(format!("tcp dport {p}"));
-        v.push(format!("udp sport {p}"));
-        v.push(format!("th dport {p}"));
-    }
-    for t in [1, 5, 64, 254] {
-        v.push(format!("ip ttl < {t}"));
-        v.push(format!("ip6 hoplimit > {t}"));
-    }
-    for len in [8, 16, 24, 32] {
-        v.push(format!("ip saddr 10.0.0.0/{len}"));
-        v.push(format!("ip daddr 192.168.0.0/{len}"));
-    }
-    v
-}
 
 fn netdev_file(rules: &[String], device: &str, with_counters: bool) -> String {
     let mut f = format!(
@@ -210,7 +52,7 @@ fn oracle_packets() -> Vec<Vec<u8>> {
 
 #[test]
 fn every_rule_parses_and_the_program_agrees() {
-    let rules = rules_netdev();
+    let rules = nft_netdev();
     assert!(rules.len() >= 150, "{} rules", rules.len());
     let mut packets = oracle_packets();
     packets.extend(odd_packets());
@@ -257,7 +99,7 @@ fn netfilter_counts_the_same_hits() {
     if !oracle_available("nft netfilter_counts_the_same_hits", &["nft"]) {
         return;
     }
-    let rules = rules_netdev();
+    let rules = nft_netdev();
     let packets = oracle_packets();
     let file = netdev_file(&rules, "v1", true);
     let ours = counting(&nft::parse(&file).expect("parse").ruleset);
@@ -336,7 +178,7 @@ fn nft_check_accepts_what_we_accept() {
             path.display()
         ))
     };
-    let (rc, err) = check(&netdev_file(&rules_netdev(), "v1", false));
+    let (rc, err) = check(&netdev_file(&nft_netdev(), "v1", false));
     assert_eq!(rc, 0, "nft -c refused our rules: {err}");
     let bad = [
         "tcp dprt 80",
@@ -673,7 +515,7 @@ fn inet_and_ip_families_agree_with_netfilter() {
     }
     let skip =
         |r: &String| r.contains("vlan") || r.starts_with("@ll") || r.contains("meta protocol");
-    let inet: Vec<String> = rules_netdev().into_iter().filter(|r| !skip(r)).collect();
+    let inet: Vec<String> = nft_netdev().into_iter().filter(|r| !skip(r)).collect();
     let ip: Vec<String> = inet
         .iter()
         .filter(|r| !r.contains("ip6") && !r.contains("icmpv6"))

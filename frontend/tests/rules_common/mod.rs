@@ -4,6 +4,8 @@
 //! read back after every frame).
 #![allow(dead_code)]
 
+pub mod lists;
+
 use frontend::lower::{lower, Hook, LowerOptions, Lowered};
 use frontend::ruleset::{Action, Chain, RuleSet};
 use ir::interp::{run, Input};
@@ -210,7 +212,11 @@ pub fn lowered_disagreements(
     };
     let mut bad = Vec::new();
     // Every compiled program must pass our verifier (as the kernel's would be asked to).
-    if let Err(e) = offload::verify(&l.program, &offload::Capabilities::kernel(), &offload::Options::default()) {
+    if let Err(e) = offload::verify(
+        &l.program,
+        &offload::Capabilities::kernel(),
+        &offload::Options::default(),
+    ) {
         bad.push(format!("{label} {hook:?}: verifier rejects: {e:?}"));
         return bad;
     }
