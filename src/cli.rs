@@ -88,6 +88,9 @@ pub enum Command {
         /// Show the machine code of a backend instead of eBPF alone.
         #[arg(long, value_enum)]
         target: Option<DisasmTarget>,
+        /// With `--target`: blind the program's constants, as `run --harden` does.
+        #[arg(long, requires = "target")]
+        harden: bool,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,
@@ -100,9 +103,13 @@ pub enum Command {
     /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
     Check {
         prog: PathBuf,
-        /// Target profile.
+        /// Target profile: kernel or nfp.
         #[arg(long, default_value = "kernel")]
         target: String,
+        /// TOML overrides of the target's firmware capabilities and limits (nfp only; schema in
+        /// nfp-model/src/profile.rs).
+        #[arg(long)]
+        caps: Option<PathBuf>,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,
@@ -136,6 +143,9 @@ pub enum Command {
         /// Seed for bpf_get_prandom_u32.
         #[arg(long)]
         seed: Option<u64>,
+        /// JIT engines: blind the program's constants (no immediate it chose appears in the code).
+        #[arg(long)]
+        harden: bool,
         #[arg(long)]
         section: Option<String>,
         /// One JSON object per result.

@@ -78,6 +78,8 @@ pub struct RunOptions {
     pub conformance: bool,
     pub seed: Option<u64>,
     pub repeat: u32,
+    /// JIT engines: constant blinding.
+    pub harden: bool,
 }
 
 /// Whether `engine` can run here; the error says why not (not built in, not root, ...).
@@ -169,7 +171,10 @@ fn run_interp(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<Eng
 /// verifier accepts, run unverified with r1 as plain memory, as the interpreter runs them.
 fn run_x86_64(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<EngineResult> {
     availability(Engine::X86_64).map_err(CliError::bad_input)?;
-    let jit_opts = jit::x86_64::Options::default();
+    let jit_opts = jit::x86_64::Options {
+        harden: opts.harden,
+        ..Default::default()
+    };
     let compiled = if opts.conformance {
         jit::x86_64::compile_unchecked(prog, false, &jit_opts)
     } else {

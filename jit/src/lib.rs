@@ -4,6 +4,20 @@
 //! read-execute (never writable and executable at once, see `exec_mem`) and runs it against the
 //! same map and helper runtime as the reference interpreter, through an `extern "sysv64"`
 //! trampoline.
+//!
+//! ```
+//! use ir::interp::Input;
+//! use ir::runtime::Runtime;
+//! // Drop IPv4 TCP to port 80 would do; here: pass every packet.
+//! let prog = ir::asm::assemble(".section xdp\n r0 = 2\n exit\n").unwrap();
+//! let verified =
+//!     offload::verify(&prog, &offload::Capabilities::kernel(), &Default::default()).unwrap();
+//! let jitted = jit::x86_64::compile(&verified, &jit::x86_64::Options::default()).unwrap();
+//! let packet = Input::Packet(vec![0; 64]);
+//! let out = jitted.run(&mut Runtime::new(&prog), &packet).unwrap();
+//! assert_eq!(out.r0, 2);
+//! assert_eq!(out.action.unwrap().to_string(), "pass");
+//! ```
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 

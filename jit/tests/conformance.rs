@@ -27,7 +27,7 @@ fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCas
     Ok((prog, case))
 }
 
-fn run_all(cpu: CpuFeatures) -> Vec<String> {
+fn run_all(cpu: CpuFeatures, harden: bool) -> Vec<String> {
     let Some(dir) = conformance_dir() else {
         println!("SKIP conformance: no conformance directory (set BPF_CONFORMANCE_DIR)");
         return Vec::new();
@@ -39,7 +39,11 @@ fn run_all(cpu: CpuFeatures) -> Vec<String> {
         .collect();
     paths.sort();
     assert_eq!(paths.len(), 313, "expected the 313 conformance programs");
-    let opts = Options { cpu, record: true };
+    let opts = Options {
+        cpu,
+        record: true,
+        harden,
+    };
     let mut failures = Vec::new();
     for p in &paths {
         let name = p
@@ -72,12 +76,18 @@ fn run_all(cpu: CpuFeatures) -> Vec<String> {
 
 #[test]
 fn conformance_host_cpu() {
-    let f = run_all(CpuFeatures::host());
+    let f = run_all(CpuFeatures::host(), false);
     assert!(f.is_empty(), "{} failures:\n{}", f.len(), f.join("\n"));
 }
 
 #[test]
 fn conformance_baseline_cpu() {
-    let f = run_all(CpuFeatures::baseline());
+    let f = run_all(CpuFeatures::baseline(), false);
+    assert!(f.is_empty(), "{} failures:\n{}", f.len(), f.join("\n"));
+}
+
+#[test]
+fn conformance_hardened() {
+    let f = run_all(CpuFeatures::host(), true);
     assert!(f.is_empty(), "{} failures:\n{}", f.len(), f.join("\n"));
 }

@@ -264,7 +264,7 @@ fn program(main: &[Op], callee: &[Op]) -> Program {
     Program::new(ProgType::Xdp, insns)
 }
 
-fn check(prog: &Program, cpu: CpuFeatures) -> Result<(), TestCaseError> {
+fn check(prog: &Program, cpu: CpuFeatures, harden: bool) -> Result<(), TestCaseError> {
     let mem: Vec<u8> = (0..MEM as u8)
         .map(|i| i.wrapping_mul(37).wrapping_add(11))
         .collect();
@@ -272,7 +272,11 @@ fn check(prog: &Program, cpu: CpuFeatures) -> Result<(), TestCaseError> {
     let mut rt = Runtime::new(prog);
     let want = run(prog, &mut rt, &input, 100_000)
         .map_err(|e| TestCaseError::fail(format!("interp: {e}")))?;
-    let opts = Options { cpu, record: true };
+    let opts = Options {
+        cpu,
+        record: true,
+        harden,
+    };
     let jp = compile_unchecked(prog, false, &opts)
         .map_err(|e| TestCaseError::fail(format!("compile: {e}")))?;
     jp.check_decoding()
@@ -294,12 +298,18 @@ proptest! {
         callee in prop::collection::vec(op(false), 0..12),
     ) {
         let prog = program(&main, &callee);
-        check(&prog, CpuFeatures::host())?;
+        check(&prog, CpuFeatures::host(), false)?;
     }
 
     #[test]
     fn baseline_cpu_matches_interpreter(main in prop::collection::vec(op(true), 1..30)) {
         let prog = program(&main, &[]);
-        check(&prog, CpuFeatures::baseline())?;
+        check(&prog, CpuFeatures::baseline(), false)?;
+    }
+
+    #[test]
+    fn hardened_matches_interpreter(main in prop::collection::vec(op(true), 1..30)) {
+        let prog = program(&main, &[]);
+        check(&prog, CpuFeatures::host(), true)?;
     }
 }

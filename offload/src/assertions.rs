@@ -102,6 +102,33 @@ pub struct TargetAssertion {
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
+    /// An error refuses the program; a warning is reported and the program still passes.
+    pub severity: crate::report::Severity,
+}
+
+impl TargetAssertion {
+    /// An error-severity assertion without a hint.
+    pub fn new(code: &'static str, check: TargetCheck, message: impl Into<String>) -> Self {
+        TargetAssertion {
+            code,
+            check,
+            message: message.into(),
+            hint: None,
+            severity: crate::report::Severity::Error,
+        }
+    }
+
+    /// The same with a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same as a warning: reported, but the program still passes.
+    pub fn warning(mut self) -> Self {
+        self.severity = crate::report::Severity::Warning;
+        self
+    }
 }
 
 /// Predicates a target can ask about an instruction's operands.
@@ -117,8 +144,91 @@ pub enum TargetCheck {
     InRange(Reg, i64, i64),
     /// The register is a known constant among these values.
     ConstIn(Reg, Vec<i64>),
+    /// The register's low 32 bits, as a signed number (a C `int` argument), are within
+    /// `min..=max`.
+    InRangeS32(Reg, i32, i32),
     /// Always false (an unsupported instruction).
     Unsupported,
+    /// The operand is a known constant (any value).
+    KnownConst(Operand),
+    /// The register is *not* a pointer of one of these kinds (anything else holds).
+    NotPointerKind(Reg, Vec<RegKind>),
+    /// When the register points to the stack, its offset is a known constant.
+    StackOffsetConst(Reg),
+    /// When the register points to the stack at a known offset `o`, `-o` is a multiple of the
+    /// alignment.
+    StackAligned(Reg, u32),
+    /// Unless the register is a known constant among these values (a non-constant holds).
+    NotConstIn(Reg, Vec<u64>),
+    /// The register is a scalar whose bits in `mask` are all known and equal `value`.
+    KnownBits {
+        /// Register.
+        reg: Reg,
+        /// Bits that must be known.
+        mask: u64,
+        /// Their required value.
+        value: u64,
+    },
+    /// When the register points to a map value, its offset is a known constant.
+    MapValueOffsetConst(Reg),
+    /// When the register points to a map value at a known offset, `off..off+size` (instruction
+    /// offset included) lies within the map's value.
+    MapValueInBounds {
+        /// Base register.
+        reg: Reg,
+        /// Instruction offset.
+        off: i16,
+        /// Access size in bytes.
+        size: u32,
+    },
+    /// When the register is a packet pointer, the last byte of `size` bytes at `reg + off` is
+    /// at most `limit` bytes from the packet start on every value the offset may take.
+    PacketOffsetAtMost {
+        /// Base register.
+        reg: Reg,
+        /// Instruction offset.
+        off: i16,
+        /// Access size in bytes.
+        size: u32,
+        /// Largest offset of the last byte.
+        limit: u64,
+    },
+    /// Always holds: records what the verifier knows, for the target's whole-program checks
+    /// ([`crate::target::TargetRules::finish`]).
+    Record(crate::target_eval::Probe),
+}
+
+impl TargetCheck {
+    /// The registers whose values the check reads (bit per register), so exploration keeps them
+    /// precise.
+    pub fn regs_read(&self) -> u16 {
+        use crate::target_eval::Probe;
+        let op = |o: &Operand| match o {
+            Operand::Reg(r) => 1u16 << r.num(),
+            Operand::Imm(_) => 0,
+        };
+        let r = |r: &Reg| 1u16 << r.num();
+        match self {
+            TargetCheck::KnownConstU32(o)
+            | TargetCheck::BoundedU32(o)
+            | TargetCheck::KnownConst(o) => op(o),
+            TargetCheck::PointerKind(x, _)
+            | TargetCheck::InRange(x, _, _)
+            | TargetCheck::InRangeS32(x, _, _)
+            | TargetCheck::ConstIn(x, _)
+            | TargetCheck::NotPointerKind(x, _)
+            | TargetCheck::StackOffsetConst(x)
+            | TargetCheck::StackAligned(x, _)
+            | TargetCheck::NotConstIn(x, _)
+            | TargetCheck::KnownBits { reg: x, .. }
+            | TargetCheck::MapValueOffsetConst(x)
+            | TargetCheck::MapValueInBounds { reg: x, .. }
+            | TargetCheck::PacketOffsetAtMost { reg: x, .. } => r(x),
+            TargetCheck::Record(Probe::Pointer(x)) => r(x),
+            TargetCheck::Record(Probe::MapValueBuffer { map, buf }) => r(map) | r(buf),
+            TargetCheck::Unsupported => 0,
+        }
+    }
 }
 
 fn read(out: &mut Vec<Assertion>, r: Reg) {

@@ -1,11 +1,9 @@
 //! Proving assertions from the abstract state: each check either holds or names the failure in
 //! the kernel's words with a stable code.
 
-use crate::assertions::{AccessKind, Assertion, TargetAssertion, TargetCheck};
+use crate::assertions::{AccessKind, Assertion};
 use crate::explore::Env;
 use crate::helpers::{ArgKind, HelperProto};
-use crate::report::Rejection;
-use crate::scalar::Scalar;
 use crate::state::{Frame, RegKind, RegState, SlotByte, State};
 use crate::target::CtxLoad;
 use ir::insn::{AluOp, Operand, Width};
@@ -189,68 +187,6 @@ fn pkt_compare(a: &RegState, b: &RegState) -> bool {
             | (RegKind::PacketMeta, RegKind::Packet)
             | (RegKind::Packet, RegKind::PacketMeta)
     )
-}
-
-/// Evaluate a target assertion: `Ok` when it holds, else a rejection with values filled in.
-pub fn check_target(pc: usize, t: &TargetAssertion, st: &State) -> Result<(), Box<Rejection>> {
-    let scalar_of = |op: &Operand| -> Option<Scalar> {
-        match op {
-            Operand::Imm(i) => Some(Scalar::constant(*i as i64 as u64)),
-            Operand::Reg(r) => {
-                let reg = st.reg(*r);
-                (reg.kind == RegKind::Scalar).then_some(reg.var)
-            }
-        }
-    };
-    let describe_op = |op: &Operand| -> String {
-        match op {
-            Operand::Imm(i) => format!("{i}"),
-            Operand::Reg(r) => format!("R{}={}", r.num(), st.reg(*r)),
-        }
-    };
-    let (holds, observed) = match &t.check {
-        TargetCheck::KnownConstU32(op) => (
-            scalar_of(op)
-                .and_then(|s| s.as_const())
-                .map(|c| c <= u32::MAX as u64)
-                .unwrap_or(false),
-            describe_op(op),
-        ),
-        TargetCheck::BoundedU32(op) => (
-            scalar_of(op)
-                .map(|s| s.umax <= u32::MAX as u64)
-                .unwrap_or(false),
-            describe_op(op),
-        ),
-        TargetCheck::PointerKind(r, kinds) => (
-            kinds.contains(&st.reg(*r).kind),
-            st.reg(*r).kind.kernel_name().to_string(),
-        ),
-        TargetCheck::InRange(r, lo, hi) => {
-            let reg = st.reg(*r);
-            (
-                reg.kind == RegKind::Scalar && reg.var.smin >= *lo && reg.var.smax <= *hi,
-                format!("R{}={}", r.num(), reg),
-            )
-        }
-        TargetCheck::ConstIn(r, vals) => {
-            let reg = st.reg(*r);
-            let c = (reg.kind == RegKind::Scalar)
-                .then(|| reg.var.as_const())
-                .flatten();
-            (
-                c.map(|c| vals.contains(&(c as i64))).unwrap_or(false),
-                format!("R{}={}", r.num(), reg),
-            )
-        }
-        TargetCheck::Unsupported => (false, String::new()),
-    };
-    if holds {
-        return Ok(());
-    }
-    let mut r = Rejection::at(pc, t.code, t.message.replace("{observed}", &observed));
-    r.hint = t.hint.clone();
-    Err(Box::new(r))
 }
 
 fn check_ptr_alu(

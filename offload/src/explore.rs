@@ -4,7 +4,7 @@
 
 use crate::assertions::{assertions_for, Assertion};
 use crate::cfg::Cfg;
-use crate::check::{check, check_target};
+use crate::check::check;
 use crate::log::Log;
 use crate::report::{Rejection, Stats};
 use crate::state::{Frame, RegKind, RegState, State};
@@ -47,6 +47,8 @@ pub struct Outcome {
     pub depth_per_function: Vec<(usize, u32)>,
     /// Non-fatal target violations.
     pub violations: Vec<Rejection>,
+    /// Per slot: what the target's probes saw.
+    pub observations: Vec<crate::target_eval::Observations>,
     /// Counters.
     pub stats: Stats,
 }
@@ -80,6 +82,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, Fatal> {
     let mut stats = Stats::default();
     let mut ids = Ids(0);
     let mut violations: Vec<Rejection> = Vec::new();
+    let mut observations: Vec<crate::target_eval::Observations> = vec![Vec::new(); n];
     let mut depth = vec![0u32; cfg.functions.len()];
 
     let mut entry = State {
@@ -201,9 +204,17 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, Fatal> {
             for a in &assertions[pc] {
                 match a {
                     Assertion::Target(t) => {
-                        if let Err(r) = check_target(pc, t, &state) {
-                            if !violations.iter().any(|v| v.pc == r.pc && v.code == r.code) {
-                                violations.push(*r);
+                        match crate::target_eval::evaluate(env, pc, t, &state) {
+                            Ok(Some(seen)) => {
+                                if !observations[pc].contains(&seen) {
+                                    observations[pc].push(seen);
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(r) => {
+                                if !violations.iter().any(|v| v.pc == r.pc && v.code == r.code) {
+                                    violations.push(*r);
+                                }
                             }
                         }
                     }
@@ -266,6 +277,7 @@ pub fn explore(env: &Env, cfg: &Cfg, log: &mut Log) -> Result<Outcome, Fatal> {
         facts,
         depth_per_function,
         violations,
+        observations,
         stats,
     })
 }
@@ -315,19 +327,8 @@ fn merge_const(slot: &mut Option<Option<u64>>, v: Option<u64>) {
 
 /// Registers a target assertion reads the value of (they must be tracked precisely).
 fn target_sinks(a: &Assertion) -> u16 {
-    use crate::assertions::TargetCheck;
-    let op = |o: &Operand| match o {
-        Operand::Reg(r) => 1u16 << r.num(),
-        Operand::Imm(_) => 0,
-    };
     match a {
-        Assertion::Target(t) => match &t.check {
-            TargetCheck::KnownConstU32(o) | TargetCheck::BoundedU32(o) => op(o),
-            TargetCheck::PointerKind(r, _)
-            | TargetCheck::InRange(r, _, _)
-            | TargetCheck::ConstIn(r, _) => 1 << r.num(),
-            TargetCheck::Unsupported => 0,
-        },
+        Assertion::Target(t) => t.check.regs_read(),
         _ => 0,
     }
 }

@@ -39,10 +39,11 @@ pub mod report;
 pub mod scalar;
 pub mod state;
 pub mod target;
+pub mod target_eval;
 pub mod tnum;
 pub mod transfer;
 
-pub use report::{Rejection, Rejections, Stats};
+pub use report::{Rejection, Rejections, Severity, Stats};
 pub use target::Capabilities;
 
 use ir::Program;
@@ -94,9 +95,16 @@ pub struct Verified {
     depth_per_function: Vec<(usize, u32)>,
     log: Option<String>,
     stats: Stats,
+    warnings: Vec<Rejection>,
 }
 
 impl Verified {
+    /// The target's warnings (reasons of [`Severity::Warning`]): the program passes, but
+    /// something behaves differently there.
+    pub fn warnings(&self) -> &[Rejection] {
+        &self.warnings
+    }
+
     /// The program.
     pub fn program(&self) -> &Program {
         &self.program
@@ -215,10 +223,23 @@ pub fn verify(
     if let Some(rules) = &target.rules {
         violations.extend(rules.program_violations(prog));
         violations.extend(rules.facts_violations(prog, &outcome.facts));
+        violations.extend(rules.finish(
+            prog,
+            &target::Summary {
+                facts: &outcome.facts,
+                depth_per_function: &outcome.depth_per_function,
+                observations: &outcome.observations,
+            },
+        ));
     }
-    if !violations.is_empty() {
+    // Instruction order, program-wide reasons last.
+    violations.sort_by_key(|r| r.pc.unwrap_or(usize::MAX));
+    let mut seen = std::collections::HashSet::new();
+    violations.retain(|r| seen.insert((r.pc, r.code, r.map.clone())));
+    if violations.iter().any(|r| r.severity == Severity::Error) {
         return fail(violations, log, outcome.stats);
     }
+    let warnings = violations.into_iter().map(|r| r.locate(prog)).collect();
     outcome.stats.time = start.elapsed();
     let log = log.finish(&outcome.stats);
     Ok(Verified {
@@ -227,6 +248,7 @@ pub fn verify(
         depth_per_function: outcome.depth_per_function,
         log,
         stats: outcome.stats,
+        warnings,
     })
 }
 

@@ -18,8 +18,33 @@ pub struct Rejection {
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
-    /// Where the instruction came from (asm line, C line, rule).
+    /// Where the instruction came from (asm line, C line, rule); for a map-level reason, where
+    /// the map was defined.
     pub origin: Option<Origin>,
+    /// The map a map-level reason is about.
+    pub map: Option<String>,
+    /// Error (refuses the program) or warning (reported only).
+    pub severity: Severity,
+}
+
+/// How serious a reason is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The program is refused.
+    #[default]
+    Error,
+    /// Reported, the program still passes (e.g. a helper that behaves differently).
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl Rejection {
@@ -32,6 +57,8 @@ impl Rejection {
             message: message.into(),
             hint: None,
             origin: None,
+            map: None,
+            severity: Severity::Error,
         }
     }
 
@@ -44,6 +71,17 @@ impl Rejection {
             message: message.into(),
             hint: None,
             origin: None,
+            map: None,
+            severity: Severity::Error,
+        }
+    }
+
+    /// A reason about map `map` (its definition is the origin).
+    pub fn map(code: &'static str, map: &ir::MapDef, message: impl Into<String>) -> Rejection {
+        Rejection {
+            origin: map.origin.clone(),
+            map: Some(map.name.clone()),
+            ..Rejection::program(code, message)
         }
     }
 
@@ -67,6 +105,49 @@ impl Rejection {
     }
 }
 
+impl Rejection {
+    /// For a map-level reason whose map has no recorded definition (objects without BTF line
+    /// info for maps), find it in the C source the program's DWARF lines name: the line with
+    /// the map's name and `SEC(` (`} NAME SEC(".maps")`) or a legacy `struct bpf_map_def NAME`.
+    pub fn locate_map_definition(mut self, prog: &Program) -> Rejection {
+        let (Some(name), None) = (&self.map, &self.origin) else {
+            return self;
+        };
+        let mut files: Vec<&str> = Vec::new();
+        for pc in 0..prog.insns.len() {
+            if let Some(Origin::C { file, .. }) = prog.source_map.get(pc) {
+                if !files.contains(&file.as_str()) {
+                    files.push(file);
+                }
+            }
+        }
+        let is_name = |line: &str| {
+            line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == name)
+        };
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            let found = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| is_name(l) && (l.contains("SEC(") || l.contains("bpf_map_def")));
+            if let Some((i, line)) = found {
+                let column = line.find(name.as_str()).map_or(0, |c| c as u32 + 1);
+                self.origin = Some(Origin::C {
+                    file: file.to_string(),
+                    line: i as u32 + 1,
+                    column,
+                    text: Some(line.trim().to_string()),
+                });
+                break;
+            }
+        }
+        self
+    }
+}
+
 /// The instruction at `pc` as text.
 pub fn insn_text(prog: &Program, pc: usize) -> Option<String> {
     (pc < prog.insns.len()).then(|| ir::disasm::kernel_log_text(prog, pc))
@@ -78,6 +159,12 @@ impl fmt::Display for Rejection {
             (Some(pc), Some(text)) => write!(f, "insn {pc}: {text}: ")?,
             (Some(pc), None) => write!(f, "insn {pc}: ")?,
             _ => {}
+        }
+        if let Some(m) = &self.map {
+            write!(f, "map '{m}': ")?;
+        }
+        if self.severity == Severity::Warning && !self.message.starts_with("warning") {
+            f.write_str("warning: ")?;
         }
         write!(f, "{} [{}]", self.message, self.code)?;
         if let Some(o) = &self.origin {

@@ -89,6 +89,23 @@ pub trait TargetRules: Send + Sync {
     fn facts_violations(&self, _prog: &Program, _facts: &[crate::InsnFacts]) -> Vec<Rejection> {
         Vec::new()
     }
+    /// Reasons found from everything exploration learnt: facts, stack depth per function and
+    /// what the target's [`crate::target_eval::Probe`]s recorded (e.g. one map value word used
+    /// both by plain reads and by atomic adds, or a call chain whose frames overflow the stack).
+    fn finish(&self, _prog: &Program, _summary: &Summary<'_>) -> Vec<Rejection> {
+        Vec::new()
+    }
+}
+
+/// What a finished exploration knows, for [`TargetRules::finish`].
+#[derive(Clone, Copy, Debug)]
+pub struct Summary<'a> {
+    /// Per slot.
+    pub facts: &'a [crate::InsnFacts],
+    /// Deepest stack use (bytes, as the kernel's `stack_depth`) of each function, by start slot.
+    pub depth_per_function: &'a [(usize, u32)],
+    /// Per slot: what the probes saw, each distinct observation once.
+    pub observations: &'a [crate::target_eval::Observations],
 }
 
 /// Everything the verifier needs to know about where the program will run.

@@ -30,6 +30,7 @@ impl TargetRules for Toy {
                 check: TargetCheck::KnownConstU32(src),
                 message: "unsupported divisor {observed}: must be a known u32 constant".into(),
                 hint: Some("divide by a constant, or by a power of two with a shift".into()),
+                severity: offload::Severity::Error,
             }),
             Insn::Alu {
                 op: AluOp::Mul,
@@ -42,12 +43,14 @@ impl TargetRules for Toy {
                     check: TargetCheck::BoundedU32(Operand::Reg(dst)),
                     message: "multiplicand {observed} may not fit in 32 bits".into(),
                     hint: None,
+                    severity: offload::Severity::Error,
                 });
                 out.push(TargetAssertion {
                     code: "toy.alu.mul_wide",
                     check: TargetCheck::BoundedU32(src),
                     message: "multiplier {observed} may not fit in 32 bits".into(),
                     hint: None,
+                    severity: offload::Severity::Error,
                 });
             }
             Insn::Store {
@@ -59,6 +62,7 @@ impl TargetRules for Toy {
                 check: TargetCheck::PointerKind(dst, vec![RegKind::Packet]),
                 message: "immediate stores only to the packet, not to {observed}".into(),
                 hint: None,
+                severity: offload::Severity::Error,
             }),
             _ => {}
         }

@@ -42,13 +42,19 @@ pub fn run(
 
 /// `--target x86_64`: each eBPF instruction followed by its x86 code. The program is verified
 /// first (a `.data` conformance program, which no verifier accepts, is compiled unverified).
-pub fn run_target(prog: &Path, target: DisasmTarget, section: Option<&str>) -> CliResult {
+pub fn run_target(
+    prog: &Path,
+    target: DisasmTarget,
+    harden: bool,
+    section: Option<&str>,
+) -> CliResult {
     let loaded = input::load_program(prog, section)?;
     let p = &loaded.program;
     match target {
         DisasmTarget::X86_64 => {
             let opts = jit::x86_64::Options {
                 record: true,
+                harden,
                 ..Default::default()
             };
             let compiled = if loaded.case.is_some() {

@@ -19,6 +19,7 @@ pub struct RunArgs {
     pub pcap: Option<PathBuf>,
     pub repeat: u32,
     pub seed: Option<u64>,
+    pub harden: bool,
     pub section: Option<String>,
     pub json: bool,
 }
@@ -36,6 +37,7 @@ pub fn run(args: RunArgs) -> CliResult {
         conformance: loaded.case.is_some(),
         seed: args.seed,
         repeat: args.repeat.max(1),
+        harden: args.harden,
     };
     let mut engines = engine::resolve(args.engine);
     let has_packet = args.packet.is_some() || args.pcap.is_some();

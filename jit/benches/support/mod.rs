@@ -22,10 +22,10 @@ fn packet(spec: &str) -> Vec<u8> {
     testkit::packet::build(spec).unwrap_or_else(|e| panic!("bench packet: {e}"))
 }
 
-/// The canonical example's XDP program (drop IPv4 TCP to port 80), from the corpus.
+/// The canonical example's XDP program (drop IPv4 TCP to port 80), from `examples/`.
 fn canonical() -> Program {
-    let e =
-        testkit::corpus::load(&testkit::corpus::dir().join("canonical_tcp80.s")).expect("corpus");
+    let path = testkit::corpus::examples_dir().join("drop_tcp80.s");
+    let e = testkit::corpus::load(&path).expect("canonical example");
     asm(&e.source)
 }
 

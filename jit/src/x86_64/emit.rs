@@ -186,9 +186,14 @@ pub(crate) fn is_simm32(v: i64) -> bool {
     i32::try_from(v).is_ok()
 }
 
-/// `[base + disp]`.
+/// `[base + disp]`, with no displacement byte when `disp` is 0 (RBP and R13 as a base still
+/// get the disp8 of 0 they need; the encoder adds it).
 pub(crate) fn mem(base: Register, disp: i32) -> MemoryOperand {
-    MemoryOperand::with_base_displ(base, disp as i64)
+    if disp == 0 {
+        MemoryOperand::with_base(base)
+    } else {
+        MemoryOperand::with_base_displ(base, disp as i64)
+    }
 }
 
 /// The code buffer: encoded bytes, symbolic branches and labels, and (optionally) the list of
@@ -205,6 +210,8 @@ pub(crate) struct Asm {
     record: bool,
     /// eBPF slot being lowered, for error locations.
     pub(crate) pc: usize,
+    /// Constant blinding key (`--harden`): user immediates are emitted xored with it.
+    blind: Option<i32>,
 }
 
 /// An instruction the emitter meant to produce.
@@ -227,7 +234,41 @@ impl Asm {
             meant: Vec::new(),
             record,
             pc: 0,
+            blind: None,
         }
+    }
+
+    /// Blind every user-controlled immediate from now on with `key`.
+    pub(crate) fn set_blinding(&mut self, key: i32) {
+        self.blind = Some(key);
+    }
+
+    /// `dst = v` where `v` comes from the program: with blinding on, `mov dst, v ^ key` then
+    /// `xor dst, key`, so no program-chosen constant appears in the code.
+    pub(crate) fn mov_user(&mut self, dst: Register, v: u64) -> Result<(), JitError> {
+        match self.blind {
+            None => self.mov_ri64(dst, v),
+            Some(k) => {
+                let k64 = k as i64 as u64;
+                self.mov_ri64(dst, v ^ k64)?;
+                self.op_ri(Op2::Xor, Width::W64, dst, k)
+            }
+        }
+    }
+
+    /// With blinding on, the program immediate `imm` of a `w`-wide operation (sign-extended at
+    /// 64 bits) loaded blinded into the scratch register, which is returned; `None` when off
+    /// (the caller then uses the immediate form).
+    pub(crate) fn blinded(&mut self, w: Width, imm: i32) -> Result<Option<Register>, JitError> {
+        if self.blind.is_none() {
+            return Ok(None);
+        }
+        let v = match w {
+            Width::W64 => imm as i64 as u64,
+            Width::W32 => imm as u32 as u64,
+        };
+        self.mov_user(super::regs::TMP2, v)?;
+        Ok(Some(super::regs::TMP2))
     }
 
     /// A fresh, unbound label.
@@ -708,6 +749,11 @@ impl Asm {
     }
 
     // ---- frames and calls -----------------------------------------------------------------
+
+    /// `lea dst, [m]`.
+    pub(crate) fn lea(&mut self, dst: Register, m: MemoryOperand) -> Result<(), JitError> {
+        self.ins(Instruction::with2(Code::Lea_r64_m, dst, m))
+    }
 
     /// `push r`.
     pub(crate) fn push(&mut self, r: Register) -> Result<(), JitError> {

@@ -11,7 +11,10 @@
 
 pub(crate) mod disasm;
 pub(crate) mod emit;
+#[cfg(test)]
+mod emit_tests;
 mod ops;
+mod plan;
 mod program;
 pub(crate) mod regs;
 
@@ -25,8 +28,12 @@ use crate::JitError;
 use emit::{is_imm8, is_simm32, mem, Asm, BranchKind, Cond, Item, Label, Op2, Shift};
 use iced_x86::{Encoder, Instruction, Register};
 use ir::insn::{AluOp, CallTarget, Endian, Insn, JmpCond, LdImm64Src, MemSize, Operand, Width};
-use ir::{ProgType, Program, Reg};
+use ir::{Program, Reg};
 use ops::{Frame, HelperId, SlowArg};
+use plan::{
+    blinding_key, callee_saved_used, ctx_from_facts, has_context, movbe_fusions,
+    packet_pointer_field, peepholes, writes_r1, Peep,
+};
 use regs::{x86, CALLEE_SAVED, ENV};
 
 /// Most layout passes (each pass only grows branches, so a program with `n` branches settles in
@@ -93,85 +100,6 @@ fn jmp_cond(c: JmpCond) -> Cond {
     }
 }
 
-/// Registers r6..r9 that the slots `start..end` mention.
-fn callee_saved_used(insns: &[Insn]) -> Vec<Register> {
-    let mut used = [false; Reg::COUNT];
-    let mut mark = |r: Reg| used[r.idx()] = true;
-    for insn in insns {
-        match *insn {
-            Insn::Alu { dst, src, .. } | Insn::Jmp { dst, src, .. } => {
-                mark(dst);
-                if let Operand::Reg(s) = src {
-                    mark(s);
-                }
-            }
-            Insn::Store { dst, src, .. } => {
-                mark(dst);
-                if let Operand::Reg(s) = src {
-                    mark(s);
-                }
-            }
-            Insn::MovSx { dst, src, .. }
-            | Insn::Load { dst, src, .. }
-            | Insn::Atomic { dst, src, .. } => {
-                mark(dst);
-                mark(src);
-            }
-            Insn::Neg { dst, .. } | Insn::End { dst, .. } | Insn::LdImm64 { dst, .. } => mark(dst),
-            Insn::LdInd { src, .. } => {
-                mark(src);
-                mark(Reg::R6);
-            }
-            Insn::LdAbs { .. } => mark(Reg::R6),
-            Insn::CallX { reg } => mark(reg),
-            Insn::Ja { .. } | Insn::LdImm64Tail | Insn::Call(_) | Insn::Exit => {}
-        }
-    }
-    CALLEE_SAVED
-        .iter()
-        .filter(|(r, _)| used[r.idx()])
-        .map(|(_, x)| *x)
-        .collect()
-}
-
-/// Whether r1 at entry is the program context, whose accesses are rewritten (see
-/// [`crate::ctx_access`]), or plain memory (the conformance convention).
-fn has_context(prog: &Program) -> bool {
-    matches!(
-        prog.prog_type,
-        ProgType::Xdp | ProgType::SchedCls | ProgType::SchedAct | ProgType::SocketFilter
-    )
-}
-
-/// Bit of [`offload::InsnFacts::mem_base_kinds`] for the context.
-fn ctx_kind_bit() -> u32 {
-    1 << offload::explore::kind_bit(offload::state::RegKind::Ctx)
-}
-
-/// Context accesses as the verifier saw them: the base register is the (unmodified) context
-/// pointer on every path, so the field is the instruction's offset.
-fn ctx_from_facts(prog: &Program, v: &offload::Verified) -> Result<Vec<Option<i64>>, JitError> {
-    let ctx = ctx_kind_bit();
-    let mut out = vec![None; prog.insns.len()];
-    for (pc, insn) in prog.insns.iter().enumerate() {
-        let off = match *insn {
-            Insn::Load { off, .. } | Insn::Store { off, .. } | Insn::Atomic { off, .. } => off,
-            _ => continue,
-        };
-        let kinds = v.facts(pc).mem_base_kinds;
-        if kinds & ctx != 0 {
-            if kinds != ctx || matches!(insn, Insn::Atomic { .. }) {
-                return Err(JitError::Unsupported {
-                    pc,
-                    what: "a context access through a base that is not always the context",
-                });
-            }
-            out[pc] = Some(off as i64);
-        }
-    }
-    Ok(out)
-}
-
 /// Lower `prog` to symbolic x86 code. `context`: r1 is the program context (else plain memory).
 /// `facts`: what the verifier proved (for `Trust::Verified`).
 pub(crate) fn lower(
@@ -191,6 +119,9 @@ pub(crate) fn lower(
         None => crate::ctx_access::analyse(prog)?,
     };
     let mut a = Asm::new(opts.record, n * 8 + 64);
+    if opts.harden {
+        a.set_blinding(blinding_key());
+    }
     let insn_labels: Vec<Label> = (0..n).map(|_| a.label()).collect();
     let stop_label = a.label();
     let depth_error = a.label();
@@ -246,6 +177,7 @@ pub(crate) fn lower(
             }
         }
     }
+    let peep = peepholes(prog, &is_target);
     let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe);
     let mut lw = Lowering {
         prog,
@@ -253,6 +185,7 @@ pub(crate) fn lower(
         facts,
         ctx,
         fused,
+        peep,
         is_target,
         inlined_arrays: Vec::new(),
         a,
@@ -289,6 +222,8 @@ struct Lowering<'p> {
     fused: Vec<bool>,
     /// Slots some jump lands on.
     is_target: Vec<bool>,
+    /// `lea` and flag-reuse peepholes.
+    peep: Vec<Peep>,
     /// Program maps whose `bpf_map_lookup_elem` was inlined (array layout assumed).
     inlined_arrays: Vec<usize>,
     a: Asm,
@@ -368,7 +303,11 @@ impl Lowering<'_> {
             src,
         } = insn
         {
-            return self.alu(width, op, dst, src);
+            return match (self.peep[pc], src) {
+                (Peep::Folded, _) => Ok(()),
+                (Peep::LeaHead(disp), Operand::Reg(s)) => self.a.lea(x86(dst), mem(x86(s), disp)),
+                _ => self.alu(width, op, dst, src),
+            };
         }
         if let Insn::Call(CallTarget::Helper(id)) = insn {
             let inline = self
@@ -428,10 +367,18 @@ impl Lowering<'_> {
                     let d = x86(dst);
                     match (cond, src) {
                         (JmpCond::Set, Operand::Reg(s)) => a.test_rr(width, d, x86(s))?,
-                        (JmpCond::Set, Operand::Imm(i)) => a.test_ri(width, d, i)?,
+                        (JmpCond::Set, Operand::Imm(i)) => match a.blinded(width, i)? {
+                            Some(r) => a.test_rr(width, d, r)?,
+                            None => a.test_ri(width, d, i)?,
+                        },
+                        (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0))
+                            if self.peep[pc] == Peep::FlagsLive => {}
                         (JmpCond::Eq | JmpCond::Ne, Operand::Imm(0)) => a.test_rr(width, d, d)?,
                         (_, Operand::Reg(s)) => a.op_rr(Op2::Cmp, width, d, x86(s))?,
-                        (_, Operand::Imm(i)) => a.op_ri(Op2::Cmp, width, d, i)?,
+                        (_, Operand::Imm(i)) => match a.blinded(width, i)? {
+                            Some(r) => a.op_rr(Op2::Cmp, width, d, r)?,
+                            None => a.op_ri(Op2::Cmp, width, d, i)?,
+                        },
                     }
                     a.jcc(jmp_cond(cond), t);
                 }
@@ -484,7 +431,10 @@ impl Lowering<'_> {
                     let m = mem(x86(dst), off as i32);
                     match src {
                         Operand::Reg(s) => a.store_r(size, m, x86(s))?,
-                        Operand::Imm(i) => a.store_i(size, m, i)?,
+                        Operand::Imm(i) => match a.blinded(Width::W64, i)? {
+                            Some(r) => a.store_r(size, m, r)?,
+                            None => a.store_i(size, m, i)?,
+                        },
                     }
                 }
                 Some(field) => {
@@ -523,7 +473,7 @@ impl Lowering<'_> {
             Insn::LdImm64 { dst, src, imm } => {
                 let d = x86(dst);
                 match src {
-                    LdImm64Src::Imm => a.mov_ri64(d, imm)?,
+                    LdImm64Src::Imm => a.mov_user(d, imm)?,
                     LdImm64Src::MapFd
                     | LdImm64Src::MapIdx
                     | LdImm64Src::MapValue
@@ -676,7 +626,10 @@ impl Lowering<'_> {
         if let Some(b) = bin(op) {
             return match src {
                 Operand::Reg(s) => a.op_rr(b, w, d, x86(s)),
-                Operand::Imm(i) => a.op_ri(b, w, d, i),
+                Operand::Imm(i) => match a.blinded(w, i)? {
+                    Some(r) => a.op_rr(b, w, d, r),
+                    None => a.op_ri(b, w, d, i),
+                },
             };
         }
         if let Some(s) = shift(op) {
@@ -695,11 +648,14 @@ impl Lowering<'_> {
         match (op, src) {
             (AluOp::Mov, Operand::Reg(s)) => a.mov_rr(w, d, x86(s)),
             (AluOp::Mov, Operand::Imm(i)) => match w {
-                Width::W64 => a.mov_ri64(d, i as i64 as u64),
-                Width::W32 => a.mov_ri64(d, i as u32 as u64),
+                Width::W64 => a.mov_user(d, i as i64 as u64),
+                Width::W32 => a.mov_user(d, i as u32 as u64),
             },
             (AluOp::Mul, Operand::Reg(s)) => a.imul_rr(w, d, x86(s)),
-            (AluOp::Mul, Operand::Imm(i)) => a.imul_ri(w, d, i),
+            (AluOp::Mul, Operand::Imm(i)) => match a.blinded(w, i)? {
+                Some(r) => a.imul_rr(w, d, r),
+                None => a.imul_ri(w, d, i),
+            },
             (AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod, _) => {
                 ops::divmod(a, w, op, dst, src)
             }
@@ -719,83 +675,6 @@ impl Lowering<'_> {
                 what: "ALU operation",
             }),
         }
-    }
-}
-
-/// Whether `insn` may change r1.
-fn writes_r1(insn: &Insn) -> bool {
-    match *insn {
-        Insn::Alu { dst, .. }
-        | Insn::MovSx { dst, .. }
-        | Insn::Neg { dst, .. }
-        | Insn::End { dst, .. }
-        | Insn::Load { dst, .. }
-        | Insn::LdImm64 { dst, .. } => dst == Reg::R1,
-        Insn::Atomic { src, op, fetch, .. } => {
-            src == Reg::R1 && (fetch || matches!(op, ir::insn::AtomicOp::Xchg))
-        }
-        Insn::Call(_) | Insn::CallX { .. } => true,
-        _ => false,
-    }
-}
-
-/// Slots holding a byte swap that the load just before it can do with `movbe`: a zero-extending
-/// 16/32/64-bit load of `dst` followed by `be`/`bswap` of the same width on `dst`, the swap not
-/// a jump target, the load not a context access.
-fn movbe_fusions(
-    prog: &Program,
-    ctx: &[Option<i64>],
-    is_target: &[bool],
-    movbe: bool,
-) -> Vec<bool> {
-    let mut fused = vec![false; prog.insns.len()];
-    if !movbe {
-        return fused;
-    }
-    for (pc, pair) in prog.insns.windows(2).enumerate() {
-        if let [Insn::Load {
-            size,
-            signed: false,
-            dst,
-            ..
-        }, Insn::End {
-            kind: Endian::ToBe | Endian::Swap,
-            bits,
-            dst: d2,
-        }] = *pair
-        {
-            if dst == d2
-                && size != MemSize::B
-                && bits as u32 == size.bytes() * 8
-                && !is_target[pc + 1]
-                && ctx[pc].is_none()
-            {
-                fused[pc + 1] = true;
-            }
-        }
-    }
-    fused
-}
-
-/// The environment-block offset of the packet pointer a 32-bit context load at `field` yields,
-/// if `field` is one (`data`, `data_end`, `data_meta`).
-fn packet_pointer_field(t: ProgType, field: i64) -> Option<i32> {
-    use ir::runtime::{sk_buff, xdp_md};
-    let f = usize::try_from(field).ok()?;
-    match t {
-        ProgType::Xdp => match f {
-            xdp_md::DATA => Some(offsets::PKT_DATA),
-            xdp_md::DATA_END => Some(offsets::PKT_END),
-            xdp_md::DATA_META => Some(offsets::PKT_META),
-            _ => None,
-        },
-        ProgType::SchedCls | ProgType::SchedAct => match f {
-            sk_buff::DATA => Some(offsets::PKT_DATA),
-            sk_buff::DATA_END => Some(offsets::PKT_END),
-            sk_buff::DATA_META => Some(offsets::PKT_META),
-            _ => None,
-        },
-        _ => None,
     }
 }
 
@@ -851,11 +730,11 @@ impl BranchTemplates {
 
 /// Settle branch forms and emit the final bytes.
 ///
-/// Pass 0 gives every branch its near form. Each later pass gives the short form to every
-/// branch whose target, by the previous pass's offsets, is within reach of it; since forms only
-/// ever shrink, distances only shrink and a short branch stays in reach. When a pass changes
-/// nothing, the offsets are final; the emission then re-walks the items and checks that every
-/// label lands where the layout said.
+/// Pass 0 gives every branch that has one its short form. Each later pass makes near every short
+/// branch whose target, by that pass's offsets, is out of its reach; since forms only ever grow,
+/// distances only grow and a near branch stays needed. When a pass changes nothing, the offsets
+/// are final (they record where every eBPF instruction starts); the emission then re-walks the
+/// items and checks that every label lands exactly where the layout said.
 pub(crate) fn layout(asm: &mut Asm) -> Result<Emitted, JitError> {
     let items = &asm.items;
     let nlabels = asm.label_count();

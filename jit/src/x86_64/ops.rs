@@ -50,8 +50,8 @@ pub(crate) fn divmod(
     match src {
         Operand::Reg(s) => a.mov_rr(w, TMP, x86(s))?,
         Operand::Imm(i) => match w {
-            Width::W64 => a.mov_ri64(TMP, i as i64 as u64)?,
-            Width::W32 => a.mov_ri64(TMP, i as u32 as u64)?,
+            Width::W64 => a.mov_user(TMP, i as i64 as u64)?,
+            Width::W32 => a.mov_user(TMP, i as u32 as u64)?,
         },
     }
     if d != Register::RAX {

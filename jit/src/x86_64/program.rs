@@ -47,6 +47,9 @@ pub struct Options {
     pub cpu: CpuFeatures,
     /// Keep the list of emitted instructions (for [`JitProgram::disassemble`] and checks).
     pub record: bool,
+    /// Constant blinding (`--harden`): no immediate the program chose appears in the code;
+    /// each is emitted xored with a random per-compile key and unblinded in a register.
+    pub harden: bool,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
         Options {
             cpu: CpuFeatures::host(),
             record: false,
+            harden: false,
         }
     }
 }

@@ -1,0 +1,14 @@
+/* Instructions: DIV's dividend within u32. */
+#include "nfp.h"
+// EXPECT nfp.alu.div_range | dividend is not within u32 value range
+// KERNEL accept
+SEC("xdp")
+int quotient64(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	if (data + 8 > data_end)
+		return XDP_PASS;
+	__u64 a = *(__u64 *)data;
+	return (a / 7) & 3; // HERE nfp.alu.div_range
+}
