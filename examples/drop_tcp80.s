@@ -1,5 +1,17 @@
 # The canonical example of DESIGN.md, by hand: drop IPv4 TCP packets to port 80 (XDP).
 # Non-first fragments pass, as netfilter's --dport does not match them.
+# case: eth ipv4 tcp/dport=80 => r0=1 action=drop
+# case: eth ipv4 tcp/dport=443 => r0=2 action=pass
+# case: eth ipv4 udp/dport=80 => r0=2 action=pass
+# case: eth ipv6 tcp/dport=80 => r0=2 action=pass
+# case: eth ipv4/opts=8 tcp/dport=80 => r0=1 action=drop
+# case: eth ipv4/opts=40 tcp/dport=80 => r0=1 action=drop
+# case: eth ipv4/frag=0x0010 tcp/dport=80 => r0=2 action=pass
+# case: eth ipv4/frag=0x2000 tcp/dport=80 => r0=1 action=drop
+# case: eth ipv4 tcp/sport=80,dport=8080 => r0=2 action=pass
+# case: eth ipv4 tcp/dport=80 trunc=37 => r0=2 action=pass
+# case: eth ipv4 tcp/dport=80 trunc=38 => r0=1 action=drop
+# case: eth ipv4/ihl=4 tcp/dport=80 => r0=2 action=pass
 .section xdp
 .license "GPL"
     r2 = *(u32 *)(r1 + 4)

@@ -31,6 +31,35 @@ impl SyntaxArg {
     }
 }
 
+/// Program types `asm --type` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgTypeArg {
+    /// XDP (section `xdp`).
+    Xdp,
+    /// TC classifier, BPF_PROG_TYPE_SCHED_CLS (section `tc`).
+    Tc,
+    /// Socket filter (section `socket`).
+    Socket,
+}
+
+impl ProgTypeArg {
+    pub fn to_ir(self) -> ir::ProgType {
+        match self {
+            ProgTypeArg::Xdp => ir::ProgType::Xdp,
+            ProgTypeArg::Tc => ir::ProgType::SchedCls,
+            ProgTypeArg::Socket => ir::ProgType::SocketFilter,
+        }
+    }
+}
+
+/// Backends whose machine code `disasm --target` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DisasmTarget {
+    /// The x86-64 JIT (Intel syntax).
+    #[value(name = "x86_64")]
+    X86_64,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Assemble a program (either syntax, detected) into raw instruction bytes.
@@ -43,20 +72,49 @@ pub enum Command {
         /// Force a syntax instead of detecting it.
         #[arg(long)]
         syntax: Option<SyntaxArg>,
+        /// Program type (and default section) when the file names no `.section`.
+        #[arg(long = "type", value_enum)]
+        prog_type: Option<ProgTypeArg>,
         /// Print a JSON summary instead of hex words.
         #[arg(long)]
         json: bool,
     },
-    /// Disassemble a program (.s, .data, raw bytes).
+    /// Disassemble a program (.s, .data, raw bytes); with `--target x86_64`, each eBPF
+    /// instruction followed by the x86 code our JIT emits for it.
     Disasm {
         prog: PathBuf,
         #[arg(long, default_value = "llvm")]
         syntax: SyntaxArg,
+        /// Show the machine code of a backend instead of eBPF alone.
+        #[arg(long, value_enum)]
+        target: Option<DisasmTarget>,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,
+        /// Interleave the C source lines (from DWARF) as comments.
+        #[arg(long, short = 'S')]
+        source: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
+    Check {
+        prog: PathBuf,
+        /// Target profile.
+        #[arg(long, default_value = "kernel")]
+        target: String,
+        /// Program section in an ELF object.
+        #[arg(long)]
+        section: Option<String>,
+        /// Print the verifier log (the kernel's log_level 2 shape).
+        #[arg(long)]
+        log: bool,
+        /// Structured output.
+        #[arg(long)]
+        json: bool,
+        /// Judge as for an unprivileged loader.
+        #[arg(long)]
+        unprivileged: bool,
     },
     /// Run a program on one engine or all of them.
     Run {

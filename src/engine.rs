@@ -18,6 +18,9 @@ pub enum Engine {
     Interp,
     /// The Linux kernel through libbpf (root, feature `kernel`).
     Kernel,
+    /// Our x86-64 JIT (verified programs; `.data` conformance programs run unverified).
+    #[value(name = "x86_64")]
+    X86_64,
     /// Every engine available; results are compared.
     All,
 }
@@ -27,13 +30,14 @@ impl Engine {
         match self {
             Engine::Interp => "interp",
             Engine::Kernel => "kernel",
+            Engine::X86_64 => "x86_64",
             Engine::All => "all",
         }
     }
 
     /// The engines `--engine all` runs, in order (the interpreter first: it is the reference).
     pub fn concrete() -> Vec<Engine> {
-        vec![Engine::Interp, Engine::Kernel]
+        vec![Engine::Interp, Engine::X86_64, Engine::Kernel]
     }
 }
 
@@ -80,6 +84,13 @@ pub struct RunOptions {
 pub fn availability(engine: Engine) -> Result<(), String> {
     match engine {
         Engine::Interp => Ok(()),
+        Engine::X86_64 => {
+            if cfg!(target_arch = "x86_64") {
+                Ok(())
+            } else {
+                Err("the x86_64 engine runs on x86-64 hosts only".to_string())
+            }
+        }
         #[cfg(feature = "kernel")]
         Engine::Kernel => match bpf_offload::kernel::unavailable_reason() {
             None => Ok(()),
@@ -121,6 +132,7 @@ pub fn run(
     match engine {
         Engine::Interp => run_interp(prog, input, opts),
         Engine::Kernel => run_kernel(prog, input, opts),
+        Engine::X86_64 => run_x86_64(prog, input, opts),
         Engine::All => Err(CliError::bad_input(
             availability(engine).err().unwrap_or_default(),
         )),
@@ -142,6 +154,48 @@ fn run_interp(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<Eng
             let _ = interp::run(prog, &mut rt, input, STEP_BUDGET);
         }
         ns_per_run = Some(start.elapsed().as_nanos() as f64 / f64::from(opts.repeat - 1));
+    }
+    Ok(EngineResult {
+        r0: out.r0,
+        action: out.action.map(|a| a.to_string()),
+        packet_out: out.packet,
+        ns_per_run,
+        r0_bits: 64,
+    })
+}
+
+/// The x86-64 JIT: verify for the kernel target, compile with what the verifier proved, run
+/// against the same runtime as the interpreter. Conformance programs (`.data`), which no
+/// verifier accepts, run unverified with r1 as plain memory, as the interpreter runs them.
+fn run_x86_64(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<EngineResult> {
+    availability(Engine::X86_64).map_err(CliError::bad_input)?;
+    let jit_opts = jit::x86_64::Options::default();
+    let compiled = if opts.conformance {
+        jit::x86_64::compile_unchecked(prog, false, &jit_opts)
+    } else {
+        let verified = offload::verify(prog, &offload::Capabilities::kernel(), &Default::default())
+            .map_err(|r| CliError::rejected(format!("x86_64: verifier: {r}")))?;
+        jit::x86_64::compile(&verified, &jit_opts)
+    };
+    let jp = compiled.map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+    let runtime = || {
+        let mut rt = Runtime::new(prog).with_conformance_helpers(opts.conformance);
+        if let Some(seed) = opts.seed {
+            rt = rt.with_seed(seed);
+        }
+        rt
+    };
+    let mut rt = runtime();
+    let out = jp
+        .run(&mut rt, input)
+        .map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+    let mut ns_per_run = None;
+    if opts.repeat > 1 {
+        let mut rt = runtime();
+        let (_, took) = jp
+            .run_repeat(&mut rt, input, u64::from(opts.repeat))
+            .map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+        ns_per_run = Some(took.as_nanos() as f64 / f64::from(opts.repeat));
     }
     Ok(EngineResult {
         r0: out.r0,

@@ -30,14 +30,20 @@ fn main() {
             file,
             output,
             syntax,
+            prog_type,
             json,
-        } => commands::asm::run(&file, output.as_deref(), syntax, json),
+        } => commands::asm::run(&file, output.as_deref(), syntax, prog_type, json),
         Command::Disasm {
             prog,
             syntax,
+            target,
             section,
+            source,
             json,
-        } => commands::disasm::run(&prog, syntax, section.as_deref(), json),
+        } => match target {
+            Some(t) => commands::disasm::run_target(&prog, t, section.as_deref()),
+            None => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
+        },
         Command::Run {
             prog,
             engine,
@@ -59,6 +65,14 @@ fn main() {
             section,
             json,
         }),
+        Command::Check {
+            prog,
+            target,
+            section,
+            log,
+            json,
+            unprivileged,
+        } => commands::check::run(&prog, &target, section.as_deref(), log, json, unprivileged),
         Command::Build {
             from,
             rules,

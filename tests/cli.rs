@@ -194,3 +194,65 @@ fn asm_output_is_atomic() {
     assert!(!out2.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn asm_type_sets_the_section_unless_the_file_names_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("p.s");
+    std::fs::write(&src, "r0 = 0\nexit\n").unwrap();
+    let out = dir.path().join("p.o");
+    let o = run(&[
+        "asm",
+        src.to_str().unwrap(),
+        "--type",
+        "tc",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let obj = ir::elf::read_object(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(obj.programs[0].prog_type, ir::ProgType::SchedCls);
+    assert_eq!(obj.programs[0].section, "tc");
+    std::fs::write(&src, ".section xdp\nr0 = 0\nexit\n").unwrap();
+    let o = run(&[
+        "asm",
+        src.to_str().unwrap(),
+        "--type",
+        "tc",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("conflicts"), "{}", stderr(&o));
+}
+
+#[test]
+fn disasm_interleaves_c_source_lines() {
+    let Ok(o) = Command::new("clang").arg("--version").output() else {
+        println!("SKIP disasm_interleaves_c_source_lines: no clang");
+        return;
+    };
+    assert!(o.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("p.c");
+    std::fs::write(
+        &c,
+        "__attribute__((section(\"xdp\"), used)) int prog(void *ctx) {\n    return 2;\n}\n\
+         char LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n",
+    )
+    .unwrap();
+    let obj = dir.path().join("p.o");
+    let o = Command::new("clang")
+        .args(["-O2", "-g", "-target", "bpf", "-c"])
+        .arg(&c)
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["disasm", "-S", obj.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("p.c:2: return 2;"), "{text}");
+    assert!(text.contains("r0 = 0x2"), "{text}");
+}

@@ -1,5 +1,6 @@
 //! Every clang-compiled program of `tests/c/` gives, in the Linux kernel (BPF_PROG_TEST_RUN,
-//! loaded through our ELF writer and libbpf), the result its `// TEST` lines state.
+//! loaded through our ELF writer and libbpf), the result its `// TEST` lines state, and the
+//! reference interpreter gives the kernel's r0 and packet out on every case.
 //! Needs the `kernel` feature, root and clang; prints SKIP otherwise.
 #![cfg(feature = "kernel")]
 
@@ -43,6 +44,26 @@ fn c_programs_give_their_stated_results_in_the_kernel() {
                         if out.r0 != e {
                             failures.push(format!("{name} {packet}: r0 {} expected {e}", out.r0));
                         }
+                    }
+                    let mut rt = ir::runtime::Runtime::new(prog);
+                    let input = ir::interp::Input::Packet(input.clone());
+                    match ir::interp::run(prog, &mut rt, &input, 1 << 24) {
+                        Ok(i) => {
+                            if i.r0 as u32 as u64 != out.r0 {
+                                failures.push(format!(
+                                    "{name} {packet}: interpreter r0 {:#x}, kernel {:#x}",
+                                    i.r0, out.r0
+                                ));
+                            }
+                            if prog.prog_type != ir::ProgType::SocketFilter
+                                && i.packet.as_ref() != Some(&out.packet_out)
+                            {
+                                failures.push(format!(
+                                    "{name} {packet}: interpreter and kernel packets differ"
+                                ));
+                            }
+                        }
+                        Err(e) => failures.push(format!("{name} {packet}: interpreter: {e}")),
                     }
                 }
                 Err(e) => failures.push(format!("{name} {packet}: {e}")),

@@ -1,24 +1,44 @@
 //! `bpf-offload asm FILE.s [-o OUT] [--syntax llvm|conformance]`: raw instruction bytes, or an
 //! ELF object (EM_BPF, one section per program, maps as BTF `.maps`) when OUT ends in `.o`.
 
-use crate::cli::SyntaxArg;
+use crate::cli::{ProgTypeArg, SyntaxArg};
 use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::{self, print};
 use ir::insn::encode;
 use std::path::Path;
 
-pub fn run(file: &Path, out: Option<&Path>, syntax: Option<SyntaxArg>, json: bool) -> CliResult {
+pub fn run(
+    file: &Path,
+    out: Option<&Path>,
+    syntax: Option<SyntaxArg>,
+    prog_type: Option<ProgTypeArg>,
+    json: bool,
+) -> CliResult {
     let bytes = input::read_file(file)?;
     let name = file.display().to_string();
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| CliError::bad_input(format!("{name}: not UTF-8 text: {e}")))?;
-    let prog = match syntax {
+    let mut prog = match syntax {
         Some(s) => ir::asm::assemble_as(text, s.to_ir()).map_err(|e| {
             CliError::bad_input(format!("{name}:{}:{}: {}", e.line, e.col, e.message))
         })?,
         None => input::assemble(&name, text, 0)?,
     };
+    if let Some(t) = prog_type {
+        // `--type` decides where the file does not: a `.section` in the file wins.
+        let t = t.to_ir();
+        if !text.lines().any(|l| l.trim_start().starts_with(".section")) {
+            prog.prog_type = t;
+            prog.section = t.default_section().to_string();
+            prog.name = t.default_section().to_string();
+        } else if prog.prog_type != t {
+            return Err(CliError::bad_input(format!(
+                "{name}: --type {} conflicts with the file's `.section {}`",
+                t, prog.section
+            )));
+        }
+    }
     let raw = prog.to_bytes();
     if let Some(path) = out {
         output::write_atomic(path, &output_bytes(path, &prog, &raw)?)?;

@@ -1,10 +1,306 @@
-//! `bpf-offload bench`: engines side by side on built-in programs.
+//! `bpf-offload bench [--engine E|all] [--seconds S] [--json]`: engines side by side on built-in
+//! programs, in one process run so the ratios compare like with like on a noisy machine.
+//!
+//! Each engine's per-run overhead (its harness loop, context set-up) is measured with a program
+//! that only returns, and reported beside the raw figures, so "net" numbers compare the code.
+//! Ratios are against the kernel when it is available (root, feature `kernel`), else against the
+//! interpreter.
 
-use crate::engine::Engine;
-use crate::error::CliResult;
+use crate::engine::{self, Engine};
+use crate::error::{CliError, CliResult};
+use crate::output::print;
+use ir::interp::{Input, Prepared};
+use ir::runtime::Runtime;
+use ir::Program;
+use std::time::{Duration, Instant};
 
-pub fn run(_engine: Engine, _seconds: f64, _json: bool) -> CliResult {
-    Err(crate::error::CliError::bad_input(
-        "bench: not yet available",
+/// A built-in benchmark program.
+struct BenchProgram {
+    name: &'static str,
+    what: &'static str,
+    asm: &'static str,
+    /// (IP protocol, destination port, frame length) of the packet it runs on.
+    packet: (u8, u16, usize),
+}
+
+const EMPTY: &str = ".section xdp\n    r0 = 2\n    exit\n";
+
+const ALU_LOOP: &str = "
+.section xdp
+    r0 = 0
+    r1 = 1000
+    r2 = 0x12345
+loop:
+    r0 += r1
+    r2 ^= r0
+    r2 <<= 3
+    r0 -= r2
+    r2 >>= 5
+    r0 *= 7
+    r1 -= 1
+    if r1 != 0 goto loop
+    r0 &= 3
+    exit
+";
+
+const FNV64: &str = "
+.section xdp
+    r2 = *(u32 *)(r1 + 4)
+    r1 = *(u32 *)(r1 + 0)
+    w0 = 0x811c9dc5
+    r5 = 64
+loop:
+    r3 = r1
+    r3 += 1
+    if r3 > r2 goto out
+    w4 = *(u8 *)(r1 + 0)
+    w0 ^= w4
+    w0 *= 0x1000193
+    r1 += 1
+    r5 -= 1
+    if r5 != 0 goto loop
+out:
+    w0 &= 3
+    exit
+";
+
+const PROGRAMS: &[BenchProgram] = &[
+    BenchProgram {
+        name: "canonical",
+        what: "drop IPv4 TCP dport 80 (hand-written parser)",
+        asm: include_str!("../../examples/drop_tcp80.s"),
+        packet: (6, 80, 60),
+    },
+    BenchProgram {
+        name: "alu-loop",
+        what: "1,000 iterations of 8 ALU/branch instructions",
+        asm: ALU_LOOP,
+        packet: (17, 53, 60),
+    },
+    BenchProgram {
+        name: "fnv-64",
+        what: "FNV-1a over 64 packet bytes",
+        asm: FNV64,
+        packet: (17, 53, 82),
+    },
+];
+
+/// One measurement: mean ns per run.
+struct Measure {
+    ns_per_run: f64,
+}
+
+pub fn run(engine: Engine, seconds: f64, json: bool) -> CliResult {
+    if !(seconds > 0.0 && seconds <= 60.0) {
+        return Err(CliError::bad_input("--seconds must be in (0, 60]"));
+    }
+    let budget = Duration::from_secs_f64(seconds);
+    let engines = engine::resolve(engine);
+    let empty = assemble("empty", EMPTY)?;
+    let empty_packet = frame(17, 53, 60);
+    let mut overhead = Vec::new();
+    for &e in &engines {
+        overhead.push(measure(e, &empty, &empty_packet, budget)?.ns_per_run);
+    }
+    let reference = engines
+        .iter()
+        .position(|&e| e == Engine::Kernel)
+        .unwrap_or(0);
+    let mut rows = Vec::new();
+    for bp in PROGRAMS {
+        let prog = assemble(bp.name, bp.asm)?;
+        let (proto, dport, len) = bp.packet;
+        let pkt = frame(proto, dport, len);
+        let steps = interp_steps(&prog, &pkt)?;
+        let mut per_engine = Vec::new();
+        for (i, &e) in engines.iter().enumerate() {
+            let m = measure(e, &prog, &pkt, budget)?;
+            let net = (m.ns_per_run - overhead[i]).max(0.0);
+            per_engine.push((e, m.ns_per_run, net));
+        }
+        rows.push((bp, steps, per_engine));
+    }
+
+    if json {
+        let mut out = String::new();
+        for (bp, steps, per_engine) in &rows {
+            let (_, ref_raw, ref_net) = per_engine[reference];
+            for (i, (e, raw, net)) in per_engine.iter().enumerate() {
+                let v = serde_json::json!({
+                    "program": bp.name,
+                    "engine": e.name(),
+                    "insns_executed": steps,
+                    "ns_per_run": raw,
+                    "ns_per_run_net": net,
+                    "ns_per_insn": raw / *steps as f64,
+                    "overhead_ns": overhead[i],
+                    "ratio_raw": raw / ref_raw,
+                    "ratio_net": if ref_net > 0.0 { net / ref_net } else { f64::NAN },
+                    "reference": engines[reference].name(),
+                });
+                out.push_str(&v.to_string());
+                out.push('\n');
+            }
+        }
+        print(&out);
+        return Ok(());
+    }
+    let mut s = String::new();
+    s.push_str(&format!(
+        "reference: {}   overhead (empty program) per run: {}\n\n",
+        engines[reference].name(),
+        engines
+            .iter()
+            .zip(&overhead)
+            .map(|(e, o)| format!("{} {o:.1} ns", e.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    s.push_str(
+        "program    insns  engine     ns/run   net ns/run  ns/insn   ratio(raw)  ratio(net)\n",
+    );
+    for (bp, steps, per_engine) in &rows {
+        let (_, ref_raw, ref_net) = per_engine[reference];
+        for (e, raw, net) in per_engine {
+            s.push_str(&format!(
+                "{:<10} {:>5}  {:<8} {:>9.1} {:>11.1} {:>8.2} {:>11.2} {:>11}\n",
+                bp.name,
+                steps,
+                e.name(),
+                raw,
+                net,
+                raw / *steps as f64,
+                raw / ref_raw,
+                if ref_net > 0.0 {
+                    format!("{:.2}", net / ref_net)
+                } else {
+                    "-".into()
+                },
+            ));
+        }
+    }
+    s.push('\n');
+    for bp in PROGRAMS {
+        s.push_str(&format!("{:<10} {}\n", bp.name, bp.what));
+    }
+    print(&s);
+    Ok(())
+}
+
+fn assemble(name: &str, text: &str) -> CliResult<Program> {
+    ir::asm::assemble(text)
+        .map_err(|e| CliError::bad_input(format!("built-in program {name}: {e}")))
+}
+
+/// The instructions one run executes (from the interpreter), for ns/insn.
+fn interp_steps(prog: &Program, pkt: &[u8]) -> CliResult<u64> {
+    let mut rt = Runtime::new(prog);
+    let out = ir::interp::run(prog, &mut rt, &Input::Packet(pkt.to_vec()), 10_000_000)
+        .map_err(|e| CliError::rejected(format!("interp: {e}")))?;
+    Ok(out.steps.max(1))
+}
+
+/// Mean ns per run of `prog` on `engine`, measured for about `budget`.
+fn measure(engine: Engine, prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
+    match engine {
+        Engine::Interp => {
+            let prepared = Prepared::new(prog);
+            let mut rt = Runtime::new(prog);
+            let input = Input::Packet(pkt.to_vec());
+            // Calibrate a batch that takes ~1/20 of the budget, then run batches.
+            let mut batch = 1u64;
+            loop {
+                let t = Instant::now();
+                for _ in 0..batch {
+                    prepared
+                        .run(&mut rt, &input, 10_000_000)
+                        .map_err(|e| CliError::rejected(format!("interp: {e}")))?;
+                }
+                if t.elapsed() * 20 >= budget || batch >= 1 << 30 {
+                    break;
+                }
+                batch *= 2;
+            }
+            let start = Instant::now();
+            let mut runs = 0u64;
+            while start.elapsed() < budget {
+                for _ in 0..batch {
+                    let _ = prepared.run(&mut rt, &input, 10_000_000);
+                }
+                runs += batch;
+            }
+            Ok(Measure {
+                ns_per_run: start.elapsed().as_nanos() as f64 / runs as f64,
+            })
+        }
+        Engine::Kernel => measure_kernel(prog, pkt, budget),
+        Engine::X86_64 => measure_x86_64(prog, pkt, budget),
+        Engine::All => Err(CliError::bad_input("`all` is not a single engine")),
+    }
+}
+
+/// Our JIT, as `BPF_PROG_TEST_RUN` measures the kernel's: the input set up once, the code run
+/// `repeat` times on it, the loop alone timed.
+fn measure_x86_64(prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
+    let v = offload::verify(prog, &offload::Capabilities::kernel(), &Default::default())
+        .map_err(|r| CliError::rejected(format!("x86_64: verifier: {r}")))?;
+    let jp = jit::x86_64::compile(&v, &jit::x86_64::Options::default())
+        .map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+    let input = Input::Packet(pkt.to_vec());
+    let mut rt = Runtime::new(prog);
+    let run = |rt: &mut Runtime, repeat: u64| {
+        jp.run_repeat(rt, &input, repeat)
+            .map_err(|e| CliError::rejected(format!("x86_64: {e}")))
+    };
+    let (_, probe) = run(&mut rt, 1000)?;
+    let per = (probe.as_nanos() as f64 / 1000.0).max(0.1);
+    let repeat = ((budget.as_nanos() as f64 / per) as u64).clamp(1000, 1 << 32);
+    let (_, took) = run(&mut rt, repeat)?;
+    Ok(Measure {
+        ns_per_run: took.as_nanos() as f64 / repeat as f64,
+    })
+}
+
+#[cfg(feature = "kernel")]
+fn measure_kernel(prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
+    let run = |repeat: u32| {
+        bpf_offload::kernel::run_in_kernel(prog, pkt, repeat)
+            .map_err(|e| CliError::rejected(format!("kernel: {e}")))
+    };
+    // Calibrate the repeat count so one test run takes about the budget.
+    let probe = run(1000)?;
+    let per = f64::from(probe.duration_ns.max(1));
+    let repeat = ((budget.as_nanos() as f64 / per) as u64).clamp(1000, u32::MAX as u64) as u32;
+    let out = run(repeat)?;
+    Ok(Measure {
+        ns_per_run: f64::from(out.duration_ns),
+    })
+}
+
+#[cfg(not(feature = "kernel"))]
+fn measure_kernel(_: &Program, _: &[u8], _: Duration) -> CliResult<Measure> {
+    Err(CliError::bad_input(
+        engine::availability(Engine::Kernel)
+            .err()
+            .unwrap_or_default(),
     ))
+}
+
+/// A frame of `len` bytes: Ethernet, IPv4 (no options) with protocol `proto`, then source port
+/// 12345 and destination port `dport`, zero padding.
+fn frame(proto: u8, dport: u16, len: usize) -> Vec<u8> {
+    let mut p = vec![0u8; len.max(38)];
+    p[0..6].copy_from_slice(&[2, 0, 0, 0, 0, 2]);
+    p[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+    p[12..14].copy_from_slice(&[0x08, 0x00]);
+    p[14] = 0x45;
+    let total = (len - 14) as u16;
+    p[16..18].copy_from_slice(&total.to_be_bytes());
+    p[22] = 64;
+    p[23] = proto;
+    p[26..30].copy_from_slice(&[10, 0, 0, 1]);
+    p[30..34].copy_from_slice(&[10, 0, 0, 2]);
+    p[34..36].copy_from_slice(&12345u16.to_be_bytes());
+    p[36..38].copy_from_slice(&dport.to_be_bytes());
+    p
 }

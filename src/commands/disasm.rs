@@ -1,12 +1,18 @@
-//! `bpf-offload disasm PROG [--syntax llvm|conformance]`.
+//! `bpf-offload disasm PROG [--syntax llvm|conformance] [--target x86_64]`.
 
-use crate::cli::SyntaxArg;
-use crate::error::CliResult;
+use crate::cli::{DisasmTarget, SyntaxArg};
+use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::print;
 use std::path::Path;
 
-pub fn run(prog: &Path, syntax: SyntaxArg, section: Option<&str>, json: bool) -> CliResult {
+pub fn run(
+    prog: &Path,
+    syntax: SyntaxArg,
+    section: Option<&str>,
+    source: bool,
+    json: bool,
+) -> CliResult {
     let loaded = input::load_program(prog, section)?;
     let p = &loaded.program;
     if json {
@@ -26,8 +32,35 @@ pub fn run(prog: &Path, syntax: SyntaxArg, section: Option<&str>, json: bool) ->
             "insns": insns,
         });
         print(&format!("{v}\n"));
+    } else if source {
+        print(&ir::disasm::disasm_program_with_source(p, syntax.to_ir()));
     } else {
         print(&ir::disasm::disasm_program(p, syntax.to_ir()));
+    }
+    Ok(())
+}
+
+/// `--target x86_64`: each eBPF instruction followed by its x86 code. The program is verified
+/// first (a `.data` conformance program, which no verifier accepts, is compiled unverified).
+pub fn run_target(prog: &Path, target: DisasmTarget, section: Option<&str>) -> CliResult {
+    let loaded = input::load_program(prog, section)?;
+    let p = &loaded.program;
+    match target {
+        DisasmTarget::X86_64 => {
+            let opts = jit::x86_64::Options {
+                record: true,
+                ..Default::default()
+            };
+            let compiled = if loaded.case.is_some() {
+                jit::x86_64::compile_unchecked(p, false, &opts)
+            } else {
+                let v = offload::verify(p, &offload::Capabilities::kernel(), &Default::default())
+                    .map_err(|r| CliError::rejected(format!("verifier: {r}")))?;
+                jit::x86_64::compile(&v, &opts)
+            };
+            let jp = compiled.map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+            print(&jp.disassemble());
+        }
     }
     Ok(())
 }

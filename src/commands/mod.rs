@@ -2,6 +2,7 @@
 
 pub mod asm;
 pub mod bench;
+pub mod check;
 pub mod build;
 pub mod disasm;
 pub mod plugin;

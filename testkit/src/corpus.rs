@@ -49,14 +49,24 @@ pub fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
 
-/// Load every `.s` file of the corpus, sorted by name.
+/// The repository's `examples/` folder: its `.s` programs carry cases too and belong to the
+/// corpus (the README's canonical example among them).
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+/// Load every `.s` file of the corpus and of `examples/`, sorted by name.
 pub fn load_all() -> Result<Vec<Entry>, String> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir())
-        .map_err(|e| format!("{}: {e}", dir().display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "s"))
-        .collect();
-    paths.sort();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for d in [dir(), examples_dir()] {
+        paths.extend(
+            std::fs::read_dir(&d)
+                .map_err(|e| format!("{}: {e}", d.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "s")),
+        );
+    }
+    paths.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
     paths.iter().map(|p| load(p)).collect()
 }
 

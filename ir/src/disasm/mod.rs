@@ -111,6 +111,17 @@ fn text_with(prog: &Program, pc: usize, syntax: Syntax, labels: Option<&Labels>)
 
 /// A whole program in `syntax`, which the assembler reads back to the same program.
 pub fn disasm_program(prog: &Program, syntax: Syntax) -> String {
+    disasm(prog, syntax, false)
+}
+
+/// [`disasm_program`] with the C source interleaved: before the first instruction of each C line
+/// (from [`Program::source_map`], filled from DWARF), a comment `# file:line: text`. The output
+/// still assembles.
+pub fn disasm_program_with_source(prog: &Program, syntax: Syntax) -> String {
+    disasm(prog, syntax, true)
+}
+
+fn disasm(prog: &Program, syntax: Syntax, with_source: bool) -> String {
     let mut out = String::new();
     let ty = prog.prog_type;
     if prog.section != ty.default_section() || ty != crate::program::ProgType::default() {
@@ -138,12 +149,26 @@ pub fn disasm_program(prog: &Program, syntax: Syntax) -> String {
         out.push('\n');
     }
     let labels = Labels::of(prog);
+    let mut last_line: Option<(&str, u32)> = None;
     for (pc, insn) in prog.insns.iter().enumerate() {
         if *insn == Insn::LdImm64Tail {
             continue;
         }
         if let Some(l) = labels.by_slot.get(&pc) {
             let _ = writeln!(out, "{l}:");
+        }
+        if with_source {
+            if let Some(crate::program::Origin::C {
+                file, line, text, ..
+            }) = prog.source_map.get(pc)
+            {
+                let here = (file.as_str(), *line);
+                if last_line != Some(here) {
+                    last_line = Some(here);
+                    let t = text.as_deref().map(str::trim).unwrap_or("");
+                    let _ = writeln!(out, "    # {file}:{line}: {t}");
+                }
+            }
         }
         let _ = writeln!(out, "    {}", text_with(prog, pc, syntax, Some(&labels)));
     }

@@ -5,7 +5,15 @@ use super::{Action, ExecError, ExecErrorKind, Input, Outcome};
 use crate::insn::MemSize;
 use crate::program::{ProgType, Program};
 use crate::runtime::mem::{self, HostBuf};
-use crate::runtime::{Control, ExecEnv, RegionKind, Runtime};
+use crate::runtime::{Control, ExecEnv, Region, RegionKind, Runtime};
+
+/// A region nothing is inside.
+const NO_REGION: Region = Region {
+    start: u64::MAX,
+    end: u64::MAX,
+    kind: RegionKind::InputMem,
+    writable: false,
+};
 use std::sync::Arc;
 
 /// Bytes of stack per frame.
@@ -56,7 +64,7 @@ enum Leave {
 
 struct Machine<'r> {
     rt: &'r mut Runtime,
-    env: ExecEnv,
+    env: &'r mut ExecEnv,
     regs: [u64; 16],
     frames: Vec<Frame>,
     steps: u64,
@@ -100,25 +108,32 @@ impl Prepared {
         input: &Input,
         budget: u64,
     ) -> Result<Outcome, ExecError> {
-        let (env, r1, r2) = match input {
-            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
-            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+        let mut env = ExecEnv::empty(self.prog_type);
+        let (r1, r2) = match input {
+            Input::None => (0, 0),
+            Input::Mem(bytes) => env.load_mem(bytes),
             Input::Packet(bytes) => {
-                match ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config) {
-                    Ok((env, ctx)) => (env, ctx, 0),
+                let spare = rt.spare_packet.take();
+                match env.load_packet(bytes, &rt.ctx_config, spare) {
+                    Ok(ctx) => (ctx, 0),
                     Err(e) => return Err(fail(self, 0, 0, ExecErrorKind::Input(e))),
                 }
             }
         };
-        let stack = HostBuf::zeroed(STACK_SIZE * MAX_FRAMES);
+        // Frame 0 starts zeroed; deeper frames are zeroed when a call enters them.
+        let stack = rt
+            .spare_stack
+            .take()
+            .unwrap_or_else(|| HostBuf::zeroed(STACK_SIZE * MAX_FRAMES));
+        stack.zero(stack.len() - STACK_SIZE, STACK_SIZE);
         let top = stack.addr() + stack.len() as u64;
         let entry_maps: Vec<usize> = (0..rt.map_count()).collect();
         let entry_tables = Tables::new(rt, &entry_maps);
         let mut m = Machine {
             rt,
-            env,
+            env: &mut env,
             regs: [0; 16],
-            frames: Vec::with_capacity(MAX_FRAMES),
+            frames: Vec::new(),
             steps: 0,
             budget,
             stack_top: top,
@@ -165,7 +180,8 @@ impl Prepared {
             Input::Packet(_) => Action::from_r0(self.prog_type, r0),
             _ => None,
         };
-        drop(stack);
+        m.rt.spare_stack = Some(stack);
+        m.rt.spare_packet = m.env.take_packet_buf();
         Ok(Outcome {
             r0,
             packet,
@@ -188,6 +204,12 @@ fn missing_program(prog: usize) -> ExecError {
 
 impl Machine<'_> {
     /// Run `p` from `pc` until the program ends or control moves to another program.
+    ///
+    /// Steps are counted per linear run of instructions: `block` is the slot where the current
+    /// run began and `steps` counts everything before it, so straight-line code pays nothing
+    /// for counting. The budget is checked at every taken jump, call and exit, which bounds
+    /// every loop; a completed run never reports more than `budget` steps.
+    #[inline(never)]
     fn exec(
         &mut self,
         p: &Prepared,
@@ -198,14 +220,30 @@ impl Machine<'_> {
         let ops: &[Op] = &p.ops;
         let mut regs = self.regs;
         let mut steps = self.steps;
+        let mut block = pc;
         let budget = self.budget;
         let top = self.stack_top;
         let mut lo = top - ((self.frames.len() + 1) * STACK_SIZE) as u64;
 
+        // The instruction at `pc` did not run.
         macro_rules! bail {
             ($kind:expr) => {{
-                self.steps = steps;
+                self.steps = steps + pc.wrapping_sub(block) as u64;
                 return Err(fail(p, prog, pc, $kind));
+            }};
+        }
+        // The instruction at `pc` ran and control leaves the linear run.
+        macro_rules! settle {
+            () => {{
+                steps += (pc + 1).wrapping_sub(block) as u64;
+            }};
+        }
+        macro_rules! over_budget {
+            () => {{
+                if steps > budget {
+                    self.steps = steps;
+                    return Err(fail(p, prog, pc, ExecErrorKind::BudgetExceeded { budget }));
+                }
             }};
         }
         macro_rules! addr {
@@ -213,16 +251,25 @@ impl Machine<'_> {
                 regs[$base as usize & 15].wrapping_add($op.off as i64 as u64)
             };
         }
+        // The last non-stack, non-context region an access hit (packet, map value, input):
+        // checked second, so that packet parsing does not search every region each time. It
+        // is forgotten after every helper call, the only thing that can change regions.
+        let mut hot = NO_REGION;
         macro_rules! load {
             ($addr:expr, $sz:expr) => {{
                 let a: u64 = $addr;
                 let n = $sz.bytes() as u64;
-                if a >= lo && a <= top - n {
-                    // SAFETY: inside the live stack, a HostBuf alive for the whole run.
+                if (a >= lo && a <= top - n) || hot.contains(a, n) {
+                    // SAFETY: inside the live stack or the cached live region (HostBufs).
                     unsafe { mem::load(a, $sz) }
                 } else {
                     match self.slow_load(a, $sz) {
-                        Ok(v) => v,
+                        Ok((v, r)) => {
+                            if let Some(r) = r {
+                                hot = r;
+                            }
+                            v
+                        }
                         Err(k) => bail!(k),
                     }
                 }
@@ -233,18 +280,25 @@ impl Machine<'_> {
                 let a: u64 = $addr;
                 let v: u64 = $val;
                 let n = $sz.bytes() as u64;
-                if a >= lo && a <= top - n {
-                    // SAFETY: inside the live stack, a HostBuf alive for the whole run.
+                if (a >= lo && a <= top - n) || (hot.writable && hot.contains(a, n)) {
+                    // SAFETY: inside the live stack or the cached live writable region.
                     unsafe { mem::store(a, $sz, v) }
-                } else if let Err(k) = self.slow_store(a, $sz, v) {
-                    bail!(k)
+                } else {
+                    match self.slow_store(a, $sz, v) {
+                        Ok(Some(r)) => hot = r,
+                        Ok(None) => {}
+                        Err(k) => bail!(k),
+                    }
                 }
             }};
         }
         macro_rules! jump {
             ($cond:expr, $op:expr) => {{
                 if $cond {
+                    settle!();
                     pc = $op.off as u32 as usize;
+                    block = pc;
+                    over_budget!();
                     continue;
                 }
             }};
@@ -257,11 +311,6 @@ impl Machine<'_> {
                 })
             };
             let op = *op;
-            steps += 1;
-            if steps > budget {
-                steps -= 1;
-                bail!(ExecErrorKind::BudgetExceeded { budget })
-            }
             let d = op.dst as usize & 15;
             let s = op.src as usize & 15;
             match op.k {
@@ -420,6 +469,7 @@ impl Machine<'_> {
                 K::LdImm64 => {
                     regs[d] = op.imm;
                     pc += 2;
+                    block += 1;
                     continue;
                 }
                 K::LdMapFd => {
@@ -432,6 +482,7 @@ impl Machine<'_> {
                         }),
                     }
                     pc += 2;
+                    block += 1;
                     continue;
                 }
                 K::LdMapValue => {
@@ -445,11 +496,13 @@ impl Machine<'_> {
                         }),
                     }
                     pc += 2;
+                    block += 1;
                     continue;
                 }
                 K::LdFunc => {
                     regs[d] = op.imm;
                     pc += 2;
+                    block += 1;
                     continue;
                 }
                 K::LdAbs | K::LdInd => {
@@ -461,6 +514,7 @@ impl Machine<'_> {
                     match self.ld_abs(off, op.sz) {
                         Ok(Some(v)) => regs[0] = v,
                         Ok(None) => {
+                            settle!();
                             self.steps = steps;
                             return Ok(Leave::Exit(0));
                         }
@@ -481,17 +535,20 @@ impl Machine<'_> {
                     };
                     self.env.set_stack(lo, top);
                     let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
-                    match self.rt.call_helper(id, args, &mut self.env) {
+                    hot = NO_REGION;
+                    match self.rt.call_helper(id, args, self.env) {
                         Ok(v) => regs[0] = v,
                         Err(error) => bail!(ExecErrorKind::Helper { id, error }),
                     }
                     match self.env.control.take() {
                         None => {}
                         Some(Control::Exit(v)) => {
+                            settle!();
                             self.steps = steps;
                             return Ok(Leave::Exit(v));
                         }
                         Some(Control::TailCall { prog: next, ctx }) => {
+                            settle!();
                             regs[1] = ctx;
                             self.regs = regs;
                             self.steps = steps;
@@ -510,10 +567,18 @@ impl Machine<'_> {
                     });
                     regs[10] = regs[10].wrapping_sub(STACK_SIZE as u64);
                     lo -= STACK_SIZE as u64;
+                    // SAFETY: [lo, lo + STACK_SIZE) is the new frame, inside the stack buffer
+                    // (the depth check above keeps it within MAX_FRAMES frames).
+                    unsafe { mem::zero_at(lo, STACK_SIZE) };
+                    settle!();
                     pc = op.off as u32 as usize;
+                    block = pc;
+                    over_budget!();
                     continue;
                 }
                 K::Exit => {
+                    settle!();
+                    over_budget!();
                     let Some(f) = self.frames.pop() else {
                         self.steps = steps;
                         return Ok(Leave::Exit(regs[0]));
@@ -533,6 +598,7 @@ impl Machine<'_> {
                         });
                     }
                     pc = f.ret_pc;
+                    block = pc;
                     continue;
                 }
                 K::Invalid => bail!(ExecErrorKind::Unsupported(
@@ -545,46 +611,55 @@ impl Machine<'_> {
 
     #[cold]
     #[inline(never)]
-    fn slow_load(&self, addr: u64, size: MemSize) -> Result<u64, ExecErrorKind> {
+    fn slow_load(&self, addr: u64, size: MemSize) -> Result<(u64, Option<Region>), ExecErrorKind> {
         let n = size.bytes();
-        match self.rt.find_region(&self.env, addr, n as u64) {
+        match self.rt.find_region(self.env, addr, n as u64) {
             Some(r) if r.kind == RegionKind::Ctx => self
                 .env
                 .ctx_load(addr - r.start, size)
+                .map(|v| (v, None))
                 .map_err(ExecErrorKind::Ctx),
             // SAFETY: the whole access lies inside a live region backed by a HostBuf.
-            Some(_) => Ok(unsafe { mem::load(addr, size) }),
+            Some(r) => Ok((unsafe { mem::load(addr, size) }, Some(r))),
             None => Err(ExecErrorKind::OutOfBounds {
                 addr,
                 size: n,
                 write: false,
+                near: self.rt.nearest_region(self.env, addr),
             }),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn slow_store(&mut self, addr: u64, size: MemSize, value: u64) -> Result<(), ExecErrorKind> {
+    fn slow_store(
+        &mut self,
+        addr: u64,
+        size: MemSize,
+        value: u64,
+    ) -> Result<Option<Region>, ExecErrorKind> {
         let n = size.bytes();
-        match self.rt.find_region(&self.env, addr, n as u64) {
+        match self.rt.find_region(self.env, addr, n as u64) {
             Some(r) if r.kind == RegionKind::Ctx => self
                 .env
                 .ctx_store(addr - r.start, size, value)
+                .map(|()| None)
                 .map_err(ExecErrorKind::Ctx),
             Some(r) if !r.writable => Err(ExecErrorKind::ReadOnly {
                 addr,
                 size: n,
                 region: r.kind,
             }),
-            Some(_) => {
+            Some(r) => {
                 // SAFETY: the whole access lies inside a live writable region (a HostBuf).
                 unsafe { mem::store(addr, size, value) };
-                Ok(())
+                Ok(Some(r))
             }
             None => Err(ExecErrorKind::OutOfBounds {
                 addr,
                 size: n,
                 write: true,
+                near: self.rt.nearest_region(self.env, addr),
             }),
         }
     }
@@ -593,7 +668,7 @@ impl Machine<'_> {
     #[inline(never)]
     fn check_atomic(&self, addr: u64, size: MemSize) -> Result<(), ExecErrorKind> {
         let n = size.bytes();
-        match self.rt.find_region(&self.env, addr, n as u64) {
+        match self.rt.find_region(self.env, addr, n as u64) {
             Some(r) if r.kind == RegionKind::Ctx => {
                 Err(ExecErrorKind::Ctx(crate::runtime::CtxAccessError {
                     off: addr - r.start,
@@ -611,6 +686,7 @@ impl Machine<'_> {
                 addr,
                 size: n,
                 write: true,
+                near: self.rt.nearest_region(self.env, addr),
             }),
         }
     }

@@ -5,6 +5,11 @@
 //! metadata, a context field, a map value, the input memory) or the run stops with an
 //! [`ExecError`] naming the pc, the instruction and the address. A step budget bounds the run.
 //!
+//! For speed the program is decoded once ([`Prepared`]) into 16-byte operations with one kind
+//! per operation × width × operand form; steps are counted per linear run of instructions; the
+//! live stack and the last region hit are checked inline, every other access goes through the
+//! runtime's region lookup. Run a [`Prepared`] directly to avoid decoding per run.
+//!
 //! Semantics follow RFC 9669 and Linux (cpu v1–v4): division by zero gives 0, modulo by zero
 //! leaves the dividend (32-bit: its low half, zero-extended), shift amounts are masked, 32-bit
 //! ALU results are zero-extended, `INT_MIN / -1 == INT_MIN`, `INT_MIN % -1 == 0`;
@@ -29,11 +34,13 @@
 mod exec;
 mod prepare;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 use crate::insn::Insn;
 use crate::program::{ProgType, Program};
-use crate::runtime::{CtxAccessError, HelperError, InputError, RegionKind, Runtime};
+use crate::runtime::{CtxAccessError, HelperError, InputError, Region, RegionKind, Runtime};
 use std::fmt;
 
 pub use exec::{Prepared, MAX_FRAMES, STACK_SIZE};
@@ -181,6 +188,8 @@ pub enum ExecErrorKind {
         size: u32,
         /// Store or atomic.
         write: bool,
+        /// The live region nearest to `addr`, to say how far off the access is.
+        near: Option<Region>,
     },
     /// A store into a read-only region.
     ReadOnly {
@@ -193,7 +202,9 @@ pub enum ExecErrorKind {
     },
     /// A context access the kernel would not allow.
     Ctx(CtxAccessError),
-    /// The step budget ran out before this instruction.
+    /// More than `budget` instructions ran. The budget is checked at every taken jump, call
+    /// and exit (straight-line code is not counted one by one), so the error names the first
+    /// such point after the budget ran out; a completed run never executed more than `budget`.
     BudgetExceeded {
         /// The budget.
         budget: u64,
@@ -243,11 +254,45 @@ pub struct ExecError {
 impl fmt::Display for ExecErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ExecErrorKind::OutOfBounds { addr, size, write } => write!(
-                f,
-                "{} of {size} bytes at {addr:#x} is outside every live region",
-                if *write { "store" } else { "load" }
-            ),
+            ExecErrorKind::OutOfBounds {
+                addr,
+                size,
+                write,
+                near,
+            } => {
+                write!(
+                    f,
+                    "{} of {size} bytes at {addr:#x} is outside every live region",
+                    if *write { "store" } else { "load" }
+                )?;
+                match near {
+                    Some(r) if *addr < r.start => write!(
+                        f,
+                        " ({} bytes before the {} [{:#x}, {:#x}))",
+                        r.start - addr,
+                        r.kind,
+                        r.start,
+                        r.end
+                    ),
+                    Some(r) if *addr >= r.end => write!(
+                        f,
+                        " ({} bytes past the end of the {} [{:#x}, {:#x}))",
+                        addr - r.end,
+                        r.kind,
+                        r.start,
+                        r.end
+                    ),
+                    Some(r) => write!(
+                        f,
+                        " (it runs {} bytes past the end of the {} [{:#x}, {:#x}))",
+                        addr.saturating_add(*size as u64).saturating_sub(r.end),
+                        r.kind,
+                        r.start,
+                        r.end
+                    ),
+                    None => Ok(()),
+                }
+            }
             ExecErrorKind::ReadOnly { addr, size, region } => {
                 write!(
                     f,

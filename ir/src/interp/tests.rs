@@ -754,6 +754,12 @@ fn xdp_context_and_packet_access() {
     let e = exec_with(&p, &mut rt, &Input::Packet(pkt(60))).unwrap_err();
     assert_eq!(e.pc, 1);
     assert!(matches!(e.kind, ExecErrorKind::OutOfBounds { size: 1, .. }));
+    let text = e.to_string();
+    assert!(
+        text.contains("pc 1 `r0 = *(u8 *)(r2 + 0x3c)`")
+            && text.contains("0 bytes past the end of the packet"),
+        "{text}"
+    );
     // Bad context accesses: narrow, 8-byte, writes, egress_ifindex, past the end.
     for insn in [
         ldx(MemSize::B, 0, 1, 0),
@@ -797,7 +803,9 @@ fn tc_context_fields() {
     };
     assert_eq!(field(skb::LEN, MemSize::W), Ok(64));
     assert_eq!(field(skb::PROTOCOL, MemSize::W), Ok(0x0008));
-    assert_eq!(field(skb::PKT_TYPE, MemSize::W), Ok(1));
+    assert_eq!(field(skb::PKT_TYPE, MemSize::W), Ok(2));
+    assert_eq!(field(skb::WIRE_LEN, MemSize::W), Ok(0));
+    assert_eq!(field(skb::INGRESS_IFINDEX, MemSize::W), Ok(0));
     assert_eq!(field(skb::IFINDEX, MemSize::W), Ok(1));
     assert_eq!(field(skb::LEN, MemSize::B), Ok(64));
     assert_eq!(field(skb::MARK, MemSize::W), Ok(0));

@@ -26,8 +26,10 @@ pub const SKB_SHARED_INFO_SIZE: usize = 320;
 pub const XDP_FRAME_BYTES: usize = 4096;
 /// `ETH_HLEN`.
 pub const ETH_HLEN: usize = 14;
-/// Maximum packet metadata (`xdp_metalen_invalid`).
-pub const XDP_MAX_META: usize = 32;
+/// Maximum packet metadata (`xdp_metalen_invalid`: `skb_shared_info.meta_len` is a u8, and the
+/// length must be a multiple of 4). Older kernels allowed 32; Linux 6.18 allows up to the
+/// headroom (216 bytes), which is smaller than this.
+pub const XDP_MAX_META: usize = 252;
 /// `sizeof(struct xdp_md)`.
 pub const XDP_MD_SIZE: usize = 24;
 /// `sizeof(struct __sk_buff)`.
@@ -183,14 +185,22 @@ struct Ctx {
     image: Vec<u8>,
 }
 
+const EMPTY_REGION: Region = Region {
+    start: 0,
+    end: 0,
+    kind: RegionKind::InputMem,
+    writable: false,
+};
+
 /// Everything about one run that is not the program or the runtime's maps.
 #[derive(Debug)]
 pub struct ExecEnv {
     prog_type: ProgType,
     /// Live stack `[lo, hi)`, maintained by the engine as frames are pushed and popped.
     pub(crate) stack: Region,
-    /// Non-stack regions: packet, metadata, ctx, input memory.
-    pub(crate) regions: Vec<Region>,
+    /// Non-stack regions: packet, metadata, ctx, input memory (the first `region_count`).
+    regions: [Region; 4],
+    region_count: usize,
     ctx: Option<Ctx>,
     pub(crate) packet: Option<Packet>,
     mem: Option<HostBuf>,
@@ -211,7 +221,8 @@ impl ExecEnv {
                 kind: RegionKind::Stack,
                 writable: true,
             },
-            regions: Vec::new(),
+            regions: [EMPTY_REGION; 4],
+            region_count: 0,
             ctx: None,
             packet: None,
             mem: None,
@@ -224,19 +235,20 @@ impl ExecEnv {
     /// initial `(r1, r2)`: pointer and length (both 0 when `bytes` is empty).
     pub fn with_mem(prog_type: ProgType, bytes: &[u8]) -> (ExecEnv, u64, u64) {
         let mut env = ExecEnv::empty(prog_type);
+        let (addr, len) = env.load_mem(bytes);
+        (env, addr, len)
+    }
+
+    /// Set up the input memory of an empty environment in place; returns `(r1, r2)`.
+    pub(crate) fn load_mem(&mut self, bytes: &[u8]) -> (u64, u64) {
         if bytes.is_empty() {
-            return (env, 0, 0);
+            return (0, 0);
         }
         let buf = HostBuf::from_bytes(bytes);
         let (addr, len) = (buf.addr(), bytes.len() as u64);
-        env.regions.push(Region {
-            start: addr,
-            end: addr + len,
-            kind: RegionKind::InputMem,
-            writable: true,
-        });
-        env.mem = Some(buf);
-        (env, addr, len)
+        self.mem = Some(buf);
+        self.rebuild_regions();
+        (addr, len)
     }
 
     /// A packet with the context `prog_type` sees (`xdp_md` for XDP, `__sk_buff` for TC and
@@ -246,6 +258,21 @@ impl ExecEnv {
         packet: &[u8],
         cfg: &CtxConfig,
     ) -> Result<(ExecEnv, u64), InputError> {
+        let mut env = ExecEnv::empty(prog_type);
+        let ctx = env.load_packet(packet, cfg, None)?;
+        Ok((env, ctx))
+    }
+
+    /// [`ExecEnv::with_packet`] in place on an empty environment, reusing `spare` (a buffer from [`ExecEnv::take_packet_buf`])
+    /// when it has the right size. Only the headroom is cleared: bytes after the packet never
+    /// become visible (`xdp_adjust_tail` zeroes what it exposes).
+    pub(crate) fn load_packet(
+        &mut self,
+        packet: &[u8],
+        cfg: &CtxConfig,
+        spare: Option<HostBuf>,
+    ) -> Result<u64, InputError> {
+        let prog_type = self.prog_type;
         if packet.len() < ETH_HLEN {
             return Err(InputError(format!(
                 "packet of {} bytes is shorter than an Ethernet header ({ETH_HLEN})",
@@ -253,7 +280,13 @@ impl ExecEnv {
             )));
         }
         let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
-        let buf = HostBuf::zeroed(frame);
+        let buf = match spare {
+            Some(b) if b.len() == frame => {
+                b.zero(0, XDP_HEADROOM);
+                b
+            }
+            _ => HostBuf::zeroed(frame),
+        };
         buf.write(XDP_HEADROOM, packet);
         // Socket filters see the skb after eth_type_trans pulled the Ethernet header.
         let data = if prog_type == ProgType::SocketFilter {
@@ -271,7 +304,6 @@ impl ExecEnv {
             front_limit: XDP_FRAME_SIZE,
             hard_end: frame - SKB_SHARED_INFO_SIZE,
         };
-        let mut env = ExecEnv::empty(prog_type);
         let image = match prog_type {
             ProgType::Xdp => {
                 let mut img = vec![0u8; XDP_MD_SIZE];
@@ -291,10 +323,16 @@ impl ExecEnv {
             image,
         };
         let addr = ctx.buf.addr();
-        env.packet = Some(pkt);
-        env.ctx = Some(ctx);
-        env.rebuild_regions();
-        Ok((env, addr))
+        self.packet = Some(pkt);
+        self.ctx = Some(ctx);
+        self.rebuild_regions();
+        Ok(addr)
+    }
+
+    /// Give up the packet buffer (for reuse by the next run).
+    pub(crate) fn take_packet_buf(&mut self) -> Option<HostBuf> {
+        self.region_count = 0;
+        self.packet.take().map(|p| p.buf)
     }
 
     /// The program type whose context this is.
@@ -319,7 +357,15 @@ impl ExecEnv {
         if self.stack.contains(addr, len) {
             return Some(self.stack);
         }
-        self.regions.iter().copied().find(|r| r.contains(addr, len))
+        self.regions[..self.region_count]
+            .iter()
+            .copied()
+            .find(|r| r.contains(addr, len))
+    }
+
+    /// Every live region of the environment: the stack, then packet, metadata, ctx and input.
+    pub fn all_regions(&self) -> impl Iterator<Item = Region> + '_ {
+        std::iter::once(self.stack).chain(self.regions[..self.region_count].iter().copied())
     }
 
     /// The packet bytes `[data, data_end)` now, if there is a packet.
@@ -366,9 +412,14 @@ impl ExecEnv {
     }
 
     pub(crate) fn rebuild_regions(&mut self) {
-        self.regions.clear();
+        let mut out = [EMPTY_REGION; 4];
+        let mut n = 0;
+        let mut push = |r: Region| {
+            out[n] = r;
+            n += 1;
+        };
         if let Some(m) = &self.mem {
-            self.regions.push(Region {
+            push(Region {
                 start: m.addr(),
                 end: m.addr() + m.len() as u64,
                 kind: RegionKind::InputMem,
@@ -377,14 +428,14 @@ impl ExecEnv {
         }
         if let Some(p) = &self.packet {
             let b = p.buf.addr();
-            self.regions.push(Region {
+            push(Region {
                 start: b + p.data as u64,
                 end: b + p.data_end as u64,
                 kind: RegionKind::Packet,
                 writable: self.prog_type != ProgType::SocketFilter,
             });
             if p.meta < p.data {
-                self.regions.push(Region {
+                push(Region {
                     start: b + p.meta as u64,
                     end: b + p.data as u64,
                     kind: RegionKind::PacketMeta,
@@ -393,13 +444,15 @@ impl ExecEnv {
             }
         }
         if let Some(c) = &self.ctx {
-            self.regions.push(Region {
+            push(Region {
                 start: c.buf.addr(),
                 end: c.buf.addr() + c.image.len() as u64,
                 kind: RegionKind::Ctx,
                 writable: false,
             });
         }
+        self.regions = out;
+        self.region_count = n;
     }
 
     /// Load `size` bytes at offset `off` of the context, as the kernel's rewritten access would.
@@ -526,10 +579,10 @@ fn get(img: &[u8], off: usize, n: usize) -> u64 {
 fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
     let mut img = vec![0u8; SK_BUFF_SIZE];
     let dest = &packet[0..6];
+    // The loopback device's address and broadcast address are all zeros, so ff:ff:ff:ff:ff:ff
+    // is PACKET_MULTICAST, not PACKET_BROADCAST (checked against Linux 6.18).
     let pkt_type = if dest.iter().all(|&b| b == 0) {
         0 // PACKET_HOST
-    } else if dest.iter().all(|&b| b == 0xff) {
-        1 // PACKET_BROADCAST
     } else if dest[0] & 1 == 1 {
         2 // PACKET_MULTICAST
     } else {
@@ -556,6 +609,5 @@ fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
     put32(&mut img, PRIORITY, cfg.priority);
     put32(&mut img, INGRESS_IFINDEX, cfg.skb_ingress_ifindex);
     put32(&mut img, IFINDEX, cfg.skb_ifindex);
-    put32(&mut img, WIRE_LEN, packet.len() as u32);
     img
 }

@@ -69,6 +69,7 @@ pub fn helper_name(helper: i32) -> Option<&'static str> {
         id::TAIL_CALL => "bpf_tail_call",
         id::REDIRECT => "bpf_redirect",
         id::PERF_EVENT_OUTPUT => "bpf_perf_event_output",
+        id::SKB_LOAD_BYTES => "bpf_skb_load_bytes",
         id::CSUM_DIFF => "bpf_csum_diff",
         id::XDP_ADJUST_HEAD => "bpf_xdp_adjust_head",
         id::REDIRECT_MAP => "bpf_redirect_map",
@@ -207,6 +208,7 @@ impl Runtime {
                 Ok(XDP_REDIRECT)
             }
             id::PERF_EVENT_OUTPUT => self.perf_event_output(env, args),
+            id::SKB_LOAD_BYTES => self.skb_load_bytes(env, args),
             id::CSUM_DIFF => self.csum_diff(env, args),
             id::XDP_ADJUST_HEAD | id::XDP_ADJUST_META | id::XDP_ADJUST_TAIL => {
                 self.xdp_adjust(helper, env, args)
@@ -501,6 +503,45 @@ impl Runtime {
 
     /// `bpf_csum_diff(from, from_size, to, to_size, seed)`: the 32-bit ones'-complement partial
     /// sum of `to` minus `from`, plus `seed` (sizes multiples of 4, at most 512 each).
+    /// `bpf_skb_load_bytes(skb, offset, to, len)`: copy packet bytes from `data + offset`; out of
+    /// the packet, `to` is zeroed and the result is -EFAULT, as the kernel does.
+    fn skb_load_bytes(&mut self, env: &ExecEnv, args: [u64; 5]) -> Result<u64, HelperError> {
+        if !matches!(
+            env.prog_type(),
+            ProgType::SchedCls | ProgType::SchedAct | ProgType::SocketFilter
+        ) || env.ctx_addr() != Some(args[0])
+        {
+            return Err(HelperError::NotAllowed(
+                "bpf_skb_load_bytes needs the __sk_buff context as its first argument".into(),
+            ));
+        }
+        let (off, to, len) = (args[1] as u32 as u64, args[2], args[3] as u32 as u64);
+        if len == 0 {
+            return Err(HelperError::NotAllowed(
+                "bpf_skb_load_bytes needs a length above 0".into(),
+            ));
+        }
+        match self.find_region(env, to, len) {
+            Some(r) if r.writable && r.kind != RegionKind::Ctx => {}
+            _ => {
+                return Err(HelperError::BadPointer {
+                    arg: 3,
+                    addr: to,
+                    len,
+                    write: true,
+                })
+            }
+        }
+        let data = env.packet_data().unwrap_or_default();
+        let (bytes, ret) = match data.get(off as usize..(off + len) as usize) {
+            Some(b) if off <= i32::MAX as u64 => (b.to_vec(), 0),
+            _ => (vec![0u8; len as usize], neg(errno::EFAULT)),
+        };
+        // SAFETY: `to..to + len` lies in a live, writable region backed by a HostBuf.
+        unsafe { mem::copy_in(to, &bytes) };
+        Ok(ret)
+    }
+
     fn csum_diff(&mut self, env: &ExecEnv, args: [u64; 5]) -> Result<u64, HelperError> {
         let (from_size, to_size) = (args[1], args[3]);
         if from_size % 4 != 0 || to_size % 4 != 0 || from_size > 512 || to_size > 512 {

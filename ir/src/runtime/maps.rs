@@ -1,5 +1,7 @@
-//! Map storage: HASH, ARRAY, PERCPU_ARRAY (one CPU), LRU_HASH, LPM_TRIE, PROG_ARRAY,
-//! PERF_EVENT_ARRAY and DEVMAP, with the kernel's update flags and error codes.
+//! Map storage: HASH, ARRAY, PERCPU_ARRAY and PERCPU_HASH (one CPU), LRU_HASH (exact LRU
+//! eviction), LPM_TRIE, PROG_ARRAY, PERF_EVENT_ARRAY and DEVMAP, with the kernel's update flags
+//! and error codes. Updating an existing hash element copies the new value in place (the kernel
+//! swaps in a new element, so an old pointer would keep seeing the old value).
 //!
 //! Values live in [`HostBuf`]s at fixed addresses, so a program (or a JIT) can hold a value
 //! pointer returned by `bpf_map_lookup_elem`. Every live value buffer is also recorded in an
@@ -201,11 +203,14 @@ impl MapSet {
                     Storage::Array { buf, elem }
                 }
             }
-            MapType::Hash | MapType::LruHash => Storage::Hash {
-                entries: HashMap::new(),
-                lru: def.map_type == MapType::LruHash,
-                clock: 0,
-            },
+            // One CPU: the per-CPU variants hold one value per key.
+            MapType::Hash | MapType::LruHash | MapType::PercpuHash | MapType::LruPercpuHash => {
+                Storage::Hash {
+                    entries: HashMap::new(),
+                    lru: matches!(def.map_type, MapType::LruHash | MapType::LruPercpuHash),
+                    clock: 0,
+                }
+            }
             MapType::LpmTrie => {
                 if def.key_size < 5 {
                     Storage::Unsupported(format!(
@@ -218,9 +223,18 @@ impl MapSet {
                     }
                 }
             }
-            MapType::ProgArray | MapType::PerfEventArray | MapType::DevMap => Storage::Slots {
-                slots: (0..def.max_entries).map(|_| None).collect(),
-            },
+            MapType::ProgArray | MapType::PerfEventArray | MapType::DevMap => {
+                if def.key_size != 4 || def.value_size == 0 {
+                    Storage::Unsupported(format!(
+                        "{} map `{}` needs key size 4 and a value",
+                        def.map_type, def.name
+                    ))
+                } else {
+                    Storage::Slots {
+                        slots: (0..def.max_entries).map(|_| None).collect(),
+                    }
+                }
+            }
             other => Storage::Unsupported(format!("map type {other} is not modelled")),
         };
         self.maps.push(RtMap {
@@ -252,6 +266,17 @@ impl MapSet {
     pub(crate) fn find(&self, addr: u64, len: u64) -> Option<Region> {
         let (_, r) = self.index.range(..=addr).next_back()?;
         r.contains(addr, len).then_some(*r)
+    }
+
+    /// The value regions just below and just above `addr`.
+    pub(crate) fn neighbours(&self, addr: u64) -> [Option<Region>; 2] {
+        [
+            self.index.range(..=addr).next_back().map(|(_, r)| *r),
+            self.index
+                .range(addr.saturating_add(1)..)
+                .next()
+                .map(|(_, r)| *r),
+        ]
     }
 
     /// Address of the value of an ARRAY map's element 0 (global data: `LD_IMM64 map_value`).

@@ -161,7 +161,14 @@ impl HostBuf {
 
     /// Set `len` bytes at `off` to zero.
     pub fn zero(&self, off: usize, len: usize) -> bool {
-        self.write(off, &vec![0u8; len])
+        match off.checked_add(len) {
+            Some(end) if end <= self.len => {
+                // SAFETY: [off, end) is inside the allocation.
+                unsafe { std::ptr::write_bytes((self.ptr.as_ptr() as *mut u8).add(off), 0, len) };
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The bytes `[off, off + len)` as a vector; `None` when out of range.
@@ -243,6 +250,14 @@ pub unsafe fn atomic(addr: u64, size: MemSize, op: AtomicOp, value: u64, expecte
     };
     store(addr, size, new & mask);
     old
+}
+
+/// Zero `len` bytes at host address `addr`.
+///
+/// # Safety
+/// `[addr, addr + len)` must lie inside a live [`HostBuf`].
+pub unsafe fn zero_at(addr: u64, len: usize) {
+    std::ptr::write_bytes(addr as usize as *mut u8, 0, len);
 }
 
 /// Copy `out.len()` bytes from host address `addr`.

@@ -47,6 +47,7 @@ pub mod helper_id {
     pub const TAIL_CALL: i32 = 12;
     pub const REDIRECT: i32 = 23;
     pub const PERF_EVENT_OUTPUT: i32 = 25;
+    pub const SKB_LOAD_BYTES: i32 = 26;
     pub const CSUM_DIFF: i32 = 28;
     pub const XDP_ADJUST_HEAD: i32 = 44;
     pub const REDIRECT_MAP: i32 = 51;
@@ -111,6 +112,10 @@ pub struct Runtime {
     conformance: bool,
     /// Context values that do not come from the packet.
     pub ctx_config: CtxConfig,
+    /// The interpreter's stack buffer, kept between runs to save an allocation.
+    pub(crate) spare_stack: Option<mem::HostBuf>,
+    /// The interpreter's packet buffer, kept between runs.
+    pub(crate) spare_packet: Option<mem::HostBuf>,
 }
 
 impl Runtime {
@@ -134,6 +139,8 @@ impl Runtime {
             redirect: None,
             conformance: false,
             ctx_config: CtxConfig::default(),
+            spare_stack: None,
+            spare_packet: None,
         }
     }
 
@@ -257,6 +264,22 @@ impl Runtime {
     #[inline]
     pub fn find_region(&self, env: &ExecEnv, addr: u64, len: u64) -> Option<Region> {
         env.find(addr, len).or_else(|| self.maps.find(addr, len))
+    }
+
+    /// The live region closest to `addr` (for error messages): stack, packet, context, input
+    /// memory or a map value.
+    pub fn nearest_region(&self, env: &ExecEnv, addr: u64) -> Option<Region> {
+        let distance = |r: &Region| {
+            if addr < r.start {
+                r.start - addr
+            } else {
+                addr.saturating_sub(r.end.saturating_sub(1))
+            }
+        };
+        env.all_regions()
+            .chain(self.maps.neighbours(addr).into_iter().flatten())
+            .filter(|r| r.end > r.start)
+            .min_by_key(distance)
     }
 
     /// Start of a run: forget the previous run's redirect.

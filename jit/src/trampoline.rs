@@ -1,0 +1,307 @@
+//! The per-run environment block the compiled code reaches through its environment register,
+//! and the `extern "sysv64"` trampolines through which compiled code calls into Rust.
+//!
+//! For a helper call the code stores the helper id in [`JitEnv::helper_id`], puts the
+//! environment pointer in the sixth argument register and calls [`helper_trampoline`] with the
+//! eBPF arguments r1..r5 already in the SysV argument registers. The trampoline calls
+//! [`Runtime::call_helper`] — the same maps and helpers as the interpreter — and returns r0, or
+//! sets [`JitEnv::stop`]; the code checks `stop` after every call. Context fields that are not
+//! packet pointers, context stores and legacy LD_ABS/LD_IND go through [`slow_trampoline`].
+
+use crate::RunError;
+use ir::insn::MemSize;
+use ir::runtime::{Control, ExecEnv, Runtime};
+use std::mem::offset_of;
+
+/// Why the compiled code stopped early (the value of [`JitEnv::stop`]).
+pub(crate) mod stop {
+    /// Still running (or returned normally).
+    pub(crate) const NONE: u64 = 0;
+    /// The whole run ends now with r0 = [`super::JitEnv::result`] (conformance "unwind",
+    /// LD_ABS out of bounds).
+    pub(crate) const FINISH: u64 = 2;
+    /// A call into Rust failed; the error is in the host.
+    pub(crate) const ERROR: u64 = 3;
+    /// Too many nested bpf-to-bpf calls (unverified programs only).
+    pub(crate) const CALL_DEPTH: u64 = 4;
+    /// Control fell off the end of a function (unverified programs only).
+    pub(crate) const FELL_OFF: u64 = 5;
+    /// A tail call ran the target program to its end: the calling function returns
+    /// [`super::JitEnv::result`] to its caller.
+    pub(crate) const TAIL_RETURN: u64 = 6;
+}
+
+/// What [`slow_trampoline`] is asked to do (its first argument).
+pub(crate) mod slow {
+    /// `r = ctx_load(off, size)`.
+    pub(crate) const CTX_LOAD: u64 = 1;
+    /// `ctx_store(off, size, value)`.
+    pub(crate) const CTX_STORE: u64 = 2;
+    /// `r0 = ld_abs(off, size)`.
+    pub(crate) const LD_ABS: u64 = 3;
+}
+
+/// Runs a tail-call target: `(runtime program index, r1, host, outer env) -> r0`.
+pub(crate) type TailRunner = fn(usize, u64, &mut Host<'_>, &mut JitEnv) -> Result<u64, ()>;
+
+/// The Rust side of a run: the runtime, the execution environment and how to run tail calls.
+pub(crate) struct Host<'r> {
+    pub(crate) rt: &'r mut Runtime,
+    pub(crate) env: ExecEnv,
+    /// The first error of the run.
+    pub(crate) error: Option<RunError>,
+    /// Compiles and runs a tail-call target.
+    pub(crate) tail: TailRunner,
+    /// Per-run state of the tail runner (compiled targets and their map tables).
+    pub(crate) tail_state: crate::x86_64::TailCache,
+}
+
+/// The environment block. `#[repr(C)]`: the compiled code reads and writes the fields named in
+/// [`offsets`] at fixed offsets from its environment register.
+#[repr(C)]
+pub(crate) struct JitEnv {
+    /// Non-zero once the code must stop; one of [`stop`].
+    pub(crate) stop: u64,
+    /// RSP of the entry frame after its prologue, for unwinding.
+    pub(crate) saved_rsp: u64,
+    /// Helper id of the call in progress.
+    pub(crate) helper_id: u64,
+    /// Current bpf-to-bpf call depth (unverified programs only).
+    pub(crate) depth: u64,
+    /// Address of [`helper_trampoline`].
+    pub(crate) helper: u64,
+    /// Address of [`slow_trampoline`].
+    pub(crate) slow: u64,
+    /// r0 for [`stop::FINISH`] and [`stop::TAIL_RETURN`].
+    pub(crate) result: u64,
+    /// Packet `data` pointer (what a context load of `data` yields).
+    pub(crate) pkt_data: u64,
+    /// Packet `data_end` pointer.
+    pub(crate) pkt_end: u64,
+    /// Packet `data_meta` pointer.
+    pub(crate) pkt_meta: u64,
+    /// Base of the per-map table: `[handle, direct value address]` per program map.
+    pub(crate) map_table: u64,
+    /// Highest address of the native stack the eBPF frames live in (for helper pointer checks).
+    pub(crate) stack_top: u64,
+    /// The Rust side; read only by the trampolines.
+    pub(crate) host: *mut Host<'static>,
+}
+
+/// Byte offsets of the fields the compiled code touches.
+pub(crate) mod offsets {
+    use super::*;
+    pub(crate) const STOP: i32 = offset_of!(JitEnv, stop) as i32;
+    pub(crate) const SAVED_RSP: i32 = offset_of!(JitEnv, saved_rsp) as i32;
+    pub(crate) const HELPER_ID: i32 = offset_of!(JitEnv, helper_id) as i32;
+    pub(crate) const DEPTH: i32 = offset_of!(JitEnv, depth) as i32;
+    pub(crate) const HELPER: i32 = offset_of!(JitEnv, helper) as i32;
+    pub(crate) const SLOW: i32 = offset_of!(JitEnv, slow) as i32;
+    pub(crate) const RESULT: i32 = offset_of!(JitEnv, result) as i32;
+    pub(crate) const PKT_DATA: i32 = offset_of!(JitEnv, pkt_data) as i32;
+    pub(crate) const PKT_END: i32 = offset_of!(JitEnv, pkt_end) as i32;
+    pub(crate) const PKT_META: i32 = offset_of!(JitEnv, pkt_meta) as i32;
+    pub(crate) const MAP_TABLE: i32 = offset_of!(JitEnv, map_table) as i32;
+}
+
+impl JitEnv {
+    /// A fresh block for one run (or one tail-called program) against `host`.
+    pub(crate) fn new(host: *mut Host<'static>, map_table: u64, stack_top: u64) -> JitEnv {
+        let mut e = JitEnv {
+            stop: stop::NONE,
+            saved_rsp: 0,
+            helper_id: 0,
+            depth: 0,
+            helper: helper_trampoline as *const () as u64,
+            slow: slow_trampoline as *const () as u64,
+            result: 0,
+            pkt_data: 0,
+            pkt_end: 0,
+            pkt_meta: 0,
+            map_table,
+            stack_top,
+            host,
+        };
+        // SAFETY: `host` points to the live `Host` of this run (see `JitProgram::run`).
+        #[allow(unsafe_code)]
+        e.refresh_packet(unsafe { &*host });
+        e
+    }
+
+    /// Copy the packet pointers from the execution environment (helpers may move them).
+    pub(crate) fn refresh_packet(&mut self, host: &Host<'_>) {
+        if let Some((meta, data, end)) = host.env.packet_bounds() {
+            self.pkt_meta = meta;
+            self.pkt_data = data;
+            self.pkt_end = end;
+        }
+    }
+}
+
+fn fail(env: &mut JitEnv, host: &mut Host<'_>, e: RunError) -> u64 {
+    host.error.get_or_insert(e);
+    env.stop = stop::ERROR;
+    0
+}
+
+/// Called by compiled code for every helper call: r1..r5 in the SysV argument registers, the
+/// environment block sixth. Never unwinds into compiled code: a panic becomes a run error.
+pub(crate) extern "sysv64" fn helper_trampoline(
+    a1: u64,
+    a2: u64,
+    a3: u64,
+    a4: u64,
+    a5: u64,
+    env: *mut JitEnv,
+) -> u64 {
+    // SAFETY: compiled code passes the pointer `JitProgram::run` gave it; the block is live and
+    // not otherwise touched while the code is suspended in this call.
+    #[allow(unsafe_code)]
+    let env = unsafe { &mut *env };
+    // SAFETY: `host` points to the run's `Host`, which outlives the run; only trampolines use it.
+    #[allow(unsafe_code)]
+    let host = unsafe { &mut *env.host };
+    let here = 0u8;
+    let sp = &here as *const u8 as u64;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        helper(env, host, sp, [a1, a2, a3, a4, a5])
+    }))
+    .unwrap_or_else(|_| {
+        host.error
+            .get_or_insert(RunError::Internal("a helper panicked".into()));
+        env.stop = stop::ERROR;
+        0
+    })
+}
+
+fn helper(env: &mut JitEnv, host: &mut Host<'_>, sp: u64, args: [u64; 5]) -> u64 {
+    let id = env.helper_id as i64;
+    let Ok(id) = i32::try_from(id) else {
+        return fail(
+            env,
+            host,
+            RunError::Helper {
+                id: -1,
+                error: ir::runtime::HelperError::Unknown(-1),
+            },
+        );
+    };
+    host.env.set_stack(sp, env.stack_top);
+    let r = host.rt.call_helper(id, args, &mut host.env);
+    env.refresh_packet(host);
+    let v = match r {
+        Ok(v) => v,
+        Err(error) => return fail(env, host, RunError::Helper { id, error }),
+    };
+    match host.env.control.take() {
+        None => v,
+        Some(Control::Exit(r0)) => {
+            env.result = r0;
+            env.stop = stop::FINISH;
+            0
+        }
+        Some(Control::TailCall { prog, ctx }) => {
+            let run = host.tail;
+            match run(prog, ctx, host, env) {
+                Ok(r0) => {
+                    if env.stop == stop::NONE {
+                        env.result = r0;
+                        env.stop = stop::TAIL_RETURN;
+                    }
+                    0
+                }
+                Err(()) => {
+                    env.stop = stop::ERROR;
+                    0
+                }
+            }
+        }
+    }
+}
+
+/// Slow paths: `kind` is one of [`slow`]; `a`, `b`, `c` its operands.
+pub(crate) extern "sysv64" fn slow_trampoline(
+    kind: u64,
+    a: u64,
+    b: u64,
+    c: u64,
+    _unused: u64,
+    env: *mut JitEnv,
+) -> u64 {
+    // SAFETY: as in `helper_trampoline`.
+    #[allow(unsafe_code)]
+    let env = unsafe { &mut *env };
+    // SAFETY: as in `helper_trampoline`.
+    #[allow(unsafe_code)]
+    let host = unsafe { &mut *env.host };
+    let size = match b {
+        1 => MemSize::B,
+        2 => MemSize::H,
+        4 => MemSize::W,
+        _ => MemSize::DW,
+    };
+    match kind {
+        slow::CTX_LOAD => match host.env.ctx_load(a, size) {
+            Ok(v) => v,
+            Err(e) => fail(env, host, RunError::Ctx(e)),
+        },
+        slow::CTX_STORE => match host.env.ctx_store(a, size, c) {
+            Ok(()) => 0,
+            Err(e) => fail(env, host, RunError::Ctx(e)),
+        },
+        slow::LD_ABS => match ld_abs(&host.env, a as i64 as i32, size) {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                env.result = 0;
+                env.stop = stop::FINISH;
+                0
+            }
+            Err(e) => fail(env, host, e),
+        },
+        _ => fail(env, host, RunError::Internal(format!("slow path {kind}"))),
+    }
+}
+
+/// Linux `SKF_NET_OFF`.
+const SKF_NET_OFF: i32 = -0x100000;
+/// Linux `SKF_LL_OFF`.
+const SKF_LL_OFF: i32 = -0x200000;
+
+/// LD_ABS/LD_IND as the interpreter does them: `Some(value)` in host order from network order,
+/// `None` when out of bounds (the program ends with r0 = 0).
+fn ld_abs(env: &ExecEnv, off: i32, size: MemSize) -> Result<Option<u64>, RunError> {
+    let Some((data, len, mac, net)) = env.legacy_packet() else {
+        return Err(RunError::Unsupported(
+            "LD_ABS/LD_IND need an skb (TC, socket filter) or input memory",
+        ));
+    };
+    let end = data + len;
+    let n = size.bytes() as u64;
+    let addr = if off >= 0 {
+        data + off as u64
+    } else if off >= SKF_NET_OFF {
+        net.wrapping_add((off - SKF_NET_OFF) as u64)
+    } else if off >= SKF_LL_OFF {
+        mac.wrapping_add((off - SKF_LL_OFF) as u64)
+    } else {
+        return Ok(None);
+    };
+    let start = mac.min(data);
+    if addr < start || addr > end || end - addr < n {
+        return Ok(None);
+    }
+    let mut b = [0u8; 8];
+    // SAFETY: [addr, addr + n) lies inside the packet buffer or the input memory, which the
+    // execution environment owns for the whole run.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::ptr::copy_nonoverlapping(addr as *const u8, b.as_mut_ptr(), n as usize)
+    };
+    let raw = u64::from_le_bytes(b);
+    Ok(Some(match size {
+        MemSize::B => raw,
+        MemSize::H => (raw as u16).swap_bytes() as u64,
+        MemSize::W => (raw as u32).swap_bytes() as u64,
+        MemSize::DW => raw.swap_bytes(),
+    }))
+}

@@ -1,0 +1,492 @@
+//! A compiled program: its executable mapping, the offset of every eBPF instruction, and
+//! (when asked for) the list of instructions the emitter meant, for disassembly and checks;
+//! and running it against the shared runtime, as the interpreter does.
+
+use super::emit::Meant;
+use super::{layout, lower, Trust};
+use crate::exec_mem::ExecMem;
+use crate::trampoline::{stop, Host, JitEnv};
+use crate::{JitError, RunError};
+use ir::insn::{Insn, LdImm64Src};
+use ir::interp::{Action, Input, Outcome};
+use ir::runtime::{ExecEnv, Runtime};
+use ir::Program;
+use std::rc::Rc;
+
+/// CPU features the emitted code may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuFeatures {
+    /// BMI2 `shlx`/`shrx`/`sarx` for shifts by a register.
+    pub bmi2: bool,
+    /// `movbe` for a load followed by a byte swap.
+    pub movbe: bool,
+}
+
+impl CpuFeatures {
+    /// What this machine supports.
+    pub fn host() -> CpuFeatures {
+        CpuFeatures {
+            bmi2: std::arch::is_x86_feature_detected!("bmi2"),
+            movbe: std::arch::is_x86_feature_detected!("movbe"),
+        }
+    }
+
+    /// Baseline x86-64 only.
+    pub const fn baseline() -> CpuFeatures {
+        CpuFeatures {
+            bmi2: false,
+            movbe: false,
+        }
+    }
+}
+
+/// Compilation options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Instructions the code may use.
+    pub cpu: CpuFeatures,
+    /// Keep the list of emitted instructions (for [`JitProgram::disassemble`] and checks).
+    pub record: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            cpu: CpuFeatures::host(),
+            record: false,
+        }
+    }
+}
+
+/// A program compiled to x86-64 and mapped read-execute. Dropping it unmaps the code.
+pub struct JitProgram {
+    mem: ExecMem,
+    trust: Trust,
+    context: bool,
+    opts: Options,
+    prog_type: ir::ProgType,
+    /// `(index, wants the direct value)` of every map the program's LD_IMM64s name.
+    map_refs: Vec<(usize, bool)>,
+    /// Program maps whose lookups were compiled inline, with the definition assumed.
+    inlined_arrays: Vec<(usize, ir::MapDef)>,
+    /// Offset of each slot's code (a tail shares the next slot's offset).
+    insn_offsets: Vec<u32>,
+    insns: Vec<ir::Insn>,
+    /// Each slot's eBPF text (LLVM syntax), when `record` was on.
+    texts: Vec<String>,
+    meant: Vec<Meant>,
+    label_pos: Vec<u32>,
+    branch_short: Vec<bool>,
+}
+
+/// Compile `prog` trusting or not trusting it, per `trust`.
+pub(crate) fn compile_program(
+    prog: &Program,
+    trust: Trust,
+    context: bool,
+    facts: Option<&offload::Verified>,
+    opts: &Options,
+) -> Result<JitProgram, JitError> {
+    let mut lowered = lower(prog, trust, context, facts, opts)?;
+    let emitted = layout(&mut lowered.asm)?;
+    let mem = ExecMem::new(&emitted.code).map_err(|e| JitError::Memory(e.to_string()))?;
+    let insn_offsets = lowered
+        .insn_labels
+        .iter()
+        .map(|l| emitted.label_pos[l.0 as usize])
+        .collect();
+    let mut map_refs: Vec<(usize, bool)> = prog
+        .insns
+        .iter()
+        .filter_map(|i| match *i {
+            Insn::LdImm64 { src, imm, .. } if src.is_map() => Some((
+                (imm & 0xffff_ffff) as usize,
+                matches!(src, LdImm64Src::MapValue | LdImm64Src::MapIdxValue),
+            )),
+            _ => None,
+        })
+        .collect();
+    map_refs.sort_unstable();
+    map_refs.dedup();
+    Ok(JitProgram {
+        mem,
+        trust,
+        context,
+        opts: opts.clone(),
+        prog_type: prog.prog_type,
+        map_refs,
+        inlined_arrays: lowered
+            .inlined_arrays
+            .iter()
+            .filter_map(|&i| Some((i, prog.maps.get(i)?.clone())))
+            .collect(),
+        insn_offsets,
+        insns: prog.insns.clone(),
+        texts: if opts.record {
+            (0..prog.insns.len())
+                .map(|pc| ir::disasm::insn_text(prog, pc, ir::asm::Syntax::Llvm))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        meant: std::mem::take(&mut lowered.asm.meant),
+        label_pos: emitted.label_pos,
+        branch_short: emitted.branch_short,
+    })
+}
+
+/// Compile a program **no verifier has checked**.
+///
+/// For the bpf_conformance tests and for differential tests before verification, whose programs
+/// a verifier need not accept (they read registers they never wrote, and so on). The code zeroes
+/// registers at entry, bounds bpf-to-bpf call depth and stops a function that runs off its end,
+/// but it does not check memory accesses: running it is only as safe as the program is.
+/// `r1_is_context`: r1 is the program context of its type (packet input), whose accesses are
+/// rewritten; otherwise r1 is plain memory (the conformance convention). Not public API.
+#[doc(hidden)]
+pub fn compile_unchecked(
+    prog: &Program,
+    r1_is_context: bool,
+    opts: &Options,
+) -> Result<JitProgram, JitError> {
+    compile_program(prog, Trust::Unchecked, r1_is_context, None, opts)
+}
+
+/// Compile a program the verifier accepted, using what it proved: context accesses rewritten
+/// where it saw the context, frames sized to its stack depths, constant divisors without
+/// run-time checks, no zeroing and no call-depth or fall-off checks.
+pub fn compile(v: &offload::Verified, opts: &Options) -> Result<JitProgram, JitError> {
+    compile_program(v.program(), Trust::Verified, true, Some(v), opts)
+}
+
+/// Per-map `[handle, direct value address]` for a program whose map `i` is runtime map
+/// `map_ids[i]`; fails on a referenced map the runtime cannot resolve.
+fn map_table(rt: &Runtime, map_ids: &[usize], jp: &JitProgram) -> Result<Vec<[u64; 2]>, RunError> {
+    let refs = &jp.map_refs;
+    let table: Vec<[u64; 2]> = map_ids
+        .iter()
+        .map(|&m| {
+            [
+                rt.map_handle(m).unwrap_or(0),
+                rt.map_direct_value_addr(m).unwrap_or(0),
+            ]
+        })
+        .collect();
+    for &(i, value) in refs {
+        let entry = table.get(i).ok_or_else(|| RunError::BadMapRef {
+            index: i,
+            why: "no such map".into(),
+        })?;
+        if value && entry[1] == 0 {
+            return Err(RunError::BadMapRef {
+                index: i,
+                why: "not an array map with a direct value".into(),
+            });
+        }
+        if !value && entry[0] == 0 {
+            return Err(RunError::BadMapRef {
+                index: i,
+                why: "the runtime has no handle for it".into(),
+            });
+        }
+    }
+    // Inlined lookups assumed an array of this shape: the runtime's map must be one.
+    for (i, def) in &jp.inlined_arrays {
+        let rt_def = map_ids.get(*i).and_then(|&m| rt.map_def(m));
+        let same = rt_def.is_some_and(|d| {
+            d.map_type == def.map_type
+                && d.value_size == def.value_size
+                && d.max_entries == def.max_entries
+        });
+        if !same || table.get(*i).is_none_or(|e| e[1] == 0) {
+            return Err(RunError::BadMapRef {
+                index: *i,
+                why: "the runtime's map is not the array the code was compiled for".into(),
+            });
+        }
+    }
+    Ok(table)
+}
+
+/// A compiled tail-call target and its map table.
+type TailEntry = (JitProgram, Vec<[u64; 2]>);
+
+/// Tail-call targets compiled during one run, by runtime program index.
+pub(crate) struct TailCache {
+    entries: Vec<Option<Rc<TailEntry>>>,
+    /// How to compile targets: as the entry program was.
+    how: (Trust, bool, Options),
+}
+
+/// How a native entry ended.
+struct Exit {
+    r0: u64,
+    stop: u64,
+    result: u64,
+}
+
+/// Enter `jp` with r1, r2; `host` and the map table must outlive the call.
+fn enter(
+    jp: &JitProgram,
+    r1: u64,
+    r2: u64,
+    host: *mut Host<'static>,
+    table: &[[u64; 2]],
+    stack_top: u64,
+) -> Exit {
+    let mut env = JitEnv::new(host, table.as_ptr() as u64, stack_top);
+    let env_ptr = &mut env as *mut JitEnv as *mut u8;
+    // SAFETY: offset 0 is the entry function, emitted with the entry ABI; `env`, the host and
+    // the table live for the whole call. Memory accesses of the program itself are the
+    // verifier's business (or, for unverified programs, the caller's: see `compile_unchecked`).
+    #[allow(unsafe_code)]
+    let r0 = unsafe { jp.mem.call(0, r1, r2, env_ptr) };
+    Exit {
+        r0,
+        stop: env.stop,
+        result: env.result,
+    }
+}
+
+/// The tail runner: compile (once per run) and run runtime program `prog` with r1 = `ctx`.
+fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> Result<u64, ()> {
+    let cached = host.tail_state.entries.get(prog).cloned().flatten();
+    let entry = match cached {
+        Some(e) => e,
+        None => {
+            let Some(reg) = host.rt.program(prog) else {
+                host.error.get_or_insert(RunError::Unsupported(
+                    "tail call into a program the runtime does not hold",
+                ));
+                return Err(());
+            };
+            let (program, map_ids) = (reg.program.clone(), reg.map_ids.clone());
+            let (trust, context, opts) = host.tail_state.how.clone();
+            let compiled = match trust {
+                // A verified program tail-calls only programs that verify too.
+                Trust::Verified => {
+                    match offload::verify(
+                        &program,
+                        &offload::Capabilities::kernel(),
+                        &Default::default(),
+                    ) {
+                        Ok(v) => compile(&v, &opts),
+                        Err(r) => Err(JitError::NotVerified(r.to_string())),
+                    }
+                }
+                Trust::Unchecked => compile_program(&program, trust, context, None, &opts),
+            };
+            let jp = match compiled {
+                Ok(jp) => jp,
+                Err(error) => {
+                    host.error.get_or_insert(RunError::TailCall { prog, error });
+                    return Err(());
+                }
+            };
+            let table = match map_table(host.rt, &map_ids, &jp) {
+                Ok(t) => t,
+                Err(e) => {
+                    host.error.get_or_insert(e);
+                    return Err(());
+                }
+            };
+            let e = Rc::new((jp, table));
+            if host.tail_state.entries.len() <= prog {
+                host.tail_state.entries.resize(prog + 1, None);
+            }
+            host.tail_state.entries[prog] = Some(e.clone());
+            e
+        }
+    };
+    let exit = enter(&entry.0, ctx, 0, outer.host, &entry.1, outer.stack_top);
+    // Re-borrow the host through the block: the nested run used it.
+    // SAFETY: as in the trampolines: the run's `Host` is live and nothing else uses it now.
+    #[allow(unsafe_code)]
+    let host = unsafe { &mut *outer.host };
+    match exit.stop {
+        stop::NONE => Ok(exit.r0),
+        stop::FINISH => {
+            outer.result = exit.result;
+            outer.stop = stop::FINISH;
+            Ok(0)
+        }
+        stop::CALL_DEPTH => {
+            host.error.get_or_insert(RunError::CallDepth);
+            Err(())
+        }
+        stop::FELL_OFF => {
+            host.error.get_or_insert(RunError::FellOff);
+            Err(())
+        }
+        _ => Err(()),
+    }
+}
+
+impl JitProgram {
+    /// The emitted code.
+    pub fn code(&self) -> &[u8] {
+        self.mem.code()
+    }
+
+    /// Address the code is mapped at.
+    pub fn base_address(&self) -> u64 {
+        self.mem.base()
+    }
+
+    /// Offset of the code of eBPF slot `pc`.
+    pub fn insn_offset(&self, pc: usize) -> Option<u32> {
+        self.insn_offsets.get(pc).copied()
+    }
+
+    /// Run on `input` against `rt`, exactly as [`ir::interp::run`] does: the same context and
+    /// packet presentation, the same maps and helpers, the same tail calls. `Outcome::steps` is
+    /// 0 (native code does not count instructions).
+    pub fn run(&self, rt: &mut Runtime, input: &Input) -> Result<Outcome, RunError> {
+        rt.begin_run();
+        let r = self.run_inner(rt, input);
+        rt.end_run();
+        r
+    }
+
+    /// Benchmark support, as `BPF_PROG_TEST_RUN` with `repeat`: set the input up once, run the
+    /// code `repeat` times on it, and return the last r0 and the time of the loop alone.
+    #[doc(hidden)]
+    pub fn run_repeat(
+        &self,
+        rt: &mut Runtime,
+        input: &Input,
+        repeat: u64,
+    ) -> Result<(u64, std::time::Duration), RunError> {
+        let (env, r1, r2) = match input {
+            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
+            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+            Input::Packet(bytes) => {
+                let (env, ctx) = ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config)
+                    .map_err(RunError::Input)?;
+                (env, ctx, 0)
+            }
+        };
+        let map_ids: Vec<usize> = (0..rt.map_count()).collect();
+        let table = map_table(rt, &map_ids, self)?;
+        let mut host = Host {
+            rt,
+            env,
+            error: None,
+            tail: run_tail,
+            tail_state: TailCache {
+                entries: Vec::new(),
+                how: (self.trust, self.context, self.opts.clone()),
+            },
+        };
+        let marker = 0u8;
+        let stack_top = &marker as *const u8 as u64;
+        let hostp = std::ptr::addr_of_mut!(host).cast::<Host<'static>>();
+        let mut env = JitEnv::new(hostp, table.as_ptr() as u64, stack_top);
+        let env_ptr = &mut env as *mut JitEnv as *mut u8;
+        let mut r0 = 0;
+        let start = std::time::Instant::now();
+        for _ in 0..repeat {
+            // SAFETY: as in `enter`: the entry ABI at offset 0, and a live block, host and table.
+            #[allow(unsafe_code)]
+            {
+                r0 = unsafe { self.mem.call(0, r1, r2, env_ptr) };
+            }
+            // SAFETY: the block is ours again between calls.
+            #[allow(unsafe_code)]
+            let stopped = unsafe {
+                std::ptr::replace(
+                    std::ptr::addr_of_mut!((*env_ptr.cast::<JitEnv>()).stop),
+                    stop::NONE,
+                )
+            };
+            if stopped != stop::NONE {
+                return Err(RunError::Internal(format!(
+                    "benchmark run stopped with {stopped}"
+                )));
+            }
+        }
+        let took = start.elapsed();
+        let _ = env_ptr;
+        host.rt.end_run();
+        Ok((r0, took))
+    }
+
+    fn run_inner(&self, rt: &mut Runtime, input: &Input) -> Result<Outcome, RunError> {
+        let (env, r1, r2) = match input {
+            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
+            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+            Input::Packet(bytes) => {
+                let (env, ctx) = ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config)
+                    .map_err(RunError::Input)?;
+                (env, ctx, 0)
+            }
+        };
+        let map_ids: Vec<usize> = (0..rt.map_count()).collect();
+        let table = map_table(rt, &map_ids, self)?;
+        let mut host = Host {
+            rt,
+            env,
+            error: None,
+            tail: run_tail,
+            tail_state: TailCache {
+                entries: Vec::new(),
+                how: (self.trust, self.context, self.opts.clone()),
+            },
+        };
+        // Everything below this local on the native stack belongs to the run.
+        let marker = 0u8;
+        let stack_top = &marker as *const u8 as u64;
+        let hostp = std::ptr::addr_of_mut!(host).cast::<Host<'static>>();
+        let exit = enter(self, r1, r2, hostp, &table, stack_top);
+        let r0 = match exit.stop {
+            stop::NONE => exit.r0,
+            stop::FINISH => exit.result,
+            stop::CALL_DEPTH => return Err(RunError::CallDepth),
+            stop::FELL_OFF => return Err(RunError::FellOff),
+            _ => {
+                return Err(host
+                    .error
+                    .take()
+                    .unwrap_or_else(|| RunError::Internal(format!("stopped with {}", exit.stop))))
+            }
+        };
+        let (packet, action) = match input {
+            Input::Packet(_) => (host.env.packet_data(), Action::from_r0(self.prog_type, r0)),
+            _ => (None, None),
+        };
+        Ok(Outcome {
+            r0,
+            packet,
+            action,
+            steps: 0,
+        })
+    }
+
+    pub(crate) fn meant(&self) -> &[Meant] {
+        &self.meant
+    }
+
+    pub(crate) fn label_pos(&self) -> &[u32] {
+        &self.label_pos
+    }
+
+    pub(crate) fn branch_short(&self) -> &[bool] {
+        &self.branch_short
+    }
+
+    pub(crate) fn insns(&self) -> &[ir::Insn] {
+        &self.insns
+    }
+
+    /// The eBPF text of slot `pc` (LLVM syntax when recorded, else the typed instruction).
+    pub(crate) fn insn_text(&self, pc: usize) -> String {
+        match self.texts.get(pc) {
+            Some(t) => t.clone(),
+            None => self
+                .insns
+                .get(pc)
+                .map(|i| format!("{i:?}"))
+                .unwrap_or_default(),
+        }
+    }
+}
