@@ -137,3 +137,30 @@ fn merged_blocklists_agree_in_the_kernel() {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }
+
+#[test]
+fn random_rule_sets_load_and_agree_in_the_kernel() {
+    #[cfg(not(feature = "kernel"))]
+    println!("SKIP random_rule_sets_load_and_agree_in_the_kernel: built without --features kernel");
+    #[cfg(feature = "kernel")]
+    {
+        if !kernel_ready("random_rule_sets_load_and_agree_in_the_kernel") {
+            return;
+        }
+        let packets = packets();
+        let mut failures = Vec::new();
+        for seed in 0..150u64 {
+            let mut r = common::Rng::new(seed);
+            let sample = common::packet(&mut r);
+            let rs = common::random::random_ruleset(&mut r, &sample);
+            // XDP: every action has a plain return code there (TC's tx is a helper call).
+            failures.extend(check_in_kernel(
+                &rs,
+                Hook::Xdp,
+                &packets,
+                &format!("seed {seed}"),
+            ));
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

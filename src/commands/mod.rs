@@ -2,8 +2,8 @@
 
 pub mod asm;
 pub mod bench;
-pub mod check;
 pub mod build;
+pub mod check;
 pub mod disasm;
 pub mod plugin;
 pub mod run;
