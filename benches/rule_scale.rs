@@ -1,5 +1,6 @@
 //! Rule sets of 10, 1,000 and 10,000 rules in the Linux kernel (root, `--features kernel`):
-//! compile time (`RuleSet` -> program), the kernel verifier's time to accept it, and the
+//! compile time (`RuleSet` -> program), our verifier's time, the kernel verifier's time (load
+//! and map contents included) to accept it, and the
 //! per-packet cost measured by BPF_PROG_TEST_RUN with `repeat` (the kernel's own average).
 //! Exact-match blocklists merge into one HASH set, so their cost should stay flat (goal: at most
 //! 2x from 10 to 10,000 rules); distinct port ranges cannot merge and grow linearly (shown for
@@ -91,8 +92,8 @@ fn main() {
         return;
     }
     println!(
-        "{:<12} {:>6} {:>7} {:>5} {:>11} {:>11} {:>9} {:>9}",
-        "rules", "n", "slots", "maps", "compile", "verify", "hit ns", "miss ns"
+        "{:<12} {:>6} {:>7} {:>5} {:>11} {:>11} {:>11} {:>9} {:>9}",
+        "rules", "n", "slots", "maps", "compile", "our verify", "kernel", "hit ns", "miss ns"
     );
     for (kind, make) in [
         ("blocklist", blocklist as fn(usize) -> RuleSet),
@@ -109,6 +110,17 @@ fn main() {
                 }
             };
             let compile = t.elapsed();
+            let t = Instant::now();
+            let ours = offload::verify(
+                &lowered.program,
+                &offload::Capabilities::kernel(),
+                &offload::Options::default(),
+            );
+            let ours_time = t.elapsed();
+            if let Err(e) = ours {
+                println!("{kind:<12} {n:>6} our verifier rejects it: {e}");
+                continue;
+            }
             let t = Instant::now();
             let verified = verify_in_kernel(&lowered.program);
             let verify = t.elapsed();
@@ -133,10 +145,11 @@ fn main() {
                 }
             };
             println!(
-                "{kind:<12} {n:>6} {:>7} {:>5} {:>9.2}ms {:>9.2}ms {:>9} {:>9}",
+                "{kind:<12} {n:>6} {:>7} {:>5} {:>9.2}ms {:>9.2}ms {:>9.2}ms {:>9} {:>9}",
                 lowered.program.insns.len(),
                 lowered.program.maps.len(),
                 compile.as_secs_f64() * 1e3,
+                ours_time.as_secs_f64() * 1e3,
                 verify.as_secs_f64() * 1e3,
                 ns(0),
                 ns(1)
