@@ -1,6 +1,7 @@
 //! Rule languages to one [`ruleset::RuleSet`] IR, and that IR to eBPF ([`lower`]) or readable
 //! C ([`c`]). [`ruleset::RuleSet::eval`] is the reference meaning every compiled form is
-//! checked against.
+//! checked against. Both compilers first merge runs of exact-match rules (and `or`-lists of
+//! one equality) into sets ([`merge`]), which become HASH maps when large.
 //!
 //! ```
 //! use frontend::{pcap, ruleset::Action};

@@ -2,8 +2,9 @@
 //! [--emit elf|c|asm] [-o OUT] [--json] [--counters]`: rules to a verified eBPF program.
 //!
 //! The pipeline is syntax-independent except for [`parse_rules`], one match over [`Syntax`]:
-//! rules → `RuleSet` → `frontend::lower` → verification → output. Nothing is written unless the
-//! program is verified (or no verifier can run here, which the report says). Exit 2 for rules
+//! rules → `RuleSet` → `frontend::lower` → verification (`offload::verify` for the host
+//! kernel, and the kernel's own verifier when built in and root) → output. Nothing is written
+//! unless the program is verified. Exit 2 for rules
 //! that do not parse or cannot be compiled, 1 for a program a verifier rejects.
 //!
 //! HASH sets: their contents live in `MapDef::initial_entries`, which an ELF object cannot
@@ -173,6 +174,8 @@ pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliR
 
 /// What the verifiers said.
 struct Verdicts {
+    /// Our verifier (`offload`, host-kernel profile): its statistics line.
+    ours: String,
     /// The kernel's verdict: `Ok(stats line)`, or `Err(why it did not run)`.
     kernel: Result<String, String>,
 }
@@ -258,9 +261,38 @@ pub fn run(args: BuildArgs) -> CliResult {
     Ok(())
 }
 
-/// Run every verifier available here. A rejection is an error (exit 1) carrying the log.
+/// Run every verifier available here: ours always, the kernel's when built in and root. A
+/// rejection is an error (exit 1) naming the instruction and the rule it came from.
 fn verify(prog: &Program) -> CliResult<Verdicts> {
+    let caps = offload::Capabilities::kernel();
+    let ours = match offload::verify(prog, &caps, &offload::Options::default()) {
+        Ok(v) => format!(
+            "accepted (processed {} insns, stack {} bytes)",
+            v.stats().processed,
+            v.stack_depth()
+        ),
+        Err(rej) => {
+            let mut msg = String::from("our verifier rejects the program:");
+            for r in &rej.rejections {
+                let _ = write!(msg, "\n  {r}");
+                if let Some(ir::Origin::Rule {
+                    syntax,
+                    index,
+                    text,
+                    span,
+                }) = &r.origin
+                {
+                    let part = span
+                        .and_then(|(a, b)| text.get(a..b))
+                        .unwrap_or(text.as_str());
+                    let _ = write!(msg, "\n  from {syntax} rule {}: {part}", index + 1);
+                }
+            }
+            return Err(CliError::rejected(msg));
+        }
+    };
     Ok(Verdicts {
+        ours,
         kernel: kernel_verify(prog)?,
     })
 }
@@ -386,6 +418,7 @@ impl Report<'_> {
             }
             s.push('\n');
         }
+        let _ = writeln!(s, "our verifier: {}", self.verdicts.ours);
         match &self.verdicts.kernel {
             Ok(v) => {
                 let _ = writeln!(s, "kernel verifier: {v}");
@@ -440,7 +473,10 @@ impl Report<'_> {
             "emit": self.emit(),
             "instructions": p.insns.len(),
             "maps": maps,
-            "verifier": { "kernel": kernel },
+            "verifier": {
+                "ours": { "verdict": "accepted", "detail": self.verdicts.ours },
+                "kernel": kernel,
+            },
             "output": self.args.output.as_ref().map(|o| o.display().to_string()),
             "map_entries_script": self.companion.map(|c| c.display().to_string()),
         })
