@@ -195,6 +195,13 @@ pub enum Command {
         /// Count every rule's matches in the `rule_hits` ARRAY map.
         #[arg(long)]
         counters: bool,
+        /// Where the program must load: `kernel` (host XDP/TC) or `nfp` (offload to a
+        /// Netronome NIC: code generated for it and checked against its firmware's limits).
+        #[arg(long, default_value = "kernel")]
+        target: String,
+        /// TOML overrides of the NFP firmware's capabilities and limits (as `check --caps`).
+        #[arg(long)]
+        caps: Option<PathBuf>,
     },
     /// Measure engines side by side on built-in programs.
     Bench {

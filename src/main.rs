@@ -116,6 +116,8 @@ fn main() {
             output,
             json,
             counters,
+            target,
+            caps,
         } => commands::build::rules_text(
             from,
             &{
@@ -135,6 +137,8 @@ fn main() {
                 output,
                 json,
                 counters,
+                target,
+                caps,
             })
         }),
         Command::Plugin { engine, mem } => commands::plugin::run(engine, mem.as_deref()),

@@ -251,8 +251,9 @@ fn cond(c: &Cond, cx: &Ctx, len: &str) -> String {
     }
 }
 
-fn action_code(hook: Hook, a: Action) -> String {
+fn action_code(hook: Hook, a: Action, tc_pass: i32) -> String {
     match (hook, a) {
+        (Hook::Tc, Action::Pass) => tc_pass.to_string(),
         (_, Action::Redirect(i)) => format!("(int)bpf_redirect({i}, 0)"),
         (Hook::Tc, Action::Tx) => "(int)bpf_redirect(ctx->ifindex, 0)".into(),
         (h, a) => h.code(a).unwrap_or(0).to_string(),
@@ -365,7 +366,11 @@ pub fn to_c_with(rs: &RuleSet, opts: &LowerOptions) -> String {
                     );
                 }
                 a => {
-                    let _ = writeln!(out, "    return {};", action_code(hook, a));
+                    let _ = writeln!(
+                        out,
+                        "    return {};",
+                        action_code(hook, a, opts.tc_pass_code)
+                    );
                 }
             }
             out.push_str("  abort: ;\n  }\n");
@@ -376,7 +381,7 @@ pub fn to_c_with(rs: &RuleSet, opts: &LowerOptions) -> String {
         out,
         "\nSEC(\"{sec}\")\nint {}_filter({ctx_ty} *ctx) {{\n  const __u8 *data = (const __u8 *)(long)ctx->data;\n  const __u8 *end = (const __u8 *)(long)ctx->data_end;\n  __u32 len = {len_expr};\n  asm volatile(\"\" : \"+r\"(len));\n  int v = chain_0(ctx, data, end, len);\n  if (v >= 0) return v;\n  return {};\n}}\n\nchar _license[] SEC(\"license\") = \"GPL\";",
         rs.syntax,
-        action_code(hook, rs.default)
+        action_code(hook, rs.default, opts.tc_pass_code)
     );
     out
 }

@@ -109,6 +109,10 @@ pub struct BuildArgs {
     pub output: Option<PathBuf>,
     pub json: bool,
     pub counters: bool,
+    /// `kernel` or `nfp`.
+    pub target: String,
+    /// `--caps` overrides for the NFP profile.
+    pub caps: Option<PathBuf>,
 }
 
 /// Parse `text` in `syntax` into a rule set. The one syntax-dependent step; an error is the
@@ -191,9 +195,12 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
+    let caps = crate::commands::check::target_caps(&args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
         counters: args.counters,
+        // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
+        tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
@@ -203,7 +210,7 @@ pub fn run(args: BuildArgs) -> CliResult {
                 .to_string(),
         )
     })?;
-    let verdicts = verify(&lowered.program)?;
+    let verdicts = verify(&lowered.program, &caps)?;
 
     let (bytes, companion) = match args.emit {
         Emit::Elf => {
@@ -263,16 +270,16 @@ pub fn run(args: BuildArgs) -> CliResult {
 
 /// Run every verifier available here: ours always, the kernel's when built in and root. A
 /// rejection is an error (exit 1) naming the instruction and the rule it came from.
-fn verify(prog: &Program) -> CliResult<Verdicts> {
-    let caps = offload::Capabilities::kernel();
-    let ours = match offload::verify(prog, &caps, &offload::Options::default()) {
+fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
+    let ours = match offload::verify(prog, caps, &offload::Options::default()) {
         Ok(v) => format!(
-            "accepted (processed {} insns, stack {} bytes)",
+            "accepted for target {} (processed {} insns, stack {} bytes)",
+            caps.name,
             v.stats().processed,
             v.stack_depth()
         ),
         Err(rej) => {
-            let mut msg = String::from("our verifier rejects the program:");
+            let mut msg = format!("our verifier rejects the program for target {}:", caps.name);
             for r in &rej.rejections {
                 let _ = write!(msg, "\n  {r}");
                 if let Some(ir::Origin::Rule {
