@@ -315,3 +315,60 @@ fn engines_disagreeing_exit_1() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stderr(&o).contains("engines disagree"), "{}", stderr(&o));
 }
+
+#[test]
+fn build_for_the_nfp_makes_offloadable_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("drop.o");
+    let out = out.to_str().unwrap();
+    // The operator's command from DESIGN.md.
+    let o = run(&[
+        "build",
+        "--from",
+        "iptables",
+        "-A INPUT -i eth0 -p tcp --dport 80 -j DROP",
+        "--target",
+        "nfp",
+        "-o",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("accepted for target nfp"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", out, "--target", "nfp"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A TC filter with hit counters: built for the host it returns TC_ACT_OK on pass, which
+    // the NFP refuses; built for the NFP it returns TC_ACT_UNSPEC and stores the counter key
+    // from a register, and is offloadable.
+    let tc = dir.path().join("tc.o");
+    let tc = tc.to_str().unwrap();
+    for (target, offloadable) in [("kernel", false), ("nfp", true)] {
+        let o = run(&[
+            "build",
+            "--from",
+            "pcap",
+            "tcp port 22",
+            "--hook",
+            "tc",
+            "--counters",
+            "--target",
+            target,
+            "-o",
+            tc,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{target}: {}", stderr(&o));
+        let o = run(&["check", tc, "--target", "nfp", "--json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(if offloadable { 0 } else { 1 }),
+            "{target}: {}",
+            stdout(&o)
+        );
+        if !offloadable {
+            assert!(stdout(&o).contains("nfp.exit.value"), "{}", stdout(&o));
+        }
+    }
+}
