@@ -165,8 +165,15 @@ pub enum Command {
         /// The rule language.
         #[arg(long = "from", value_enum)]
         from: build::Syntax,
-        /// The rules (for pcap: one filter expression).
-        rules: String,
+        /// The rules (pcap: one filter expression; other syntaxes: one rule per argument). A
+        /// quoted rule that starts with '-' ('-A INPUT ...') is taken as a rule.
+        rules: Vec<String>,
+        /// One more rule, which may start with '-'.
+        #[arg(long = "rule", allow_hyphen_values = true)]
+        rule: Vec<String>,
+        /// Read the rules from FILE (`-` for standard input).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// What packets the rules match get (pcap).
         #[arg(long, value_enum, default_value = "drop")]
         action: build::ActionArg,
@@ -188,6 +195,13 @@ pub enum Command {
         /// Count every rule's matches in the `rule_hits` ARRAY map.
         #[arg(long)]
         counters: bool,
+        /// Where the program must load: `kernel` (host XDP/TC) or `nfp` (offload to a
+        /// Netronome NIC: code generated for it and checked against its firmware's limits).
+        #[arg(long, default_value = "kernel")]
+        target: String,
+        /// TOML overrides of the NFP firmware's capabilities and limits (as `check --caps`).
+        #[arg(long)]
+        caps: Option<PathBuf>,
     },
     /// Measure engines side by side on built-in programs.
     Bench {

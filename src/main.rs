@@ -16,8 +16,27 @@ mod pcap;
 use clap::Parser;
 use cli::{Cli, Command};
 
+/// `build` takes whole rules as arguments, and an iptables rule starts with '-'
+/// (`'-A INPUT -p tcp --dport 80 -j DROP'`): an argument of `build` that starts with '-' and
+/// contains a space cannot be an option, so it is passed as `--rule=ARG`.
+fn rule_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut in_build = false;
+    for a in args {
+        let s = a.to_string_lossy();
+        if !in_build && s == "build" {
+            in_build = true;
+        } else if in_build && s.starts_with('-') && s.contains(char::is_whitespace) {
+            out.push(std::ffi::OsString::from(format!("--rule={s}")));
+            continue;
+        }
+        out.push(a);
+    }
+    out
+}
+
 fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(rule_args(std::env::args_os())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -87,7 +106,9 @@ fn main() {
         }),
         Command::Build {
             from,
-            rules,
+            mut rules,
+            rule,
+            file,
             action,
             default,
             hook,
@@ -95,16 +116,30 @@ fn main() {
             output,
             json,
             counters,
-        } => commands::build::run(commands::build::BuildArgs {
+            target,
+            caps,
+        } => commands::build::rules_text(
             from,
-            rules,
-            action,
-            default,
-            hook,
-            emit,
-            output,
-            json,
-            counters,
+            &{
+                rules.extend(rule);
+                rules
+            },
+            file.as_deref(),
+        )
+        .and_then(|rules| {
+            commands::build::run(commands::build::BuildArgs {
+                from,
+                rules,
+                action,
+                default,
+                hook,
+                emit,
+                output,
+                json,
+                counters,
+                target,
+                caps,
+            })
         }),
         Command::Plugin { engine, mem } => commands::plugin::run(engine, mem.as_deref()),
         Command::Bench {

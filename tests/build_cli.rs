@@ -50,6 +50,7 @@ fn canonical_example_builds_a_verified_object_that_drops_what_the_filter_matches
         report.contains("pcap rules (1 rule) -> xdp program"),
         "{report}"
     );
+    assert!(report.contains("our verifier: accepted"), "{report}");
     assert!(report.contains("kernel verifier:"), "{report}");
     assert!(report.contains("wrote drop.o (elf)"), "{report}");
 
@@ -132,6 +133,7 @@ fn json_report_lists_size_maps_and_verdict() {
     assert!(v["instructions"].as_u64().unwrap() > 10);
     assert_eq!(v["maps"][0]["name"], "rule_hits");
     assert_eq!(v["maps"][0]["type"], "array");
+    assert_eq!(v["verifier"]["ours"]["verdict"], "accepted");
     assert!(v["verifier"]["kernel"]["verdict"].is_string());
     let progs = ir::elf::read_object(&std::fs::read(dir.path().join("f.o")).unwrap()).unwrap();
     assert_eq!(progs.programs[0].prog_type, ir::ProgType::SchedCls);

@@ -256,3 +256,119 @@ fn disasm_interleaves_c_source_lines() {
     assert!(text.contains("p.c:2: return 2;"), "{text}");
     assert!(text.contains("r0 = 0x2"), "{text}");
 }
+
+#[test]
+fn every_engine_agrees_on_the_canonical_capture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let prog = root.join("examples/drop_tcp80.s");
+    let pcap = root.join("examples/canonical.pcap");
+    let want = "1 drop 0x1\n2 pass 0x2\n3 pass 0x2\n4 pass 0x2\n5 drop 0x1\n6 pass 0x2\n7 pass 0x2\n8 pass 0x2\n9 pass 0x2\n";
+    for engine in ["interp", "x86_64", "all"] {
+        if engine == "x86_64" && !cfg!(target_arch = "x86_64") {
+            continue;
+        }
+        let o = run(&[
+            "run",
+            prog.to_str().unwrap(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--engine",
+            engine,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{engine}: {}", stderr(&o));
+        assert_eq!(stdout(&o), want, "{engine}");
+    }
+}
+
+#[test]
+fn conformance_programs_on_the_jit_through_the_cli() {
+    let Some(dir) = conformance_dir() else {
+        println!("SKIP conformance_programs_on_the_jit_through_the_cli: no ../shared/conformance");
+        return;
+    };
+    if !cfg!(target_arch = "x86_64") {
+        println!("SKIP conformance_programs_on_the_jit_through_the_cli: not an x86-64 host");
+        return;
+    }
+    let mut failures = Vec::new();
+    for f in data_files(&dir.join("tests")) {
+        let o = run(&["run", f.to_str().unwrap(), "--engine", "x86_64"]);
+        if o.status.code() != Some(0) {
+            failures.push(format!("{}: {}", f.display(), stderr(&o).trim()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn engines_disagreeing_exit_1() {
+    // A program whose result depends on the engine: it returns the low bits of a stack address,
+    // which differ between the interpreter and the JIT.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("addr.data");
+    std::fs::write(
+        &p,
+        "-- asm\nmov %r0, %r10\nand %r0, 0xfff8\nexit\n-- result\n0x0\n",
+    )
+    .unwrap();
+    let o = run(&["run", p.to_str().unwrap(), "--engine", "all"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("engines disagree"), "{}", stderr(&o));
+}
+
+#[test]
+fn build_for_the_nfp_makes_offloadable_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("drop.o");
+    let out = out.to_str().unwrap();
+    // The operator's command from DESIGN.md.
+    let o = run(&[
+        "build",
+        "--from",
+        "iptables",
+        "-A INPUT -i eth0 -p tcp --dport 80 -j DROP",
+        "--target",
+        "nfp",
+        "-o",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("accepted for target nfp"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", out, "--target", "nfp"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A TC filter with hit counters: built for the host it returns TC_ACT_OK on pass, which
+    // the NFP refuses; built for the NFP it returns TC_ACT_UNSPEC and stores the counter key
+    // from a register, and is offloadable.
+    let tc = dir.path().join("tc.o");
+    let tc = tc.to_str().unwrap();
+    for (target, offloadable) in [("kernel", false), ("nfp", true)] {
+        let o = run(&[
+            "build",
+            "--from",
+            "pcap",
+            "tcp port 22",
+            "--hook",
+            "tc",
+            "--counters",
+            "--target",
+            target,
+            "-o",
+            tc,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{target}: {}", stderr(&o));
+        let o = run(&["check", tc, "--target", "nfp", "--json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(if offloadable { 0 } else { 1 }),
+            "{target}: {}",
+            stdout(&o)
+        );
+        if !offloadable {
+            assert!(stdout(&o).contains("nfp.exit.value"), "{}", stdout(&o));
+        }
+    }
+}

@@ -137,3 +137,161 @@ fn merged_blocklists_agree_in_the_kernel() {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }
+
+#[test]
+fn random_rule_sets_load_and_agree_in_the_kernel() {
+    #[cfg(not(feature = "kernel"))]
+    println!("SKIP random_rule_sets_load_and_agree_in_the_kernel: built without --features kernel");
+    #[cfg(feature = "kernel")]
+    {
+        if !kernel_ready("random_rule_sets_load_and_agree_in_the_kernel") {
+            return;
+        }
+        let packets = packets();
+        let mut failures = Vec::new();
+        for seed in 0..150u64 {
+            let mut r = common::Rng::new(seed);
+            let sample = common::packet(&mut r);
+            let rs = common::random::random_ruleset(&mut r, &sample);
+            // XDP: every action has a plain return code there (TC's tx is a helper call).
+            failures.extend(check_in_kernel(
+                &rs,
+                Hook::Xdp,
+                &packets,
+                &format!("seed {seed}"),
+            ));
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
+
+/// clang's object for the C output, read back, with the bytecode's map contents (what the
+/// companion `bpftool map update` script does on a real system).
+#[cfg(feature = "kernel")]
+fn clang_object(
+    src: &str,
+    dir: &std::path::Path,
+    name: &str,
+    bytecode: &ir::Program,
+) -> Result<ir::Program, String> {
+    let c = dir.join(format!("{name}.c"));
+    let o = dir.join(format!("{name}.o"));
+    std::fs::write(&c, src).map_err(|e| e.to_string())?;
+    let out = std::process::Command::new("clang")
+        .args([
+            "-O2",
+            "-g",
+            "-target",
+            "bpf",
+            "-c",
+            "-Wno-unused-label",
+            "-o",
+        ])
+        .arg(&o)
+        .arg(&c)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let bytes = std::fs::read(&o).map_err(|e| e.to_string())?;
+    let obj = ir::elf::read_object(&bytes).map_err(|e| e.to_string())?;
+    let mut prog = obj.programs.into_iter().next().ok_or("no program")?;
+    for m in &mut prog.maps {
+        if let Some(b) = bytecode.maps.iter().find(|b| b.name == m.name) {
+            m.initial_entries = b.initial_entries.clone();
+        }
+    }
+    Ok(prog)
+}
+
+#[test]
+fn clang_compiled_c_agrees_with_the_bytecode_in_the_kernel() {
+    #[cfg(not(feature = "kernel"))]
+    println!("SKIP clang_compiled_c_agrees_with_the_bytecode_in_the_kernel: built without --features kernel");
+    #[cfg(feature = "kernel")]
+    {
+        use bpf_offload::kernel::run_many_in_kernel;
+        let test = "clang_compiled_c_agrees_with_the_bytecode_in_the_kernel";
+        if !kernel_ready(test) {
+            return;
+        }
+        if std::process::Command::new("clang")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            println!("SKIP {test}: clang not installed");
+            return;
+        }
+        let dir = common::scratch("kernel-c");
+        let packets = packets();
+        let mut cases: Vec<(String, RuleSet)> = common::exprs::expressions()
+            .iter()
+            .step_by(4)
+            .filter_map(|e| {
+                let rs = frontend::pcap::compile(e, Action::Drop, Action::Pass).ok()?;
+                Some((e.clone(), rs))
+            })
+            .collect();
+        cases.push(("blocklist 500".into(), common::blocklist(500)));
+        let mut failures = Vec::new();
+        for (i, (label, rs)) in cases.iter().enumerate() {
+            let hook = if i % 2 == 0 { Hook::Xdp } else { Hook::Tc };
+            let opts = LowerOptions {
+                hook,
+                ..LowerOptions::default()
+            };
+            let bytecode = match lower(rs, &opts) {
+                Ok(l) => l.program,
+                Err(e) => {
+                    failures.push(format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            let c = match clang_object(
+                &frontend::c::to_c_with(rs, &opts),
+                &dir,
+                &format!("k{i}"),
+                &bytecode,
+            ) {
+                Ok(c) => c,
+                Err(e) => {
+                    failures.push(format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            let (a, b) = match (
+                run_many_in_kernel(&c, &packets, 1),
+                run_many_in_kernel(&bytecode, &packets, 1),
+            ) {
+                (Ok(a), Ok(b)) => (a, b),
+                (a, b) => {
+                    failures.push(format!(
+                        "{label}: load failed: C {:?} / bytecode {:?}",
+                        a.err(),
+                        b.err()
+                    ));
+                    continue;
+                }
+            };
+            for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+                if let (Ok(x), Ok(y)) = (x, y) {
+                    if x.r0 != y.r0 {
+                        failures.push(format!(
+                            "{label} {hook:?}: packet {k}: C r0={} bytecode r0={}",
+                            x.r0, y.r0
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "{} C objects and their bytecode run in the kernel",
+            cases.len()
+        );
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

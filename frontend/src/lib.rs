@@ -1,6 +1,7 @@
 //! Rule languages to one [`ruleset::RuleSet`] IR, and that IR to eBPF ([`lower`]) or readable
 //! C ([`c`]). [`ruleset::RuleSet::eval`] is the reference meaning every compiled form is
-//! checked against.
+//! checked against. Both compilers first merge runs of exact-match rules (and `or`-lists of
+//! one equality) into sets ([`merge`]), which become HASH maps when large.
 //!
 //! ```
 //! use frontend::{pcap, ruleset::Action};
@@ -16,13 +17,18 @@
 
 pub mod c;
 pub mod diag;
+pub mod ethtool;
 pub mod eval;
+pub mod flower;
+pub mod iptables;
 pub mod lower;
 pub mod merge;
+pub mod nft;
 pub mod packet;
 #[allow(missing_docs)]
 pub mod pcap;
 pub mod ruleset;
+pub mod syntax;
 
 pub use eval::Verdict;
 pub use ruleset::{Action, RuleSet};

@@ -451,21 +451,40 @@ impl Precise {
 /// Registers that may hold a pointer before each instruction (bit per register): a forward
 /// over-approximation used to find the scalar operand of pointer arithmetic.
 fn maybe_pointers(prog: &Program, cfg: &Cfg) -> Vec<u16> {
+    // Per register: may hold a pointer (low 16 bits), may hold a ctx or stack pointer — loads
+    // through those can yield pointers — (high 16 bits).
     let n = prog.insns.len();
-    let mut state: Vec<Option<u16>> = vec![None; n];
-    const FP: u16 = 1 << 10;
+    let mut state: Vec<Option<u32>> = vec![None; n];
+    const FP: u32 = (1 << 10) | (1 << 26);
     let mut work: Vec<usize> = Vec::new();
     for (i, &f) in cfg.functions.iter().enumerate() {
-        // The entry gets the context in r1; a callee may get pointers in r1..r5.
-        state[f] = Some(if i == 0 { FP | 0b10 } else { FP | 0x3e });
+        // The entry gets the context in r1; a callee may get anything in r1..r5.
+        state[f] = Some(if i == 0 {
+            FP | 0b10 | (0b10 << 16)
+        } else {
+            FP | 0x3e | (0x3e << 16)
+        });
         work.push(f);
     }
+    let set = |s: u32, r: ir::Reg, ptr: bool, mem: bool| -> u32 {
+        let b = 1u32 << r.num();
+        let mut s = s & !(b | (b << 16));
+        if ptr {
+            s |= b;
+        }
+        if mem {
+            s |= b << 16;
+        }
+        s
+    };
+    let has = |s: u32, r: ir::Reg| s & (1 << r.num()) != 0;
+    let has_mem = |s: u32, r: ir::Reg| s & (1 << (16 + r.num())) != 0;
     let mut succ = Vec::new();
     let mut steps = 0usize;
     while let Some(pc) = work.pop() {
         steps += 1;
         if steps > 1_000_000 {
-            break;
+            return vec![0x7ff; n];
         }
         let Some(inp) = state[pc] else { continue };
         let insn = &prog.insns[pc];
@@ -473,31 +492,29 @@ fn maybe_pointers(prog: &Program, cfg: &Cfg) -> Vec<u16> {
             Insn::Alu {
                 dst, src, op: aop, ..
             } => {
-                let d = bit(*dst);
-                let s = match src {
-                    Operand::Reg(r) => bit(*r),
-                    Operand::Imm(_) => 0,
+                let (sp, sm) = match src {
+                    Operand::Reg(r) => (has(inp, *r), has_mem(inp, *r)),
+                    Operand::Imm(_) => (false, false),
                 };
-                let ptr = match aop {
-                    ir::insn::AluOp::Mov => inp & s != 0,
-                    ir::insn::AluOp::Add | ir::insn::AluOp::Sub => inp & (d | s) != 0,
-                    _ => false,
-                };
-                if ptr {
-                    inp | d
-                } else {
-                    inp & !d
+                match aop {
+                    ir::insn::AluOp::Mov => set(inp, *dst, sp, sm),
+                    ir::insn::AluOp::Add | ir::insn::AluOp::Sub => {
+                        set(inp, *dst, sp || has(inp, *dst), sm || has_mem(inp, *dst))
+                    }
+                    _ => set(inp, *dst, false, false),
                 }
             }
             Insn::MovSx { dst, .. } | Insn::Neg { dst, .. } | Insn::End { dst, .. } => {
-                inp & !bit(*dst)
+                set(inp, *dst, false, false)
             }
             Insn::Load { dst, src, size, .. } => {
-                if inp & bit(*src) != 0 && size.bytes() >= 4 {
-                    inp | bit(*dst)
-                } else {
-                    inp & !bit(*dst)
-                }
+                let from_mem = has_mem(inp, *src);
+                set(
+                    inp,
+                    *dst,
+                    from_mem && size.bytes() >= 4,
+                    from_mem && size.bytes() == 8,
+                )
             }
             Insn::Atomic {
                 src,
@@ -507,28 +524,26 @@ fn maybe_pointers(prog: &Program, cfg: &Cfg) -> Vec<u16> {
             } => {
                 let mut o = inp;
                 if *fetch {
-                    o |= bit(*src);
+                    o = set(o, *src, true, true);
                 }
                 if *aop == ir::insn::AtomicOp::CmpXchg {
-                    o |= 1;
+                    o = set(o, ir::Reg::R0, true, true);
                 }
                 o
             }
             Insn::LdImm64 { dst, src, .. } => {
-                if *src == ir::insn::LdImm64Src::Imm {
-                    inp & !bit(*dst)
-                } else {
-                    inp | bit(*dst)
-                }
+                set(inp, *dst, *src != ir::insn::LdImm64Src::Imm, false)
             }
-            Insn::LdAbs { .. } | Insn::LdInd { .. } => inp & !0x3f,
+            Insn::LdAbs { .. } | Insn::LdInd { .. } => inp & !(0x3f | (0x3f << 16)),
             Insn::Call(CallTarget::Helper(id)) => {
                 let ret_ptr = crate::helpers::by_id(*id)
                     .map(|p| p.ret == crate::helpers::RetKind::MapValueOrNull)
                     .unwrap_or(true);
-                (inp & !0x3f) | u16::from(ret_ptr)
+                set(inp & !(0x3f | (0x3f << 16)), ir::Reg::R0, ret_ptr, false)
             }
-            Insn::Call(_) | Insn::CallX { .. } => (inp & !0x3f) | 1,
+            Insn::Call(_) | Insn::CallX { .. } => {
+                set(inp & !(0x3f | (0x3f << 16)), ir::Reg::R0, true, true)
+            }
             _ => inp,
         };
         successors(insn, pc, &mut succ);
@@ -544,5 +559,8 @@ fn maybe_pointers(prog: &Program, cfg: &Cfg) -> Vec<u16> {
             }
         }
     }
-    state.into_iter().map(|s| s.unwrap_or(0x7ff)).collect()
+    state
+        .into_iter()
+        .map(|s| s.map(|v| v as u16 & 0x7ff).unwrap_or(0x7ff))
+        .collect()
 }

@@ -666,6 +666,10 @@ fn check_call(env: &Env, st: &State, id: i32) -> Result<(), Failure> {
                 "safety.helper.prog_type",
                 format!("program of this type cannot use helper {}", p.log_name()),
             ),
+            None if (1..=crate::helpers::KERNEL_MAX_ID).contains(&id) => fail(
+                "unsupported.helper",
+                format!("helper #{id} is not supported by this verifier"),
+            ),
             None => fail(
                 "safety.helper.unknown",
                 format!("invalid func unknown#{id}"),
@@ -710,6 +714,9 @@ fn check_args(env: &Env, st: &State, proto: &HelperProto) -> Result<(), Failure>
                     } else {
                         proto.map_types.contains(&m.map_type)
                     };
+                    if !allowed && m.map_type == ir::MapType::DevMap && matches!(proto.id, 2 | 3) {
+                        return fail("safety.helper.map_write", "write into map forbidden");
+                    }
                     if !allowed && proto.id == 12 {
                         return fail(
                             "safety.helper.map_type",
@@ -760,11 +767,14 @@ fn check_args(env: &Env, st: &State, proto: &HelperProto) -> Result<(), Failure>
                     );
                 }
             }
-            ArgKind::Mem | ArgKind::UninitMem => {
-                if !matches!(
-                    reg.kind,
-                    RegKind::Stack | RegKind::Packet | RegKind::PacketMeta | RegKind::MapValue
-                ) {
+            ArgKind::Mem | ArgKind::UninitMem | ArgKind::MemRw | ArgKind::MemOrNull => {
+                let null = *arg == ArgKind::MemOrNull && reg.is_known_zero();
+                if !null
+                    && !matches!(
+                        reg.kind,
+                        RegKind::Stack | RegKind::Packet | RegKind::PacketMeta | RegKind::MapValue
+                    )
+                {
                     return type_err(MEM_EXPECTED);
                 }
                 let size_regno = regno + 1;
@@ -807,7 +817,7 @@ fn check_args(env: &Env, st: &State, proto: &HelperProto) -> Result<(), Failure>
                         format!("R{size_regno} unbounded memory access, use 'var &= const' or 'if (var < const)'"),
                     );
                 }
-                if v.umax > 0 {
+                if v.umax > 0 && !null {
                     check_helper_mem(env, st, regno, v.umax, *arg == ArgKind::UninitMem)?;
                 }
             }

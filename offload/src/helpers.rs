@@ -20,6 +20,10 @@ pub enum ArgKind {
     Mem,
     /// Pointer to writable memory (may be uninitialised) whose size is the next argument.
     UninitMem,
+    /// Pointer to initialised memory the helper reads and writes; size is the next argument.
+    MemRw,
+    /// As `Mem`, or NULL.
+    MemOrNull,
     /// A known-bounded size for the previous pointer argument, not zero.
     ConstSize,
     /// As `ConstSize`, zero allowed.
@@ -196,6 +200,57 @@ pub const ALL: &[HelperProto] = &[
     ),
     proto(34, "get_hash_recalc", &[Ctx], RetKind::Integer, false),
     proto(
+        18,
+        "skb_vlan_push",
+        &[Ctx, Anything, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(19, "skb_vlan_pop", &[Ctx], RetKind::Integer, true),
+    proto(
+        28,
+        "csum_diff",
+        &[
+            MemOrNull,
+            ConstSizeOrZero,
+            MemOrNull,
+            ConstSizeOrZero,
+            Anything,
+        ],
+        RetKind::Integer,
+        false,
+    ),
+    proto(
+        38,
+        "skb_change_tail",
+        &[Ctx, Anything, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(
+        39,
+        "skb_pull_data",
+        &[Ctx, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(42, "get_numa_node_id", &[], RetKind::Integer, false),
+    proto(
+        50,
+        "skb_adjust_room",
+        &[Ctx, Anything, Anything, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(
+        69,
+        "fib_lookup",
+        &[Ctx, MemRw, ConstSize, Anything],
+        RetKind::Integer,
+        false,
+    ),
+    proto(125, "ktime_get_boot_ns", &[], RetKind::Integer, false),
+    proto(
         44,
         "xdp_adjust_head",
         &[Ctx, Anything],
@@ -245,6 +300,13 @@ pub fn by_id(id: i32) -> Option<&'static HelperProto> {
 }
 
 /// Helper ids the kernel offers to XDP programs (of those in [`ALL`]).
-pub const XDP_IDS: &[i32] = &[1, 2, 3, 5, 6, 7, 8, 12, 23, 25, 44, 51, 54, 65];
+pub const XDP_IDS: &[i32] = &[
+    1, 2, 3, 5, 6, 7, 8, 12, 23, 25, 28, 42, 44, 51, 54, 65, 69, 125,
+];
 /// Helper ids the kernel offers to TC classifier/action programs (of those in [`ALL`]).
-pub const TC_IDS: &[i32] = &[1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 23, 25, 26, 34];
+pub const TC_IDS: &[i32] = &[
+    1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 19, 23, 25, 26, 28, 34, 38, 39, 42, 50, 69, 125,
+];
+
+/// Largest helper id the kernel defines (`__BPF_FUNC_MAX_ID - 1` in Linux 6.18).
+pub const KERNEL_MAX_ID: i32 = 211;

@@ -44,6 +44,19 @@ pub mod tnum;
 pub mod transfer;
 
 pub use report::{Rejection, Rejections, Severity, Stats};
+
+/// Rejection codes are stable and dotted, by family:
+/// - `cfg.*`: control flow found before exploring (`cfg.unreachable`, `cfg.jump_out_of_range`,
+///   `cfg.fallthrough`, `cfg.jump_into_ld_imm64`, `cfg.empty`, `cfg.call.bad_target`);
+/// - `safety.*`: a memory-safety rule of the kernel, with the kernel's message
+///   (`safety.reg.uninit`, `safety.packet.out_of_range`, `safety.map.null`,
+///   `safety.stack.out_of_bounds`, `safety.ctx.bad_access`, `safety.ptr.*`, `safety.helper.*`,
+///   `safety.loop.infinite`, `safety.too_complex`, ...);
+/// - `unprivileged.*`: rules only an unprivileged loader is held to;
+/// - `unsupported.*`: accepted by the kernel but not by this toolchain (its engines cannot run it);
+/// - `target.*`: the target profile does not offer a program type or map type;
+/// - a target's own codes (e.g. `nfp.*`) for its extra assertions.
+pub mod codes {}
 pub use target::Capabilities;
 
 use ir::Program;
@@ -81,10 +94,10 @@ pub struct InsnFacts {
     pub mem_base_kinds: u32,
     /// Packet accesses: the smallest number of proven bytes beyond the access, over all paths.
     pub packet_margin: Option<i64>,
-    #[doc(hidden)]
-    pub src_const_acc: Option<Option<u64>>,
-    #[doc(hidden)]
-    pub dst_const_acc: Option<Option<u64>>,
+    /// Merge state of `src_const` over paths (`None`: no path seen yet).
+    pub(crate) src_const_acc: Option<Option<u64>>,
+    /// Merge state of `dst_const` over paths.
+    pub(crate) dst_const_acc: Option<Option<u64>>,
 }
 
 /// A program the verifier accepted, with what backends may rely on. Only [`verify`] builds one.
@@ -252,8 +265,8 @@ pub fn verify(
     })
 }
 
-/// The kernel's `check_max_stack_depth`: frames rounded up to 32 bytes, summed along every call
-/// chain, must fit the target's stack.
+/// The kernel's `check_max_stack_depth` (with the JIT on, as on x86-64): frames rounded up to
+/// 16 bytes, summed along every call chain, must fit the target's stack.
 fn combined_stack(
     prog: &Program,
     cfg: &cfg::Cfg,
@@ -261,7 +274,7 @@ fn combined_stack(
     target: &Capabilities,
 ) -> Option<Rejection> {
     let nf = cfg.functions.len();
-    let round = |d: u32| d.max(1).div_ceil(32) * 32;
+    let round = |d: u32| d.div_ceil(16) * 16;
     let mut callees: Vec<Vec<usize>> = vec![Vec::new(); nf];
     for (pc, insn) in prog.insns.iter().enumerate() {
         if let ir::Insn::Call(ir::insn::CallTarget::Local(_)) = insn {

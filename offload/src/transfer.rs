@@ -501,7 +501,10 @@ fn helper_call(env: &Env, st: &mut State, id: i32, ids: &mut Ids) {
         });
     // Memory arguments a helper writes become data.
     for (i, arg) in proto.args.iter().enumerate() {
-        if *arg == crate::helpers::ArgKind::UninitMem {
+        if matches!(
+            arg,
+            crate::helpers::ArgKind::UninitMem | crate::helpers::ArgKind::MemRw
+        ) {
             let r = *st.reg(Reg::new(i as u8 + 1).unwrap_or(Reg::R1));
             let size = st.reg(Reg::new(i as u8 + 2).unwrap_or(Reg::R2)).var.umax;
             if r.kind == RegKind::Stack {

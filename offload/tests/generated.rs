@@ -42,14 +42,42 @@ fn generated_programs_agree_with_the_kernel() {
     let progs = programs(3000);
     let (mut agree, mut accepted, mut unsafe_accepts, mut over_strict) =
         (0usize, 0usize, Vec::new(), Vec::new());
+    let mut complexity: Vec<String> = Vec::new();
+    let (mut t_kernel, mut t_ours) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let (mut total_processed, mut max_processed) = (0u64, 0u64);
+    let mut max_text = String::new();
     for (text, prog) in &progs {
+        let t = std::time::Instant::now();
         let k = kernel::load(prog, 0).expect("kernel load");
+        t_kernel += t.elapsed();
+        let t = std::time::Instant::now();
         let ours = verify(prog, &caps, &Options::default());
+        t_ours += t.elapsed();
+        let processed = match &ours {
+            Ok(v) => v.stats().processed,
+            Err(r) => r.stats.processed,
+        };
+        total_processed += processed;
+        if processed > max_processed {
+            max_processed = processed;
+            max_text = format!(
+                "{}\n{text}",
+                k.log
+                    .lines()
+                    .rev()
+                    .find(|l| l.starts_with("processed"))
+                    .unwrap_or("")
+            );
+        }
         if ours.is_ok() {
             accepted += 1;
         }
         match (k.accepted, &ours) {
             (true, Ok(_)) | (false, Err(_)) => agree += 1,
+            // The kernel gave up on complexity (its pruning heuristics differ): not a safety reason.
+            (false, Ok(_)) if k.log.contains("BPF program is too large") => {
+                complexity.push(format!("kernel: {}\n{text}", k.reason()))
+            }
             (false, Ok(_)) => unsafe_accepts.push(format!("kernel: {}\n{text}", k.reason())),
             (true, Err(r)) => {
                 over_strict.push(format!("ours: {}\n{text}", r.rejections[0].message))
@@ -57,12 +85,17 @@ fn generated_programs_agree_with_the_kernel() {
         }
     }
     let pct = agree as f64 * 100.0 / progs.len() as f64;
+    if std::env::var_os("OFFLOAD_SHOW_MAX").is_some() {
+        println!("largest exploration: kernel {max_text}");
+    }
+    println!("time: kernel loads {t_kernel:?}, our verifier {t_ours:?}; processed insns: {total_processed} total, {max_processed} max");
     println!(
-        "generated: {} programs, {} accepted by us, agreement {:.2}% ({} we accept/kernel rejects, {} we reject/kernel accepts)",
+        "generated: {} programs, {} accepted by us, agreement {:.2}% ({} we accept/kernel rejects for safety, {} we accept/kernel gives up on complexity, {} we reject/kernel accepts)",
         progs.len(),
         accepted,
         pct,
         unsafe_accepts.len(),
+        complexity.len(),
         over_strict.len()
     );
     for o in over_strict.iter().take(3) {

@@ -2,8 +2,9 @@
 //! [--emit elf|c|asm] [-o OUT] [--json] [--counters]`: rules to a verified eBPF program.
 //!
 //! The pipeline is syntax-independent except for [`parse_rules`], one match over [`Syntax`]:
-//! rules → `RuleSet` → `frontend::lower` → verification → output. Nothing is written unless the
-//! program is verified (or no verifier can run here, which the report says). Exit 2 for rules
+//! rules → `RuleSet` → `frontend::lower` → verification (`offload::verify` for the host
+//! kernel, and the kernel's own verifier when built in and root) → output. Nothing is written
+//! unless the program is verified. Exit 2 for rules
 //! that do not parse or cannot be compiled, 1 for a program a verifier rejects.
 //!
 //! HASH sets: their contents live in `MapDef::initial_entries`, which an ELF object cannot
@@ -25,6 +26,16 @@ use std::path::{Path, PathBuf};
 pub enum Syntax {
     /// tcpdump's filter language, pcap-filter(7): matching packets get `--action`.
     Pcap,
+    /// iptables command lines (`-A INPUT ...`) or an iptables-save file.
+    Iptables,
+    /// ip6tables command lines or an ip6tables-save file.
+    Ip6tables,
+    /// nft commands (`add rule ...`) or an `nft -f` file.
+    Nft,
+    /// `tc filter add ... flower ...` lines.
+    Flower,
+    /// `ethtool -N|-U DEV flow-type ...` lines.
+    Ethtool,
 }
 
 impl Syntax {
@@ -32,6 +43,11 @@ impl Syntax {
     pub fn name(self) -> &'static str {
         match self {
             Syntax::Pcap => "pcap",
+            Syntax::Iptables => "iptables",
+            Syntax::Ip6tables => "ip6tables",
+            Syntax::Nft => "nft",
+            Syntax::Flower => "flower",
+            Syntax::Ethtool => "ethtool",
         }
     }
 }
@@ -93,6 +109,10 @@ pub struct BuildArgs {
     pub output: Option<PathBuf>,
     pub json: bool,
     pub counters: bool,
+    /// `kernel` or `nfp`.
+    pub target: String,
+    /// `--caps` overrides for the NFP profile.
+    pub caps: Option<PathBuf>,
 }
 
 /// Parse `text` in `syntax` into a rule set. The one syntax-dependent step; an error is the
@@ -103,14 +123,63 @@ pub fn parse_rules(
     action: Action,
     default: Action,
 ) -> Result<RuleSet, String> {
-    match syntax {
-        Syntax::Pcap => frontend::pcap::compile(text, action, default)
-            .map_err(|e| frontend::diag::render_pcap(&e, "filter", text)),
+    let parsed = match syntax {
+        Syntax::Pcap => {
+            return frontend::pcap::compile(text, action, default)
+                .map_err(|e| frontend::diag::render_pcap(&e, "filter", text))
+        }
+        Syntax::Iptables => frontend::iptables::parse(text),
+        Syntax::Ip6tables => frontend::iptables::parse6(text),
+        Syntax::Nft => frontend::nft::parse(text),
+        Syntax::Flower => frontend::flower::parse(text),
+        Syntax::Ethtool => frontend::ethtool::parse(text),
+    };
+    let parsed = parsed.map_err(|e| e.render("rules", text))?;
+    // The rules carry their own verdicts; what they say beside the rules goes to stderr.
+    if let Some(a) = &parsed.attach {
+        let dir = match a.direction {
+            frontend::syntax::Direction::Ingress => "ingress",
+            frontend::syntax::Direction::Egress => "egress (XDP cannot run there: use --hook tc)",
+        };
+        eprintln!(
+            "note: the rules name {} {dir}: attach the program there",
+            a.dev
+        );
+    }
+    for n in &parsed.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(parsed.ruleset)
+}
+
+/// The rule text: the RULE arguments (pcap: one expression; other syntaxes: one rule per
+/// argument), or the file given with `-f` (`-f -` reads standard input).
+pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliResult<String> {
+    match file {
+        Some(f) if !rules.is_empty() => {
+            let _ = f;
+            Err(CliError::bad_input(
+                "give rules as arguments or with -f FILE, not both",
+            ))
+        }
+        Some(f) if f == Path::new("-") => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| CliError::bad_input(format!("standard input: {e}")))?;
+            Ok(s)
+        }
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", f.display()))),
+        None if rules.is_empty() => Err(CliError::bad_input("no rules: give RULE... or -f FILE")),
+        None if syntax == Syntax::Pcap => Ok(rules.join(" ")),
+        None => Ok(rules.join("\n")),
     }
 }
 
 /// What the verifiers said.
 struct Verdicts {
+    /// Our verifier (`offload`, host-kernel profile): its statistics line.
+    ours: String,
     /// The kernel's verdict: `Ok(stats line)`, or `Err(why it did not run)`.
     kernel: Result<String, String>,
 }
@@ -126,9 +195,12 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
+    let caps = crate::commands::check::target_caps(&args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
         counters: args.counters,
+        // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
+        tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
@@ -138,7 +210,7 @@ pub fn run(args: BuildArgs) -> CliResult {
                 .to_string(),
         )
     })?;
-    let verdicts = verify(&lowered.program)?;
+    let verdicts = verify(&lowered.program, &caps)?;
 
     let (bytes, companion) = match args.emit {
         Emit::Elf => {
@@ -196,9 +268,38 @@ pub fn run(args: BuildArgs) -> CliResult {
     Ok(())
 }
 
-/// Run every verifier available here. A rejection is an error (exit 1) carrying the log.
-fn verify(prog: &Program) -> CliResult<Verdicts> {
+/// Run every verifier available here: ours always, the kernel's when built in and root. A
+/// rejection is an error (exit 1) naming the instruction and the rule it came from.
+fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
+    let ours = match offload::verify(prog, caps, &offload::Options::default()) {
+        Ok(v) => format!(
+            "accepted for target {} (processed {} insns, stack {} bytes)",
+            caps.name,
+            v.stats().processed,
+            v.stack_depth()
+        ),
+        Err(rej) => {
+            let mut msg = format!("our verifier rejects the program for target {}:", caps.name);
+            for r in &rej.rejections {
+                let _ = write!(msg, "\n  {r}");
+                if let Some(ir::Origin::Rule {
+                    syntax,
+                    index,
+                    text,
+                    span,
+                }) = &r.origin
+                {
+                    let part = span
+                        .and_then(|(a, b)| text.get(a..b))
+                        .unwrap_or(text.as_str());
+                    let _ = write!(msg, "\n  from {syntax} rule {}: {part}", index + 1);
+                }
+            }
+            return Err(CliError::rejected(msg));
+        }
+    };
     Ok(Verdicts {
+        ours,
         kernel: kernel_verify(prog)?,
     })
 }
@@ -324,6 +425,7 @@ impl Report<'_> {
             }
             s.push('\n');
         }
+        let _ = writeln!(s, "our verifier: {}", self.verdicts.ours);
         match &self.verdicts.kernel {
             Ok(v) => {
                 let _ = writeln!(s, "kernel verifier: {v}");
@@ -378,7 +480,10 @@ impl Report<'_> {
             "emit": self.emit(),
             "instructions": p.insns.len(),
             "maps": maps,
-            "verifier": { "kernel": kernel },
+            "verifier": {
+                "ours": { "verdict": "accepted", "detail": self.verdicts.ours },
+                "kernel": kernel,
+            },
             "output": self.args.output.as_ref().map(|o| o.display().to_string()),
             "map_entries_script": self.companion.map(|c| c.display().to_string()),
         })

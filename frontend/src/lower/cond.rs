@@ -311,8 +311,43 @@ impl Lowerer<'_> {
             self.e.ja(when_eq);
             return Ok(());
         }
-        self.load_be(Reg::R0, ptr, off, size);
         let full = field.full_mask();
+        if let (2 | 4, Cmp::Eq(k) | Cmp::Ne(k)) = (size, cmp) {
+            if *k <= full {
+                // Equality needs no byte swap: compare the little-endian load (eBPF loads are
+                // little-endian on every target we emit for) with the swapped constant.
+                let swap = |v: u128| -> i64 {
+                    if size == 2 {
+                        (v as u16).swap_bytes() as i64
+                    } else {
+                        (v as u32).swap_bytes() as i64
+                    }
+                };
+                let eq = matches!(cmp, Cmp::Eq(_));
+                let m = mask.unwrap_or(u128::MAX) & full;
+                if k & !m != 0 {
+                    // Bits the mask clears can never be set.
+                    self.e.ja(if eq { f } else { t });
+                    return Ok(());
+                }
+                self.e.ldx(mem_size(size), Reg::R0, ptr, off);
+                if m != full {
+                    let sm = swap(m);
+                    if sm <= i32::MAX as i64 {
+                        self.e.alu64(AluOp::And, Reg::R0, Operand::Imm(sm as i32));
+                    } else {
+                        self.e.load_const(Reg::R4, sm as u64);
+                        self.e.alu64(AluOp::And, Reg::R0, Operand::Reg(Reg::R4));
+                    }
+                }
+                let cond = if eq { JmpCond::Eq } else { JmpCond::Ne };
+                self.e
+                    .jmp_const(cond, Reg::R0, swap(k & m) as u64, Reg::R4, t);
+                self.e.ja(f);
+                return Ok(());
+            }
+        }
+        self.load_be(Reg::R0, ptr, off, size);
         if let Some(m) = mask {
             let m = (m & full) as u64;
             if m as u128 != full {

@@ -74,6 +74,9 @@ pub struct LowerOptions {
     /// Merge runs of rules that differ only in one exact-match constant into one set test
     /// ([`crate::merge`]); never done under hit counters.
     pub merge_runs: bool,
+    /// What a TC program returns for `pass`: `TC_ACT_OK` (0) on the host; the NFP refuses OK
+    /// and takes `TC_ACT_UNSPEC` (-1), which cls_bpf in direct-action mode also passes.
+    pub tc_pass_code: i32,
 }
 
 impl Default for LowerOptions {
@@ -84,6 +87,7 @@ impl Default for LowerOptions {
             set_map_threshold: 8,
             hash_maps: true,
             merge_runs: true,
+            tc_pass_code: 0,
         }
     }
 }
@@ -318,12 +322,9 @@ impl Lowerer<'_> {
             return;
         };
         let skip = self.e.label();
-        self.e.push(Insn::Store {
-            size: MemSize::W,
-            dst: Reg::R10,
-            off: SLOT_COUNTER_KEY,
-            src: Operand::Imm(idx as i32),
-        });
+        // A register store, not ST immediate: the NFP only stores immediates to the packet.
+        self.e.mov_imm(Reg::R1, idx as i32);
+        self.e.stx(MemSize::W, Reg::R10, SLOT_COUNTER_KEY, Reg::R1);
         self.e.load_map(Reg::R1, map);
         self.e.mov_reg(Reg::R2, Reg::R10);
         self.e.alu64(
@@ -360,6 +361,7 @@ impl Lowerer<'_> {
                 self.e.mov_imm(Reg::R2, 0);
                 self.e.push(Insn::Call(CallTarget::Helper(HELPER_REDIRECT)));
             }
+            (Hook::Tc, Action::Pass) => self.e.mov_imm(Reg::R0, self.opts.tc_pass_code),
             _ => {
                 let code = hook.code(action).unwrap_or(0);
                 self.e.mov_imm(Reg::R0, code);

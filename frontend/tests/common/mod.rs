@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod exprs;
+pub mod random;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

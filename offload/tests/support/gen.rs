@@ -39,6 +39,14 @@ pub enum Segment {
     ReadTemp { reg: u8 },
     /// A bounded loop whose bound is data (may not terminate within the budget).
     DataLoop,
+    /// A ctx field bounded with a 32-bit compare, used as a stack index.
+    Jmp32Index { bound: u8 },
+    /// A sign-extended ctx field bounded with signed compares, used as a stack index.
+    SignedIndex { bound: i8, lower: bool },
+    /// An array value indexed by a masked ctx field.
+    MapVarIndex { mask: u8 },
+    /// A bpf-to-bpf call to a packet-reading subprogram (with or without its bounds check).
+    Call { checked: bool },
 }
 
 const SIZES: [(u8, &str); 4] = [(1, "u8"), (2, "u16"), (4, "u32"), (8, "u64")];
@@ -74,20 +82,35 @@ pub fn segment() -> impl Strategy<Value = Segment> {
             .prop_map(|(mask, checked)| Segment::VarOffset { mask, checked }),
         1 => prop::sample::select(vec![3u8, 4, 5, 8, 9, 6, 7]).prop_map(|reg| Segment::ReadTemp { reg }),
         1 => Just(Segment::DataLoop),
+        1 => (8u8..20).prop_map(|bound| Segment::Jmp32Index { bound }),
+        1 => (8i8..20, prop::bool::weighted(0.8)).prop_map(|(bound, lower)| Segment::SignedIndex { bound, lower }),
+        1 => prop::sample::select(vec![7u8, 15, 31]).prop_map(|mask| Segment::MapVarIndex { mask }),
+        1 => prop::bool::weighted(0.85).prop_map(|checked| Segment::Call { checked }),
     ]
 }
 
-pub fn program() -> impl Strategy<Value = Vec<Segment>> {
-    prop::collection::vec(segment(), 1..7)
+/// A generated program: XDP or TC, and its segments.
+pub fn program() -> impl Strategy<Value = (bool, Vec<Segment>)> {
+    (
+        prop::bool::weighted(0.2),
+        prop::collection::vec(segment(), 1..7),
+    )
 }
 
 /// The program as LLVM-syntax assembly.
-pub fn render(segs: &[Segment]) -> String {
-    let mut s = String::from(
-        ".section xdp\n.map m type=hash key=4 value=16 entries=8\n.map a type=array key=4 value=16 entries=8\n\
-         r6 = r1\nr7 = 0\nr2 = *(u32 *)(r6 + 4)\nr1 = *(u32 *)(r6 + 0)\n",
+pub fn render((tc, segs): &(bool, Vec<Segment>)) -> String {
+    let (section, data, end, field) = if *tc {
+        ("tc", 76, 80, 0)
+    } else {
+        ("xdp", 0, 4, 12)
+    };
+    let reload = format!("r2 = *(u32 *)(r6 + {end})\nr1 = *(u32 *)(r6 + {data})\n");
+    let reload = reload.as_str();
+    let mut s = format!(
+        ".section {section}\n.map m type=hash key=4 value=16 entries=8\n.map a type=array key=4 value=16 entries=8\n\
+         r6 = r1\nr7 = 0\n{reload}"
     );
-    let reload = "r2 = *(u32 *)(r6 + 4)\nr1 = *(u32 *)(r6 + 0)\n";
+    let (mut sub_ok, mut sub_bad) = (false, false);
     for (i, seg) in segs.iter().enumerate() {
         let l = format!("L{i}");
         match seg {
@@ -166,6 +189,32 @@ pub fn render(segs: &[Segment]) -> String {
             Segment::ReadTemp { reg } => {
                 s += &format!("r7 += r{reg}\n");
             }
+            Segment::Jmp32Index { bound } => {
+                s += &format!(
+                    "r4 = *(u32 *)(r6 + {field})\nif w4 > {bound} goto {l}\nr8 = r10\nr8 += -16\nr8 += r4\n*(u8 *)(r8 + 0) = 1\n{l}:\n"
+                );
+            }
+            Segment::SignedIndex { bound, lower } => {
+                s += &format!("r4 = *(u32 *)(r6 + {field})\nr4 <<= 32\nr4 s>>= 32\nif r4 s> {bound} goto {l}\n");
+                if *lower {
+                    s += &format!("if r4 s< 0 goto {l}\n");
+                }
+                s += &format!("r8 = r10\nr8 += -24\nr8 += r4\n*(u8 *)(r8 + 0) = 1\n{l}:\n");
+            }
+            Segment::MapVarIndex { mask } => {
+                s += &format!(
+                    "*(u32 *)(r10 - 4) = 0\nr1 = map[a] ll\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\nif r0 == 0 goto {l}\nr4 = *(u32 *)(r6 + {field})\nr4 &= {mask}\nr0 += r4\nr5 = *(u8 *)(r0 + 0)\nr7 += r5\n{l}:\n{reload}"
+                );
+            }
+            Segment::Call { checked } => {
+                let name = if *checked { "sub_ok" } else { "sub_bad" };
+                if *checked {
+                    sub_ok = true;
+                } else {
+                    sub_bad = true;
+                }
+                s += &format!("r1 = r6\ncall {name}\nr7 += r0\n{reload}");
+            }
             Segment::DataLoop => {
                 s += &format!(
                     "r3 = r1\nr3 += 1\nif r3 > r2 goto {l}\nr4 = *(u8 *)(r1 + 0)\n{l}top:\nif r4 == 0 goto {l}\nr4 -= 1\nr7 += 1\ngoto {l}top\n{l}:\n"
@@ -174,5 +223,16 @@ pub fn render(segs: &[Segment]) -> String {
         }
     }
     s += "r0 = 2\nexit\n";
+    for (used, name, check) in [(sub_ok, "sub_ok", true), (sub_bad, "sub_bad", false)] {
+        if used {
+            s += &format!(
+                "{name}:\nr2 = *(u32 *)(r1 + {end})\nr1 = *(u32 *)(r1 + {data})\nr0 = 0\n"
+            );
+            if check {
+                s += &format!("r3 = r1\nr3 += 4\nif r3 > r2 goto {name}_ret\n");
+            }
+            s += &format!("r0 = *(u32 *)(r1 + 0)\n{name}_ret:\nexit\n");
+        }
+    }
     s
 }

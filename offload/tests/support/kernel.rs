@@ -98,8 +98,17 @@ impl Drop for Fd {
     }
 }
 
-/// Load `prog` (log level 1, plus 4 for statistics when `stats`).
+/// Load `prog` with log level 1 (plus `extra_log_level` bits, e.g. 4 for statistics).
 pub fn load(prog: &Program, extra_log_level: u32) -> Result<KernelVerdict, String> {
+    load_with_level(prog, 1 | extra_log_level)
+}
+
+/// Load `prog` with only the statistics log (level 4): the kernel's own timing, undisturbed.
+pub fn load_stats(prog: &Program) -> Result<KernelVerdict, String> {
+    load_with_level(prog, 4)
+}
+
+fn load_with_level(prog: &Program, log_level: u32) -> Result<KernelVerdict, String> {
     let mut fds = Vec::new();
     for m in &prog.maps {
         let mut attr = [0u8; 128];
@@ -138,7 +147,7 @@ pub fn load(prog: &Program, extra_log_level: u32) -> Result<KernelVerdict, Strin
     attr[4..8].copy_from_slice(&((bytes.len() / 8) as u32).to_le_bytes());
     attr[8..16].copy_from_slice(&(bytes.as_ptr() as u64).to_le_bytes());
     attr[16..24].copy_from_slice(&(license.as_ptr() as u64).to_le_bytes());
-    attr[24..28].copy_from_slice(&(1u32 | extra_log_level).to_le_bytes());
+    attr[24..28].copy_from_slice(&log_level.to_le_bytes());
     attr[28..32].copy_from_slice(&(log.len() as u32).to_le_bytes());
     attr[32..40].copy_from_slice(&(log.as_mut_ptr() as u64).to_le_bytes());
     let fd = sys_bpf(BPF_PROG_LOAD, &mut attr);
