@@ -54,7 +54,7 @@ pub(crate) struct Host<'r> {
     /// Compiles and runs a tail-call target.
     pub(crate) tail: TailRunner,
     /// Per-run state of the tail runner (compiled targets and their map tables).
-    pub(crate) tail_state: crate::x86_64::TailCache,
+    pub(crate) tail_state: crate::x86_64::TailCache<'r>,
 }
 
 /// The environment block. `#[repr(C)]`: the compiled code reads and writes the fields named in

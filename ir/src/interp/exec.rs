@@ -33,6 +33,9 @@ pub struct Prepared {
     prog_type: ProgType,
 }
 
+/// A registered program decoded for tail calls, with its runtime map ids.
+pub(crate) type TailTarget = (Prepared, Vec<usize>);
+
 /// How a program's map indices (in its LD_IMM64s) name runtime maps.
 #[derive(Clone, Copy)]
 enum MapIds<'a> {
@@ -146,13 +149,14 @@ impl Prepared {
             stack_top: top,
         };
         m.env.set_stack(top - STACK_SIZE as u64, top);
-        let mut others: Vec<Option<(Prepared, Vec<usize>)>> = Vec::new();
+        // Tail-call targets of this run (decoded once per runtime, see `Runtime::prepared`).
+        let mut others: Vec<Option<Arc<TailTarget>>> = Vec::new();
         let (mut cur, mut pc) = (0usize, 0usize);
         let r0 = loop {
             let (p, t) = if cur == 0 {
                 (self, MapIds::Identity)
             } else {
-                match others.get(cur).and_then(|o| o.as_ref()) {
+                match others.get(cur).and_then(|o| o.as_deref()) {
                     Some((p, ids)) => (p, MapIds::Mapped(ids)),
                     None => return Err(missing_program(cur)),
                 }
@@ -161,15 +165,25 @@ impl Prepared {
                 Leave::Exit(r0) => break r0,
                 Leave::Switch { prog, pc: next } => {
                     if prog != 0 && others.get(prog).is_none_or(|o| o.is_none()) {
-                        let Some(reg) = m.rt.program(prog) else {
-                            return Err(missing_program(prog));
+                        let target = match m.rt.prepared.get(prog).cloned().flatten() {
+                            Some(t) => t,
+                            None => {
+                                let Some(reg) = m.rt.program(prog) else {
+                                    return Err(missing_program(prog));
+                                };
+                                let t =
+                                    Arc::new((Prepared::new(&reg.program), reg.map_ids.clone()));
+                                if m.rt.prepared.len() <= prog {
+                                    m.rt.prepared.resize(prog + 1, None);
+                                }
+                                m.rt.prepared[prog] = Some(t.clone());
+                                t
+                            }
                         };
-                        let prepared = Prepared::new(&reg.program);
-                        let ids = reg.map_ids.clone();
                         if others.len() <= prog {
-                            others.resize_with(prog + 1, || None);
+                            others.resize(prog + 1, None);
                         }
-                        others[prog] = Some((prepared, ids));
+                        others[prog] = Some(target);
                     }
                     cur = prog;
                     pc = next;

@@ -117,6 +117,9 @@ pub struct Runtime {
     /// The interpreter's execution environment (packet, context and input buffers), kept
     /// between runs.
     pub(crate) spare_env: Option<Box<ExecEnv>>,
+    /// Registered programs decoded by the interpreter for tail calls, by program index
+    /// (registered programs never change, so a decoding stays valid).
+    pub(crate) prepared: Vec<Option<Arc<crate::interp::TailTarget>>>,
 }
 
 impl Runtime {
@@ -142,6 +145,7 @@ impl Runtime {
             ctx_config: CtxConfig::default(),
             spare_stack: None,
             spare_env: None,
+            prepared: Vec::new(),
         }
     }
 

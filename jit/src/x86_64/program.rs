@@ -12,6 +12,7 @@ use ir::interp::{Action, Input, Outcome};
 use ir::runtime::{ExecEnv, Runtime};
 use ir::Program;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// CPU features the emitted code may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +82,14 @@ pub struct JitProgram {
     meant: Vec<Meant>,
     label_pos: Vec<u32>,
     branch_short: Vec<bool>,
+    /// Tail-call targets compiled by earlier runs, by the runtime's registration of the
+    /// program (the `Arc` is kept, so an address is never reused for another program): a
+    /// run reuses them instead of verifying and compiling again.
+    tail_targets: Mutex<Vec<(Arc<Program>, Arc<JitProgram>)>>,
 }
+
+/// Most tail-call targets a program keeps compiled between runs.
+const MAX_TAIL_TARGETS: usize = 64;
 
 /// Compile `prog` trusting or not trusting it, per `trust`.
 pub(crate) fn compile_program(
@@ -136,6 +144,7 @@ pub(crate) fn compile_program(
         meant: std::mem::take(&mut lowered.asm.meant),
         label_pos: emitted.label_pos,
         branch_short: emitted.branch_short,
+        tail_targets: Mutex::new(Vec::new()),
     })
 }
 
@@ -241,13 +250,14 @@ fn thread_cpu_time() -> std::time::Duration {
 }
 
 /// A compiled tail-call target and its map table.
-type TailEntry = (JitProgram, Vec<[u64; 2]>);
+type TailEntry = (Arc<JitProgram>, Vec<[u64; 2]>);
 
-/// Tail-call targets compiled during one run, by runtime program index.
-pub(crate) struct TailCache {
+/// Tail-call targets of one run, by runtime program index.
+pub(crate) struct TailCache<'r> {
     entries: Vec<Option<Rc<TailEntry>>>,
-    /// How to compile targets: as the entry program was.
-    how: (Trust, bool, Options),
+    /// The entry program: how to compile targets (as it was) and where compiled ones are kept
+    /// between runs.
+    entry: &'r JitProgram,
 }
 
 /// How a native entry ended.
@@ -293,27 +303,16 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
                 return Err(());
             };
             let (program, map_ids) = (reg.program.clone(), reg.map_ids.clone());
-            let (trust, context, opts) = host.tail_state.how.clone();
-            let compiled = match trust {
-                // A verified program tail-calls only programs that verify too.
-                Trust::Verified => {
-                    match offload::verify(
-                        &program,
-                        &offload::Capabilities::kernel(),
-                        &Default::default(),
-                    ) {
-                        Ok(v) => compile(&v, &opts),
-                        Err(r) => Err(JitError::NotVerified(r.to_string())),
+            let outer_jp = host.tail_state.entry;
+            let jp = match outer_jp.tail_target(&program) {
+                Some(jp) => jp,
+                None => match outer_jp.compile_tail_target(prog, &program) {
+                    Ok(jp) => jp,
+                    Err(e) => {
+                        host.error.get_or_insert(e);
+                        return Err(());
                     }
-                }
-                Trust::Unchecked => compile_program(&program, trust, context, None, &opts),
-            };
-            let jp = match compiled {
-                Ok(jp) => jp,
-                Err(error) => {
-                    host.error.get_or_insert(RunError::TailCall { prog, error });
-                    return Err(());
-                }
+                },
             };
             let table = match map_table(host.rt, Some(&map_ids), &jp) {
                 Ok(t) => t,
@@ -355,6 +354,47 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
 }
 
 impl JitProgram {
+    /// A tail-call target an earlier run compiled, if `program` is one.
+    fn tail_target(&self, program: &Arc<Program>) -> Option<Arc<JitProgram>> {
+        let cache = self.tail_targets.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .iter()
+            .find(|(p, _)| Arc::ptr_eq(p, program))
+            .map(|(_, jp)| jp.clone())
+    }
+
+    /// Compile the tail-call target `program` (runtime program `index`) as this program was
+    /// compiled, and keep it for later runs.
+    fn compile_tail_target(
+        &self,
+        index: usize,
+        program: &Arc<Program>,
+    ) -> Result<Arc<JitProgram>, RunError> {
+        let compiled = match self.trust {
+            // A verified program tail-calls only programs that verify too.
+            Trust::Verified => {
+                match offload::verify(
+                    program,
+                    &offload::Capabilities::kernel(),
+                    &Default::default(),
+                ) {
+                    Ok(v) => compile(&v, &self.opts),
+                    Err(r) => Err(JitError::NotVerified(r.to_string())),
+                }
+            }
+            Trust::Unchecked => {
+                compile_program(program, self.trust, self.context, None, &self.opts)
+            }
+        };
+        let jp = Arc::new(compiled.map_err(|error| RunError::TailCall { prog: index, error })?);
+        let mut cache = self.tail_targets.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_TAIL_TARGETS {
+            cache.remove(0);
+        }
+        cache.push((program.clone(), jp.clone()));
+        Ok(jp)
+    }
+
     /// The emitted code.
     pub fn code(&self) -> &[u8] {
         self.mem.code()
@@ -409,7 +449,7 @@ impl JitProgram {
             tail: run_tail,
             tail_state: TailCache {
                 entries: Vec::new(),
-                how: (self.trust, self.context, self.opts.clone()),
+                entry: self,
             },
         };
         let marker = 0u8;
@@ -482,7 +522,7 @@ impl JitProgram {
             tail: run_tail,
             tail_state: TailCache {
                 entries: Vec::new(),
-                how: (self.trust, self.context, self.opts.clone()),
+                entry: self,
             },
         };
         // Everything below this local on the native stack belongs to the run.
