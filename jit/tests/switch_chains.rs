@@ -1,7 +1,7 @@
 //! Equality chains (`if r == c goto ...` repeated on one register), which the JIT compiles as a
 //! binary search: for random chains — both widths, negative and repeated constants, values that
-//! hit a constant only in their low half — the JIT returns what the interpreter returns, and
-//! every emitted byte decodes as meant.
+//! hit a constant only in their low half, runs of consecutive constants (range tests) — the JIT
+//! returns what the interpreter returns, and every emitted byte decodes as meant.
 
 use ir::insn::{AluOp, Insn, JmpCond, LdImm64Src, Operand, Width};
 use ir::interp::{run, Input};
@@ -105,6 +105,62 @@ proptest! {
         };
         check(value, width, &tests)?;
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Runs of consecutive constants with one target (port ranges written rule by rule), cut
+    /// by other targets and repeats: merged into range tests, still the interpreter's result.
+    #[test]
+    fn ranges_agree_with_the_interpreter(
+        base in prop_oneof![-50i32..50, Just(i32::MAX - 40), Just(i32::MIN), Just(-20i32)],
+        runs in prop::collection::vec((1usize..12, 0..EXITS), 2..12),
+        extra in prop::collection::vec((constant(), 0..EXITS), 0..6),
+        offset in -3i64..60,
+        high in any::<u32>(),
+        wide in any::<bool>(),
+    ) {
+        let width = if wide { Width::W64 } else { Width::W32 };
+        let mut tests = Vec::new();
+        let mut next = base as i64;
+        for (len, exit) in runs {
+            for _ in 0..len {
+                if let Ok(c) = i32::try_from(next) {
+                    tests.push((c, exit));
+                }
+                next += 1;
+            }
+        }
+        tests.extend(extra);
+        let v = base as i64 + offset;
+        let value = match width {
+            Width::W64 => v as u64,
+            Width::W32 => ((high as u64) << 32) | (v as u32 as u64),
+        };
+        check(value, width, &tests)?;
+    }
+}
+
+#[test]
+fn a_port_range_is_two_compares() {
+    // 1,000 rules, ports 1000..1999, all to one exit: one range test.
+    let tests: Vec<(i32, usize)> = (1000..2000).map(|p| (p, 1)).collect();
+    for v in [0u64, 999, 1000, 1500, 1999, 2000, u64::MAX] {
+        check(v, Width::W64, &tests).expect("agrees");
+    }
+    let opts = Options {
+        record: true,
+        ..Options::default()
+    };
+    let listing = compile_unchecked(&program(0, Width::W64, &tests), false, &opts)
+        .expect("compiles")
+        .disassemble();
+    let compares = listing
+        .lines()
+        .filter(|l| l.contains("cmp     rsi"))
+        .count();
+    assert_eq!(compares, 2, "{listing}");
 }
 
 #[test]

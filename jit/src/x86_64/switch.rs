@@ -1,6 +1,7 @@
 //! Chains of equality tests on one register (`if r == c1 goto A; if r == c2 goto B; ...`), the
 //! shape a linear exact-match rule list lowers to, compiled as a binary search over the sorted
-//! constants instead of one compare per rule — what a C compiler does with a `switch`.
+//! constants instead of one compare per rule — what a C compiler does with a `switch`; runs of
+//! consecutive constants with one target become one range test.
 //!
 //! The meaning is unchanged: the first test that matches takes its jump, and no match falls
 //! through to the instruction after the chain. A constant that appears twice keeps the target
@@ -96,35 +97,92 @@ pub(crate) fn lower_chain(
     // Stable: among equal constants the first test stays first, and `dedup` keeps it.
     cases.sort_by_key(|c| c.key);
     cases.dedup_by_key(|c| c.key);
-    search(a, chain.width, x86(chain.dst), &cases, miss, true)
+    search(
+        a,
+        chain.width,
+        x86(chain.dst),
+        &clusters(&cases),
+        miss,
+        true,
+    )
 }
 
-/// Unsigned binary search: test the middle case, go right when above, else search the left half.
-/// `last`: this is the rightmost leaf, which falls through to `miss` (emitted right after).
+/// Consecutive constants with one target, as one range test (a port range written out as one
+/// rule per port costs two compares, not a search level per port).
+#[derive(Clone, Copy)]
+struct Cluster {
+    lo: i32,
+    hi: i32,
+    target: Label,
+}
+
+/// `cases` (sorted, distinct) merged into clusters of consecutive keys with the same target.
+fn clusters(cases: &[Case]) -> Vec<Cluster> {
+    let mut out: Vec<(u64, Cluster)> = Vec::with_capacity(cases.len());
+    for c in cases {
+        match out.last_mut() {
+            Some((last_key, cl))
+                if cl.target == c.target && last_key.checked_add(1) == Some(c.key) =>
+            {
+                cl.hi = c.imm;
+                *last_key = c.key;
+            }
+            _ => out.push((
+                c.key,
+                Cluster {
+                    lo: c.imm,
+                    hi: c.imm,
+                    target: c.target,
+                },
+            )),
+        }
+    }
+    out.into_iter().map(|(_, cl)| cl).collect()
+}
+
+/// Unsigned binary search over sorted clusters: test the middle one, go right when above it,
+/// else search the left half. `last`: this is the rightmost leaf, which falls through to
+/// `miss` (emitted right after).
 fn search(
     a: &mut Asm,
     w: Width,
     reg: Register,
-    cases: &[Case],
+    cl: &[Cluster],
     miss: Label,
     last: bool,
 ) -> Result<(), JitError> {
-    if cases.len() <= LEAF {
-        for c in cases {
-            a.op_ri(Op2::Cmp, w, reg, c.imm)?;
-            a.jcc(Cond::E, c.target);
+    if cl.len() <= LEAF {
+        for c in cl {
+            if c.lo == c.hi {
+                a.op_ri(Op2::Cmp, w, reg, c.lo)?;
+                a.jcc(Cond::E, c.target);
+            } else {
+                // Below this cluster is below every later one too: a miss.
+                a.op_ri(Op2::Cmp, w, reg, c.lo)?;
+                a.jcc(Cond::B, miss);
+                a.op_ri(Op2::Cmp, w, reg, c.hi)?;
+                a.jcc(Cond::Be, c.target);
+            }
         }
         if !last {
             a.jmp(miss);
         }
         return Ok(());
     }
-    let mid = cases.len() / 2;
+    let mid = cl.len() / 2;
+    let c = cl[mid];
     let right = a.label();
-    a.op_ri(Op2::Cmp, w, reg, cases[mid].imm)?;
-    a.jcc(Cond::E, cases[mid].target);
-    a.jcc(Cond::A, right);
-    search(a, w, reg, &cases[..mid], miss, false)?;
+    if c.lo == c.hi {
+        a.op_ri(Op2::Cmp, w, reg, c.lo)?;
+        a.jcc(Cond::E, c.target);
+        a.jcc(Cond::A, right);
+    } else {
+        a.op_ri(Op2::Cmp, w, reg, c.hi)?;
+        a.jcc(Cond::A, right);
+        a.op_ri(Op2::Cmp, w, reg, c.lo)?;
+        a.jcc(Cond::Ae, c.target);
+    }
+    search(a, w, reg, &cl[..mid], miss, false)?;
     a.bind(right);
-    search(a, w, reg, &cases[mid + 1..], miss, last)
+    search(a, w, reg, &cl[mid + 1..], miss, last)
 }
