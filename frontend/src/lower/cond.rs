@@ -363,17 +363,14 @@ impl Lowerer<'_> {
         let clamp = |k: u128| -> Option<u64> { u64::try_from(k).ok() };
         match cmp {
             Cmp::Range(lo, hi) => {
+                // One branch, not two: `lo <= v <= hi` iff `v - lo <= hi - lo` (unsigned,
+                // wrapping). Every branch to the same place is one more state the kernel
+                // verifier keeps pending, and it keeps at most 8192 (see `super` docs).
+                let hi = clamp(*hi).unwrap_or(u64::MAX);
                 match clamp(*lo) {
-                    Some(lo) => self.e.jmp_const(JmpCond::Lt, Reg::R0, lo, Reg::R4, f),
-                    None => {
-                        self.e.ja(f);
-                        return Ok(());
-                    }
+                    Some(lo) if lo <= hi => self.in_interval(lo, hi, t, f),
+                    _ => self.e.ja(f),
                 }
-                if let Some(hi) = clamp(*hi) {
-                    self.e.jmp_const(JmpCond::Gt, Reg::R0, hi, Reg::R4, f);
-                }
-                self.e.ja(t);
             }
             // Sets were handled above.
             Cmp::InSet(_) => self.e.ja(f),
@@ -400,6 +397,22 @@ impl Lowerer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `if lo <= r0 <= hi goto t else goto f` with one conditional branch (clobbers r0, r4).
+    fn in_interval(&mut self, lo: u64, hi: u64, t: Label, f: Label) {
+        if lo != 0 {
+            if lo <= i32::MAX as u64 {
+                self.e.alu64(AluOp::Sub, Reg::R0, Operand::Imm(lo as i32));
+            } else {
+                self.e.load_const(Reg::R4, lo);
+                self.e.alu64(AluOp::Sub, Reg::R0, Operand::Reg(Reg::R4));
+            }
+        }
+        if hi - lo != u64::MAX {
+            self.e.jmp_const(JmpCond::Gt, Reg::R0, hi - lo, Reg::R4, f);
+        }
+        self.e.ja(t);
     }
 
     /// Set membership through a HASH map keyed by the field's (masked) bytes.

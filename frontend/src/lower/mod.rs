@@ -12,6 +12,19 @@
 //!   then the action; user chains reached by `Jump` are inlined (the IR forbids cycles);
 //! - the default action.
 //!
+//! Size limits, and what this compiler does about them:
+//! - jump offsets: a conditional jump is 16-bit; one whose target is farther becomes the
+//!   inverted condition over a `gotol` (cpu v4, 32-bit offset) when the program is finished, so
+//!   programs may exceed 32k slots (see [`emit`]); an offset beyond even that is an error;
+//! - the kernel verifier walks every path depth-first and keeps each branch it has not yet
+//!   taken on a stack of at most 8192 entries ("The sequence of 8193 jumps is too complex",
+//!   `BPF_COMPLEXITY_LIMIT_JMP_SEQ`). In a chain of rules every failed test but the last of a
+//!   rule stays pending until the rest of the chain is walked, so a chain of a few thousand
+//!   rules of several tests each cannot load, however short its jumps. Hence ranges are one
+//!   branch (`v - lo <= hi - lo`), runs of rules that differ only in one range or constant are
+//!   merged ([`crate::merge`]) into one membership test, and a union of many intervals is a
+//!   balanced binary search (depth log2 n, so few pending branches).
+//!
 //! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
 //! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
 //! A set map's contents are in its [`MapDef::initial_entries`]: the interpreter and the kernel
