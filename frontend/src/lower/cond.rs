@@ -74,6 +74,14 @@ impl Lowerer<'_> {
                 (pt, Known::meet(on_f, pf))
             }
             Cond::Any(cs) => {
+                if let Some(u) = super::intervals::IntervalUnion::of(cs) {
+                    let decided = cs
+                        .iter()
+                        .any(|c| matches!(c, Cond::Match(m) if entry.decide(m).is_some()));
+                    if !decided {
+                        return self.interval_search(&u, t, f, abort, entry);
+                    }
+                }
                 let Some((last, init)) = cs.split_last() else {
                     self.e.ja(f);
                     return Ok((None, Some(entry)));
@@ -348,17 +356,7 @@ impl Lowerer<'_> {
             }
         }
         self.load_be(Reg::R0, ptr, off, size);
-        if let Some(m) = mask {
-            let m = (m & full) as u64;
-            if m as u128 != full {
-                if m <= i32::MAX as u64 {
-                    self.e.alu64(AluOp::And, Reg::R0, Operand::Imm(m as i32));
-                } else {
-                    self.e.load_const(Reg::R4, m);
-                    self.e.alu64(AluOp::And, Reg::R0, Operand::Reg(Reg::R4));
-                }
-            }
-        }
+        self.and_mask(field, mask);
         // Constants wider than the field can never be equal / are always greater.
         let clamp = |k: u128| -> Option<u64> { u64::try_from(k).ok() };
         match cmp {
@@ -397,6 +395,42 @@ impl Lowerer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `r0 &= mask` (of a field of at most 8 bytes), unless it keeps every bit of the field.
+    fn and_mask(&mut self, field: Field, mask: Option<u128>) {
+        let full = field.full_mask();
+        if let Some(m) = mask {
+            let m = (m & full) as u64;
+            if m as u128 != full {
+                if m <= i32::MAX as u64 {
+                    self.e.alu64(AluOp::And, Reg::R0, Operand::Imm(m as i32));
+                } else {
+                    self.e.load_const(Reg::R4, m);
+                    self.e.alu64(AluOp::And, Reg::R0, Operand::Reg(Reg::R4));
+                }
+            }
+        }
+    }
+
+    /// `r0 =` the value of a field of at most 8 bytes after its mask; `false` when it can never
+    /// be read (an unconditional jump to `abort` was emitted instead).
+    pub(super) fn load_field(
+        &mut self,
+        field: Field,
+        mask: Option<u128>,
+        span: Span,
+        abort: Label,
+    ) -> Result<bool, super::LowerError> {
+        let size = field.size as u32;
+        let Some((ptr, off)) =
+            self.field_ptr(field.base, field.offset as u32, size, span, abort)?
+        else {
+            return Ok(false);
+        };
+        self.load_be(Reg::R0, ptr, off, size);
+        self.and_mask(field, mask);
+        Ok(true)
     }
 
     /// `if lo <= r0 <= hi goto t else goto f` with one conditional branch (clobbers r0, r4).

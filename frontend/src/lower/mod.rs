@@ -33,6 +33,7 @@
 
 mod cond;
 mod emit;
+mod intervals;
 mod known;
 
 use crate::ruleset::{Action, ChainId, RuleSet, RuleSetError, Span};
