@@ -74,6 +74,19 @@ impl Hook {
     }
 }
 
+/// The machine the program is for, where that changes the code (not its meaning).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LowerTarget {
+    /// The host kernel's verifier and JIT.
+    #[default]
+    Host,
+    /// The Netronome NFP offload, whose verifier checks more: e.g. a dividend or multiplicand
+    /// must be provably within u32, while a byte swap leaves its result unbounded for the
+    /// kernel's range tracking. For it every value a byte swap makes in pcap arithmetic is
+    /// masked to its width (one ALU instruction), which the verifier can follow.
+    Nfp,
+}
+
 /// What the compiler may use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LowerOptions {
@@ -91,6 +104,8 @@ pub struct LowerOptions {
     /// What a TC program returns for `pass`: `TC_ACT_OK` (0) on the host; the NFP refuses OK
     /// and takes `TC_ACT_UNSPEC` (-1), which cls_bpf in direct-action mode also passes.
     pub tc_pass_code: i32,
+    /// Which machine's verifier the code must satisfy (see [`LowerTarget`]).
+    pub target: LowerTarget,
 }
 
 impl Default for LowerOptions {
@@ -102,6 +117,7 @@ impl Default for LowerOptions {
             hash_maps: true,
             merge_runs: true,
             tc_pass_code: 0,
+            target: LowerTarget::Host,
         }
     }
 }
