@@ -201,6 +201,11 @@ pub fn run(args: BuildArgs) -> CliResult {
         counters: args.counters,
         // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
         tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
+        target: if args.target == "nfp" {
+            lower::LowerTarget::Nfp
+        } else {
+            lower::LowerTarget::Host
+        },
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
