@@ -144,6 +144,11 @@ impl LineTable {
         Ok(table)
     }
 
+    /// Whether no instruction has a row.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The origin of the instruction at byte `offset` of section `section`, if a row covers it.
     pub(crate) fn origin(&mut self, section: u16, offset: u64) -> Option<Origin> {
         let (&(sec, _), row) = self.rows.range(..=(section, offset)).next_back()?;
