@@ -64,7 +64,13 @@ fn stripped_objects_take_their_lines_from_btf_ext_and_agree_with_dwarf() {
         };
         let dwarf = read_object(&full).unwrap_or_else(|e| panic!("{name}: {e}"));
         let btf = read_object(&stripped).unwrap_or_else(|e| panic!("{name} stripped: {e}"));
-        assert_eq!(dwarf.maps, btf.maps, "{name}");
+        // The same maps, without definition lines (those come from DWARF only).
+        let no_origin = |o: &ir::elf::Object| {
+            let mut maps = o.maps.clone();
+            maps.iter_mut().for_each(|m| m.origin = None);
+            maps
+        };
+        assert_eq!(no_origin(&dwarf), btf.maps, "{name}");
         let (pd, pb) = (&dwarf.programs[0], &btf.programs[0]);
         assert_eq!(pd.insns, pb.insns, "{name}");
         let source = std::fs::read_to_string(compile::c_dir().join(format!("{name}.c"))).unwrap();
@@ -89,4 +95,156 @@ fn stripped_objects_take_their_lines_from_btf_ext_and_agree_with_dwarf() {
             }
         }
     }
+}
+
+/// `tests/c_maps/NAME.c` compiled with `clang -g` into `dir` (from a copy of the source there,
+/// so the test can delete it); the object's path and the source text.
+fn compile_copy(name: &str, dir: &std::path::Path) -> (PathBuf, String) {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c_maps/{name}.c")),
+    )
+    .unwrap();
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, &text).unwrap();
+    let obj = dir.join(format!("{name}.o"));
+    let ok = Command::new("clang")
+        .args(["-target", "bpf", "-O2", "-g", "-c"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "clang failed on {}", src.display());
+    (obj, text)
+}
+
+/// `(map name, 1-based line)` of each `// MAP name` marker.
+fn map_markers(text: &str) -> Vec<(String, u32)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let name = l.split("// MAP ").nth(1)?.trim().to_string();
+            Some((name, i as u32 + 1))
+        })
+        .collect()
+}
+
+#[test]
+fn btf_legacy_and_global_data_maps_get_their_definition_line_from_dwarf() {
+    let test = "btf_legacy_and_global_data_maps_get_their_definition_line_from_dwarf";
+    if !compile::have_clang(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (obj, text) = compile_copy("map_lines", dir.path());
+    let bytes = std::fs::read(&obj).unwrap();
+    let read = read_object(&bytes).unwrap();
+    let markers = map_markers(&text);
+    assert_eq!(markers.len(), 4);
+    for (name, want) in &markers {
+        let map = read.maps.iter().find(|m| &m.name == name).unwrap();
+        let Some(Origin::C {
+            file,
+            line,
+            column,
+            text: Some(t),
+        }) = &map.origin
+        else {
+            panic!("{name}: origin {:?}", map.origin);
+        };
+        assert!(file.ends_with("map_lines.c"), "{name}: {file}");
+        assert_eq!(line, want, "{name}");
+        let src_line = text.lines().nth(*want as usize - 1).unwrap();
+        assert_eq!(t, src_line.trim(), "{name}");
+        // The column is where the variable's name starts (the first variable for data).
+        let var = if name.starts_with('.') {
+            let decl = src_line.split("//").next().unwrap();
+            decl.split(['=', ';'])
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .last()
+                .unwrap()
+        } else {
+            name.as_str()
+        };
+        assert_eq!(
+            src_line.find(var).map(|c| c as u32 + 1),
+            Some(*column),
+            "{name}"
+        );
+        // Programs carry the same definitions.
+        if let Some(m) = read.programs[0].maps.iter().find(|m| &m.name == name) {
+            assert_eq!(m.origin, map.origin, "{name}");
+        }
+    }
+    // DWARF needs no source file: the line stays, the text goes.
+    std::fs::remove_file(dir.path().join("map_lines.c")).unwrap();
+    let read = read_object(&bytes).unwrap();
+    let m = read.maps.iter().find(|m| m.name == "btf_routes").unwrap();
+    assert!(
+        matches!(&m.origin, Some(Origin::C { line, text: None, .. }) if *line == markers[0].1),
+        "{:?}",
+        m.origin
+    );
+    // Without DWARF there is no definition line.
+    if let Some(stripped) = strip_debug(test, "map_lines", &bytes) {
+        let read = read_object(&stripped).unwrap();
+        assert!(read.maps.iter().all(|m| m.origin.is_none()));
+    }
+}
+
+#[test]
+fn nfp_map_reasons_name_the_definition_line_of_btf_and_legacy_maps() {
+    let test = "nfp_map_reasons_name_the_definition_line_of_btf_and_legacy_maps";
+    if !compile::have_clang(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (obj, text) = compile_copy("map_lines", dir.path());
+    let markers = map_markers(&text);
+    let line_of_map = |name: &str| markers.iter().find(|(n, _)| n == name).unwrap().1;
+    let out = Command::new(env!("CARGO_BIN_EXE_bpf-offload"))
+        .args(["check", obj.to_str().unwrap(), "--target", "nfp", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reasons = v["rejections"].as_array().unwrap();
+    let mut seen = Vec::new();
+    for r in reasons.iter().filter(|r| r["map"].is_string()) {
+        let map = r["map"].as_str().unwrap();
+        assert_eq!(r["origin"]["kind"], "c", "{r}");
+        assert_eq!(r["origin"]["line"], line_of_map(map), "{r}");
+        seen.push((map.to_string(), r["code"].as_str().unwrap().to_string()));
+    }
+    for want in [
+        ("btf_routes", "nfp.map.type"),
+        ("legacy_routes", "nfp.map.type"),
+        (".rodata", "nfp.map.flags"),
+    ] {
+        assert!(
+            seen.iter().any(|(m, c)| m == want.0 && c == want.1),
+            "no {want:?} in {seen:?}"
+        );
+    }
+    // The human report groups them under that line, with the line shown.
+    let out = Command::new(env!("CARGO_BIN_EXE_bpf-offload"))
+        .args(["check", obj.to_str().unwrap(), "--target", "nfp"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let line = line_of_map("legacy_routes");
+    let group = report
+        .split("\n\n")
+        .find(|g| g.contains(&format!("map_lines.c:{line}:")))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        group.contains("legacy_routes = { 11, 8, 4, 64, 1 };"),
+        "{group}"
+    );
+    assert!(
+        group.contains("error[nfp.map.type]: map 'legacy_routes': map type not supported"),
+        "{group}"
+    );
 }

@@ -102,8 +102,9 @@ fn obj_err(section: Option<&str>, offset: u64, e: object::read::Error) -> ElfErr
 
 /// Read every program, map and the license of a BPF ELF relocatable object.
 pub fn read_object(bytes: &[u8]) -> Result<Object, ElfError> {
-    let parsed = parse(bytes)?;
+    let mut parsed = parse(bytes)?;
     let mut lines = source_lines(&parsed)?;
+    map_origins(&mut parsed);
     let mut programs = Vec::new();
     let mut entries: Vec<&Func> = parsed
         .funcs
@@ -463,6 +464,50 @@ fn rel_entries(data: &[u8]) -> impl Iterator<Item = Option<(u64, usize, u32)>> +
         let info = u64::from_le_bytes(w);
         Some((offset, (info >> 32) as usize, info as u32))
     })
+}
+
+/// Give each map the C line that defines it, from DWARF: a BTF or legacy map's variable, and
+/// for a global data section the first variable in it (by address). Without DWARF (or with
+/// DWARF gimli cannot read) maps keep no origin.
+fn map_origins(parsed: &mut Parsed<'_>) {
+    let sections = &parsed.sections;
+    let data_of = |n: &str| {
+        sections
+            .iter()
+            .find(|s| s.name == n)
+            .map_or(&[][..], |s| s.data)
+    };
+    let Ok(vars) = super::dwarf::variable_lines(data_of) else {
+        return;
+    };
+    if vars.is_empty() {
+        return;
+    }
+    for map in &mut parsed.maps {
+        let name = match sections
+            .iter()
+            .position(|s| s.name == map.name && s.role == Role::Data)
+        {
+            Some(sec) => {
+                let mut syms: Vec<&Symbol> = parsed
+                    .symbols
+                    .iter()
+                    .filter(|y| {
+                        y.section == Some(sec)
+                            && y.st_type != STT_SECTION
+                            && vars.contains_key(&y.name)
+                    })
+                    .collect();
+                syms.sort_by_key(|y| y.value);
+                match syms.first() {
+                    Some(y) => y.name.clone(),
+                    None => continue,
+                }
+            }
+            None => map.name.clone(),
+        };
+        map.origin = vars.get(&name).cloned();
+    }
 }
 
 /// Where the C source lines of instructions come from.
