@@ -2,9 +2,10 @@
 //! compile time (`RuleSet` -> program), our verifier's time, the kernel verifier's time (load
 //! and map contents included) to accept it, and the
 //! per-packet cost measured by BPF_PROG_TEST_RUN with `repeat` (the kernel's own average).
-//! Exact-match blocklists merge into one HASH set, so their cost should stay flat (goal: at most
-//! 2x from 10 to 10,000 rules); distinct port ranges cannot merge and grow linearly (shown for
-//! contrast). Prints a table; run with `cargo bench --features kernel --bench rule_scale`.
+//! Exact-match blocklists merge into one HASH set, and runs of port ranges into one binary
+//! search over disjoint intervals, so both costs should stay nearly flat (goal: at most 2x from
+//! 10 to 10,000 rules). Prints a table; run with `cargo bench --features kernel --bench
+//! rule_scale`.
 
 use bpf_offload::kernel::{run_many_in_kernel, unavailable_reason, verify_in_kernel};
 use frontend::lower::{lower, LowerOptions};

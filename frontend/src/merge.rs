@@ -11,7 +11,7 @@
 //! reading. Non-terminal actions (count, jump, return) and rules under hit counters are never
 //! merged: their per-rule effects would be lost.
 
-use crate::ruleset::{Cmp, Cond, Field, Match, RuleSet, Test, ValueSet};
+use crate::ruleset::{Cmp, Cond, Field, Match, RuleSet, Span, Test, ValueSet};
 
 /// A rewritten rule set and, for each of its rules (global index), the global index of the
 /// first original rule it stands for.
@@ -40,6 +40,11 @@ pub fn merge_exact_runs(rs: &RuleSet, min_run: usize) -> Merged {
             let run = if action.is_terminal() {
                 merge_run(&rules[i..], &mut out.sets, min_run, |r| {
                     (r.action == action).then(|| conjuncts(&r.cond))
+                })
+                .or_else(|| {
+                    merge_range_run(&rules[i..], min_run, |r| {
+                        (r.action == action).then(|| conjuncts(&r.cond))
+                    })
                 })
             } else {
                 None
@@ -146,6 +151,128 @@ fn merge_run<T>(
             Cond::All(new_parts)
         },
     ))
+}
+
+/// If `items[0..len]` form a run of at least `min_run` conjunctions that differ only in one
+/// field test that is an equality or a range (same field and mask throughout), and at least one
+/// is a range: that length and the merged conjunction, whose test is the union of the intervals
+/// as an `Any` of disjoint sorted ranges ([`disjoint_intervals`]); the compiler turns a large
+/// union into a binary search.
+fn merge_range_run<T>(
+    items: &[T],
+    min_run: usize,
+    conj: impl Fn(&T) -> Option<&[Cond]>,
+) -> Option<(usize, Cond)> {
+    let parts = conj(items.first()?)?;
+    let mut best: Option<(usize, usize)> = None;
+    for (pos, p) in parts.iter().enumerate() {
+        let Some((field, mask, ..)) = field_interval(p) else {
+            continue;
+        };
+        let len = 1 + items[1..]
+            .iter()
+            .map_while(&conj)
+            .take_while(|q| {
+                q.len() == parts.len()
+                    && q.iter().zip(parts.iter()).enumerate().all(|(k, (x, y))| {
+                        if k == pos {
+                            matches!(field_interval(x), Some((f, m, ..)) if f == field && m == mask)
+                        } else {
+                            same_test(x, y)
+                        }
+                    })
+            })
+            .count();
+        match best {
+            Some((l, _)) if l >= len => {}
+            _ => best = Some((len, pos)),
+        }
+    }
+    let (len, pos) = best?;
+    if len < min_run {
+        return None;
+    }
+    let tests: Vec<&Cond> = items[..len]
+        .iter()
+        .filter_map(|q| conj(q)?.get(pos))
+        .collect();
+    if !tests.iter().any(|c| {
+        matches!(
+            c,
+            Cond::Match(Match {
+                test: Test::Field {
+                    cmp: Cmp::Range(..),
+                    ..
+                },
+                ..
+            })
+        )
+    }) {
+        return None;
+    }
+    let (field, mask, _, span) = field_interval(parts.get(pos)?)?;
+    let intervals = disjoint_intervals(tests.iter().filter_map(|c| field_interval(c)).map(|x| x.2));
+    let mut union: Vec<Cond> = intervals
+        .into_iter()
+        .map(|(lo, hi)| {
+            Cond::Match(Match {
+                test: Test::Field {
+                    field,
+                    mask,
+                    cmp: Cmp::Range(lo, hi),
+                },
+                span,
+            })
+        })
+        .collect();
+    let mut new_parts: Vec<Cond> = parts.to_vec();
+    new_parts[pos] = if union.len() == 1 {
+        union.remove(0)
+    } else {
+        Cond::Any(union)
+    };
+    Some((
+        len,
+        if new_parts.len() == 1 {
+            new_parts.remove(0)
+        } else {
+            Cond::All(new_parts)
+        },
+    ))
+}
+
+/// A field, its mask, a closed interval `(lo, hi)` and the span of the test.
+type FieldInterval = (Field, Option<u128>, (u128, u128), Span);
+
+/// A field test that is one interval: its field, mask, `(lo, hi)` and span (`== k` is
+/// `[k, k]`).
+fn field_interval(c: &Cond) -> Option<FieldInterval> {
+    match c {
+        Cond::Match(Match {
+            test: Test::Field { field, mask, cmp },
+            span,
+        }) => match cmp {
+            Cmp::Eq(k) => Some((*field, *mask, (*k, *k), *span)),
+            Cmp::Range(lo, hi) => Some((*field, *mask, (*lo, *hi), *span)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The union of closed intervals as sorted, disjoint, non-adjacent intervals (empty ones,
+/// `lo > hi`, dropped).
+pub(crate) fn disjoint_intervals(it: impl IntoIterator<Item = (u128, u128)>) -> Vec<(u128, u128)> {
+    let mut v: Vec<(u128, u128)> = it.into_iter().filter(|(lo, hi)| lo <= hi).collect();
+    v.sort_unstable();
+    let mut out: Vec<(u128, u128)> = Vec::with_capacity(v.len());
+    for (lo, hi) in v {
+        match out.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
 }
 
 /// A field equality test: the match, its field and its mask.

@@ -6,7 +6,7 @@ mod common;
 
 use common::random::random_ruleset;
 use common::Rng;
-use frontend::lower::{lower, Hook, LowerOptions};
+use frontend::lower::{lower, Hook, LowerOptions, LowerTarget};
 use frontend::ruleset::*;
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
@@ -25,7 +25,7 @@ proptest! {
         let rs = random_ruleset(&mut r, &sample);
         let hook = if r.chance(50) { Hook::Xdp } else { Hook::Tc };
         let counters = r.chance(50);
-        let opts = LowerOptions { hook, counters, set_map_threshold: 8, hash_maps: true, merge_runs: true, tc_pass_code: 0 };
+        let opts = LowerOptions { hook, counters, set_map_threshold: 8, hash_maps: true, merge_runs: true, tc_pass_code: 0, target: if r.chance(30) { LowerTarget::Nfp } else { LowerTarget::Host } };
         let lowered = lower(&rs, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
         // Set maps carry their contents: the runtime loads them.
         let mut rt = Runtime::new(&lowered.program);

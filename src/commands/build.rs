@@ -10,7 +10,7 @@
 //! HASH sets: their contents live in `MapDef::initial_entries`, which an ELF object cannot
 //! carry. With `--emit elf -o OUT` (or `--emit c -o OUT`, whose C declares the same maps),
 //! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
-//! once the object is loaded.
+//! once the object is loaded; `run OUT` reads them back (see `maps_sh`).
 
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
@@ -201,6 +201,11 @@ pub fn run(args: BuildArgs) -> CliResult {
         counters: args.counters,
         // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
         tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
+        target: if args.target == "nfp" {
+            lower::LowerTarget::Nfp
+        } else {
+            lower::LowerTarget::Host
+        },
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
@@ -338,9 +343,7 @@ fn without_entries(prog: &Program) -> Program {
 }
 
 fn companion_path(out: &Path) -> PathBuf {
-    let mut s = out.as_os_str().to_owned();
-    s.push(".maps.sh");
-    PathBuf::from(s)
+    crate::maps_sh::companion_path(out)
 }
 
 fn hex_words(bytes: &[u8]) -> String {

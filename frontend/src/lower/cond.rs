@@ -21,6 +21,17 @@ fn mem_size(n: u32) -> MemSize {
     }
 }
 
+/// The value of an expression made of constants only, folded as [`crate::eval`] computes it
+/// (`None` for anything else, or when it divides by zero: that aborts at run time).
+fn constant_value(e: &Expr) -> Option<u32> {
+    match e {
+        Expr::Const(k) => Some(*k),
+        Expr::Neg(a) => Some(constant_value(a)?.wrapping_neg()),
+        Expr::Bin(op, a, b) => op.apply(constant_value(a)?, constant_value(b)?),
+        Expr::Len | Expr::Load { .. } => None,
+    }
+}
+
 fn jmp_cond(op: RelOp) -> JmpCond {
     match op {
         RelOp::Eq => JmpCond::Eq,
@@ -74,6 +85,14 @@ impl Lowerer<'_> {
                 (pt, Known::meet(on_f, pf))
             }
             Cond::Any(cs) => {
+                if let Some(u) = super::intervals::IntervalUnion::of(cs) {
+                    let decided = cs
+                        .iter()
+                        .any(|c| matches!(c, Cond::Match(m) if entry.decide(m).is_some()));
+                    if !decided {
+                        return self.interval_search(&u, t, f, abort, entry);
+                    }
+                }
                 let Some((last, init)) = cs.split_last() else {
                     self.e.ja(f);
                     return Ok((None, Some(entry)));
@@ -348,32 +367,19 @@ impl Lowerer<'_> {
             }
         }
         self.load_be(Reg::R0, ptr, off, size);
-        if let Some(m) = mask {
-            let m = (m & full) as u64;
-            if m as u128 != full {
-                if m <= i32::MAX as u64 {
-                    self.e.alu64(AluOp::And, Reg::R0, Operand::Imm(m as i32));
-                } else {
-                    self.e.load_const(Reg::R4, m);
-                    self.e.alu64(AluOp::And, Reg::R0, Operand::Reg(Reg::R4));
-                }
-            }
-        }
+        self.and_mask(field, mask);
         // Constants wider than the field can never be equal / are always greater.
         let clamp = |k: u128| -> Option<u64> { u64::try_from(k).ok() };
         match cmp {
             Cmp::Range(lo, hi) => {
+                // One branch, not two: `lo <= v <= hi` iff `v - lo <= hi - lo` (unsigned,
+                // wrapping). Every branch to the same place is one more state the kernel
+                // verifier keeps pending, and it keeps at most 8192 (see `super` docs).
+                let hi = clamp(*hi).unwrap_or(u64::MAX);
                 match clamp(*lo) {
-                    Some(lo) => self.e.jmp_const(JmpCond::Lt, Reg::R0, lo, Reg::R4, f),
-                    None => {
-                        self.e.ja(f);
-                        return Ok(());
-                    }
+                    Some(lo) if lo <= hi => self.in_interval(lo, hi, t, f),
+                    _ => self.e.ja(f),
                 }
-                if let Some(hi) = clamp(*hi) {
-                    self.e.jmp_const(JmpCond::Gt, Reg::R0, hi, Reg::R4, f);
-                }
-                self.e.ja(t);
             }
             // Sets were handled above.
             Cmp::InSet(_) => self.e.ja(f),
@@ -400,6 +406,58 @@ impl Lowerer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `r0 &= mask` (of a field of at most 8 bytes), unless it keeps every bit of the field.
+    fn and_mask(&mut self, field: Field, mask: Option<u128>) {
+        let full = field.full_mask();
+        if let Some(m) = mask {
+            let m = (m & full) as u64;
+            if m as u128 != full {
+                if m <= i32::MAX as u64 {
+                    self.e.alu64(AluOp::And, Reg::R0, Operand::Imm(m as i32));
+                } else {
+                    self.e.load_const(Reg::R4, m);
+                    self.e.alu64(AluOp::And, Reg::R0, Operand::Reg(Reg::R4));
+                }
+            }
+        }
+    }
+
+    /// `r0 =` the value of a field of at most 8 bytes after its mask; `false` when it can never
+    /// be read (an unconditional jump to `abort` was emitted instead).
+    pub(super) fn load_field(
+        &mut self,
+        field: Field,
+        mask: Option<u128>,
+        span: Span,
+        abort: Label,
+    ) -> Result<bool, super::LowerError> {
+        let size = field.size as u32;
+        let Some((ptr, off)) =
+            self.field_ptr(field.base, field.offset as u32, size, span, abort)?
+        else {
+            return Ok(false);
+        };
+        self.load_be(Reg::R0, ptr, off, size);
+        self.and_mask(field, mask);
+        Ok(true)
+    }
+
+    /// `if lo <= r0 <= hi goto t else goto f` with one conditional branch (clobbers r0, r4).
+    fn in_interval(&mut self, lo: u64, hi: u64, t: Label, f: Label) {
+        if lo != 0 {
+            if lo <= i32::MAX as u64 {
+                self.e.alu64(AluOp::Sub, Reg::R0, Operand::Imm(lo as i32));
+            } else {
+                self.e.load_const(Reg::R4, lo);
+                self.e.alu64(AluOp::Sub, Reg::R0, Operand::Reg(Reg::R4));
+            }
+        }
+        if hi - lo != u64::MAX {
+            self.e.jmp_const(JmpCond::Gt, Reg::R0, hi - lo, Reg::R4, f);
+        }
+        self.e.ja(t);
     }
 
     /// Set membership through a HASH map keyed by the field's (masked) bytes.
@@ -523,6 +581,7 @@ impl Lowerer<'_> {
                 if let Expr::Const(k) = **offset {
                     if let Some((ptr, off)) = self.field_ptr(*base, k, size, span, abort)? {
                         self.load_be(Reg::R0, ptr, off, size);
+                        self.bound_swapped(size);
                     }
                     return Ok(());
                 }
@@ -550,34 +609,55 @@ impl Lowerer<'_> {
                 self.e
                     .jmp(JmpCond::Gt, Reg::R1, Operand::Reg(DATA_END), abort);
                 self.load_be(Reg::R0, Reg::R2, net as i16, size);
+                self.bound_swapped(size);
             }
             Expr::Bin(op, a, b) => {
                 self.expr(a, d, span, abort)?;
-                let rhs_const = if let Expr::Const(k) = **b {
-                    Some(k)
-                } else {
-                    None
-                };
+                let rhs_const = constant_value(b);
                 match rhs_const {
-                    Some(k) if k <= i32::MAX as u32 => {
-                        self.e.mov_imm(Reg::R1, k as i32);
-                    }
-                    _ => {
+                    Some(k) => self.e.load_const(Reg::R1, k as u64),
+                    None => {
                         self.spill(d, span)?;
                         self.expr(b, d + 1, span, abort)?;
                         self.e.mov_reg(Reg::R1, Reg::R0);
                         self.unspill(Reg::R0, d);
                     }
                 }
-                self.arith(*op, abort);
+                self.arith(*op, rhs_const.is_some(), abort);
             }
         }
         Ok(())
     }
 
+    /// For a target that needs it ([`super::LowerTarget::Nfp`]): after `load_be` of `size`
+    /// bytes into r0, tell the verifier what the byte swap leaves unknown, that the value has
+    /// `size` bytes (`w0 &= 0xffff` zero-extends too; `w0 = w0` bounds to u32).
+    fn bound_swapped(&mut self, size: u32) {
+        if self.opts.target != super::LowerTarget::Nfp {
+            return;
+        }
+        match size {
+            2 => self.e.alu32(AluOp::And, Reg::R0, Operand::Imm(0xffff)),
+            4 => self.e.alu32(AluOp::Mov, Reg::R0, Operand::Reg(Reg::R0)),
+            _ => {}
+        }
+    }
+
+    /// For the NFP: the verifier does not track division (the kernel marks even a 32-bit
+    /// quotient unknown in all 64 bits), so a quotient multiplied or divided again would be
+    /// refused; `w0 = w0` tells it the value is a u32.
+    fn bound_quotient(&mut self) {
+        if self.opts.target == super::LowerTarget::Nfp {
+            self.e.alu32(AluOp::Mov, Reg::R0, Operand::Reg(Reg::R0));
+        }
+    }
+
     /// `r0 = r0 OP r1` with pcap's rules: 32-bit, division/modulo by zero aborts, shifts by 32
     /// or more give 0.
-    fn arith(&mut self, op: ArithOp, abort: Label) {
+    ///
+    /// For the NFP, which has no MOD, `x % k` by a constant (`by_constant`: r1 holds it) is
+    /// `x - x / k * k` (its DIV by a constant and MUL of u32 values are allowed).
+    fn arith(&mut self, op: ArithOp, by_constant: bool, abort: Label) {
         let alu = match op {
             ArithOp::Add => AluOp::Add,
             ArithOp::Sub => AluOp::Sub,
@@ -591,9 +671,19 @@ impl Lowerer<'_> {
             ArithOp::Shr => AluOp::Rsh,
         };
         match op {
+            ArithOp::Mod if by_constant && self.opts.target == super::LowerTarget::Nfp => {
+                self.e.jmp(JmpCond::Eq, Reg::R1, Operand::Imm(0), abort);
+                self.e.alu32(AluOp::Mov, Reg::R2, Operand::Reg(Reg::R0));
+                self.e.alu32(AluOp::Div, Reg::R0, Operand::Reg(Reg::R1));
+                self.bound_quotient();
+                self.e.alu32(AluOp::Mul, Reg::R0, Operand::Reg(Reg::R1));
+                self.e.alu32(AluOp::Sub, Reg::R2, Operand::Reg(Reg::R0));
+                self.e.alu32(AluOp::Mov, Reg::R0, Operand::Reg(Reg::R2));
+            }
             ArithOp::Div | ArithOp::Mod => {
                 self.e.jmp(JmpCond::Eq, Reg::R1, Operand::Imm(0), abort);
                 self.e.alu32(alu, Reg::R0, Operand::Reg(Reg::R1));
+                self.bound_quotient();
             }
             ArithOp::Shl | ArithOp::Shr => {
                 let big = self.e.label();

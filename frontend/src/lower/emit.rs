@@ -236,41 +236,110 @@ impl Emitter {
                 break;
             }
         }
-        // New index of every old slot (for a dead slot: of the next live one).
-        let mut new_index = vec![0usize; n + 1];
-        let mut next = 0;
-        for pc in 0..n {
-            new_index[pc] = next;
-            if live[pc] {
-                next += 1;
+        // Layout. A conditional jump whose target is beyond ±32767 slots becomes the inverted
+        // condition over a `gotol` (cpu v4 `JMP32 JA`, 32-bit offset); JSET, which has no
+        // inverse, becomes `if c goto +1; goto +1; gotol T`. Lengthening one jump can push
+        // another out of range: repeat until nothing changes (a jump once long stays long, so
+        // this ends after at most one round per jump).
+        let mut long = vec![false; n];
+        let new_index = loop {
+            let new_index = layout(&self.insns, &live, &long);
+            let mut grew = false;
+            for pc in 0..n {
+                if !live[pc] || long[pc] || !matches!(self.insns[pc], Insn::Jmp { .. }) {
+                    continue;
+                }
+                let Some(t) = target_of[pc] else { continue };
+                let off = new_index[t] as i64 - new_index[pc] as i64 - 1;
+                if i16::try_from(off).is_err() {
+                    long[pc] = true;
+                    grew = true;
+                }
             }
-        }
-        new_index[n] = next;
-        let mut insns = Vec::with_capacity(next);
+            if !grew {
+                break new_index;
+            }
+        };
+        let mut insns = Vec::with_capacity(new_index[n]);
         for pc in 0..n {
             if !live[pc] {
                 continue;
             }
-            let mut insn = self.insns[pc];
-            if let Some(t) = target_of[pc] {
-                let off = new_index[t] as i64 - new_index[pc] as i64 - 1;
-                match &mut insn {
-                    Insn::Jmp { off: o, .. } => {
-                        *o = i16::try_from(off)
-                            .map_err(|_| format!("jump at {pc} too far ({off} slots)"))?;
+            let insn = self.insns[pc];
+            let Some(t) = target_of[pc] else {
+                insns.push(insn);
+                continue;
+            };
+            let too_far = |off: i64| format!("jump at {pc} too far ({off} slots)");
+            match insn {
+                Insn::Jmp {
+                    width,
+                    cond,
+                    dst,
+                    src,
+                    ..
+                } => {
+                    if !long[pc] {
+                        let off = new_index[t] as i64 - new_index[pc] as i64 - 1;
+                        let off = i16::try_from(off).map_err(|_| too_far(off))?;
+                        insns.push(Insn::Jmp {
+                            width,
+                            cond,
+                            dst,
+                            src,
+                            off,
+                        });
+                        continue;
                     }
-                    Insn::Ja { off: o, long } => {
-                        if let Ok(short) = i16::try_from(off) {
-                            *o = short as i32;
-                        } else {
-                            *o = off as i32;
-                            *long = true;
+                    match inverse(cond) {
+                        Some(inv) => insns.push(Insn::Jmp {
+                            width,
+                            cond: inv,
+                            dst,
+                            src,
+                            off: 1,
+                        }),
+                        None => {
+                            insns.push(Insn::Jmp {
+                                width,
+                                cond,
+                                dst,
+                                src,
+                                off: 1,
+                            });
+                            insns.push(Insn::Ja {
+                                off: 1,
+                                long: false,
+                            });
                         }
                     }
-                    _ => return Err(format!("fixup on a non-jump at {pc}")),
+                    let at = insns.len() as i64;
+                    let off = new_index[t] as i64 - at - 1;
+                    let off = i32::try_from(off).map_err(|_| too_far(off))?;
+                    insns.push(Insn::Ja { off, long: true });
                 }
+                Insn::Ja { .. } => {
+                    let off = new_index[t] as i64 - new_index[pc] as i64 - 1;
+                    insns.push(match i16::try_from(off) {
+                        Ok(short) => Insn::Ja {
+                            off: short as i32,
+                            long: false,
+                        },
+                        Err(_) => Insn::Ja {
+                            off: i32::try_from(off).map_err(|_| too_far(off))?,
+                            long: true,
+                        },
+                    });
+                }
+                _ => return Err(format!("fixup on a non-jump at {pc}")),
             }
-            insns.push(insn);
+        }
+        if insns.len() != new_index[n] {
+            return Err(format!(
+                "layout mismatch: {} slots emitted, {} planned",
+                insns.len(),
+                new_index[n]
+            ));
         }
         let origins = std::mem::take(&mut self.origins)
             .into_iter()
@@ -310,6 +379,26 @@ impl Emitter {
     }
 }
 
+/// The new index of every old slot (for a dead slot: of the next live one; `[n]`: the total),
+/// where a live slot takes one slot, a long conditional jump two (three for JSET).
+fn layout(insns: &[Insn], live: &[bool], long: &[bool]) -> Vec<usize> {
+    let n = insns.len();
+    let mut new_index = vec![0usize; n + 1];
+    let mut next = 0;
+    for pc in 0..n {
+        new_index[pc] = next;
+        if live[pc] {
+            next += match (long[pc], insns[pc]) {
+                (false, _) => 1,
+                (true, Insn::Jmp { cond, .. }) if inverse(cond).is_none() => 3,
+                (true, _) => 2,
+            };
+        }
+    }
+    new_index[n] = next;
+    new_index
+}
+
 /// The first live slot after the instruction at `pc`.
 fn next_live(insns: &[Insn], live: &[bool], pc: usize) -> usize {
     let mut q = pc + 1;
@@ -337,4 +426,114 @@ fn inverse(c: JmpCond) -> Option<JmpCond> {
         JmpCond::Slt => JmpCond::Sge,
         JmpCond::Set => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `if r1 COND 0 goto far; <filler movs>; far: exit` resolved, with the filler long enough
+    /// to put `far` beyond a 16-bit offset.
+    fn far_jump(cond: JmpCond, filler: usize) -> Vec<Insn> {
+        let mut e = Emitter::default();
+        let far = e.label();
+        e.jmp(cond, Reg::R1, Operand::Imm(0), far);
+        for _ in 0..filler {
+            e.mov_imm(Reg::R0, 1);
+        }
+        e.exit();
+        e.bind(far);
+        e.mov_imm(Reg::R0, 2);
+        e.exit();
+        e.finish().expect("resolves").0
+    }
+
+    /// Where the jump at `pc` lands.
+    fn target(insns: &[Insn], pc: usize) -> usize {
+        insns[pc].jump_target(pc).expect("a jump") as usize
+    }
+
+    #[test]
+    fn near_conditional_jumps_stay_short() {
+        let insns = far_jump(JmpCond::Eq, 100);
+        assert!(matches!(
+            insns[0],
+            Insn::Jmp {
+                cond: JmpCond::Eq,
+                off: 101,
+                ..
+            }
+        ));
+        assert_eq!(insns.len(), 104);
+    }
+
+    #[test]
+    fn far_conditional_jumps_become_inverted_over_gotol() {
+        let filler = 40_000;
+        let insns = far_jump(JmpCond::Gt, filler);
+        let far = insns.len() - 2;
+        assert!(matches!(
+            insns[0],
+            Insn::Jmp {
+                cond: JmpCond::Le,
+                off: 1,
+                ..
+            }
+        ));
+        assert!(matches!(insns[1], Insn::Ja { long: true, .. }));
+        assert_eq!(target(&insns, 0), 2);
+        assert_eq!(target(&insns, 1), far);
+        assert_eq!(insns.len(), filler + 5);
+    }
+
+    #[test]
+    fn far_jset_jumps_take_a_trampoline() {
+        let filler = 33_000;
+        let insns = far_jump(JmpCond::Set, filler);
+        let far = insns.len() - 2;
+        assert!(matches!(
+            insns[0],
+            Insn::Jmp {
+                cond: JmpCond::Set,
+                off: 1,
+                ..
+            }
+        ));
+        assert_eq!(target(&insns, 0), 2);
+        assert_eq!(target(&insns, 1), 3);
+        assert!(matches!(insns[2], Insn::Ja { long: true, .. }));
+        assert_eq!(target(&insns, 2), far);
+    }
+
+    #[test]
+    fn lengthening_one_jump_can_push_another_out_of_range() {
+        // Jump B spans exactly 32767 slots, and long jump A sits inside its span: once A takes
+        // its second slot, B no longer fits a 16-bit offset and must grow too.
+        let mut e = Emitter::default();
+        let (a_to, b_to) = (e.label(), e.label());
+        e.jmp(JmpCond::Eq, Reg::R1, Operand::Imm(0), b_to);
+        e.jmp(JmpCond::Eq, Reg::R2, Operand::Imm(0), a_to);
+        for _ in 0..32_765 {
+            e.mov_imm(Reg::R0, 1);
+        }
+        e.exit();
+        e.bind(b_to);
+        for _ in 0..10 {
+            e.mov_imm(Reg::R0, 3);
+        }
+        e.exit();
+        e.bind(a_to);
+        e.mov_imm(Reg::R0, 2);
+        e.exit();
+        let insns = e.finish().expect("resolves").0;
+        let exits: Vec<usize> = (0..insns.len())
+            .filter(|pc| insns[*pc] == Insn::Exit)
+            .collect();
+        let b_at = exits[0] + 1;
+        let a_at = exits[1] + 1;
+        assert!(matches!(insns[1], Insn::Ja { long: true, .. }));
+        assert_eq!(target(&insns, 1), b_at);
+        assert!(matches!(insns[3], Insn::Ja { long: true, .. }));
+        assert_eq!(target(&insns, 3), a_at);
+    }
 }

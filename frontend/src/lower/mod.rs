@@ -12,6 +12,19 @@
 //!   then the action; user chains reached by `Jump` are inlined (the IR forbids cycles);
 //! - the default action.
 //!
+//! Size limits, and what this compiler does about them:
+//! - jump offsets: a conditional jump is 16-bit; one whose target is farther becomes the
+//!   inverted condition over a `gotol` (cpu v4, 32-bit offset) when the program is finished, so
+//!   programs may exceed 32k slots (see [`emit`]); an offset beyond even that is an error;
+//! - the kernel verifier walks every path depth-first and keeps each branch it has not yet
+//!   taken on a stack of at most 8192 entries ("The sequence of 8193 jumps is too complex",
+//!   `BPF_COMPLEXITY_LIMIT_JMP_SEQ`). In a chain of rules every failed test but the last of a
+//!   rule stays pending until the rest of the chain is walked, so a chain of a few thousand
+//!   rules of several tests each cannot load, however short its jumps. Hence ranges are one
+//!   branch (`v - lo <= hi - lo`), runs of rules that differ only in one range or constant are
+//!   merged ([`crate::merge`]) into one membership test, and a union of many intervals is a
+//!   balanced binary search (depth log2 n, so few pending branches).
+//!
 //! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
 //! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
 //! A set map's contents are in its [`MapDef::initial_entries`]: the interpreter and the kernel
@@ -20,6 +33,7 @@
 
 mod cond;
 mod emit;
+mod intervals;
 mod known;
 
 use crate::ruleset::{Action, ChainId, RuleSet, RuleSetError, Span};
@@ -60,6 +74,19 @@ impl Hook {
     }
 }
 
+/// The machine the program is for, where that changes the code (not its meaning).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LowerTarget {
+    /// The host kernel's verifier and JIT.
+    #[default]
+    Host,
+    /// The Netronome NFP offload, whose verifier checks more: e.g. a dividend or multiplicand
+    /// must be provably within u32, while a byte swap leaves its result unbounded for the
+    /// kernel's range tracking. For it every value a byte swap makes in pcap arithmetic is
+    /// masked to its width (one ALU instruction), which the verifier can follow.
+    Nfp,
+}
+
 /// What the compiler may use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LowerOptions {
@@ -77,6 +104,8 @@ pub struct LowerOptions {
     /// What a TC program returns for `pass`: `TC_ACT_OK` (0) on the host; the NFP refuses OK
     /// and takes `TC_ACT_UNSPEC` (-1), which cls_bpf in direct-action mode also passes.
     pub tc_pass_code: i32,
+    /// Which machine's verifier the code must satisfy (see [`LowerTarget`]).
+    pub target: LowerTarget,
 }
 
 impl Default for LowerOptions {
@@ -88,6 +117,7 @@ impl Default for LowerOptions {
             hash_maps: true,
             merge_runs: true,
             tc_pass_code: 0,
+            target: LowerTarget::Host,
         }
     }
 }
