@@ -5,8 +5,10 @@
 //! environment pointer in the sixth argument register and calls [`helper_trampoline`] with the
 //! eBPF arguments r1..r5 already in the SysV argument registers. The trampoline calls
 //! [`Runtime::call_helper`] — the same maps and helpers as the interpreter — and returns r0, or
-//! sets [`JitEnv::stop`]; the code checks `stop` after every call. Context fields that are not
-//! packet pointers, context stores and legacy LD_ABS/LD_IND go through [`slow_trampoline`].
+//! sets [`JitEnv::stop`]; the code checks `stop` after every call. `bpf_map_lookup_elem`, the
+//! commonest helper, takes a leaner path: no helper id, [`lookup_trampoline`]. Context fields
+//! that are not packet pointers, context stores and legacy LD_ABS/LD_IND go through
+//! [`slow_trampoline`].
 
 use crate::RunError;
 use ir::insn::MemSize;
