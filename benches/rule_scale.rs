@@ -71,6 +71,19 @@ fn port_ranges(n: usize) -> RuleSet {
     RuleSet::single_chain("bench", rules, Action::Pass)
 }
 
+/// The same ranges with alternating actions (drop, pass, ...): nothing merges, so the cost
+/// grows linearly (shown for contrast); the shared `ip and tcp` test is done once.
+fn mixed_ranges(n: usize) -> RuleSet {
+    let mut rs = port_ranges(n);
+    for (i, r) in rs.chains[0].rules.iter_mut().enumerate() {
+        if i % 2 == 1 {
+            r.action = Action::Pass;
+        }
+    }
+    rs.default = Action::Drop;
+    rs
+}
+
 /// An IPv4 TCP SYN from `src` to port `dport`.
 fn packet(src: [u8; 4], dport: u16) -> Vec<u8> {
     let mut p = vec![0u8; 54];
@@ -100,6 +113,7 @@ fn main() {
     for (kind, make) in [
         ("blocklist", blocklist as fn(usize) -> RuleSet),
         ("port_ranges", port_ranges),
+        ("mixed_ranges", mixed_ranges),
     ] {
         for n in [10usize, 1_000, 10_000] {
             let rs = make(n);

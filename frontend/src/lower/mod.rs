@@ -22,8 +22,10 @@
 //!   rule stays pending until the rest of the chain is walked, so a chain of a few thousand
 //!   rules of several tests each cannot load, however short its jumps. Hence ranges are one
 //!   branch (`v - lo <= hi - lo`), runs of rules that differ only in one range or constant are
-//!   merged ([`crate::merge`]) into one membership test, and a union of many intervals is a
-//!   balanced binary search (depth log2 n, so few pending branches).
+//!   merged ([`crate::merge`]) into one membership test, a union of many intervals is a
+//!   balanced binary search (depth log2 n, so few pending branches), and consecutive rules
+//!   that start with the same tests test them once (one pending branch per rule remains, so
+//!   about 8,000 rules that nothing merges is the ceiling).
 //!
 //! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
 //! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
