@@ -10,6 +10,7 @@ mod elf_input;
 mod engine;
 mod error;
 mod input;
+mod maps_sh;
 mod output;
 mod pcap;
 

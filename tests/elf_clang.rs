@@ -11,6 +11,7 @@ use std::process::Command;
 fn without_debug(p: &Program) -> Program {
     let mut p = p.clone();
     p.source_map = Default::default();
+    p.maps.iter_mut().for_each(|m| m.origin = None);
     p.subprogs.iter_mut().for_each(|s| s.name.clear());
     p
 }

@@ -67,7 +67,7 @@ fn real_main() {
                 jp.code().len()
             );
         }
-        let repeat: u64 = if b.name.starts_with("acl") {
+        let repeat: u64 = if b.name.starts_with("acl") || b.name.starts_with("alu") {
             20_000
         } else {
             500_000

@@ -47,13 +47,14 @@ pub(crate) type TailRunner = fn(usize, u64, &mut Host<'_>, &mut JitEnv) -> Resul
 /// The Rust side of a run: the runtime, the execution environment and how to run tail calls.
 pub(crate) struct Host<'r> {
     pub(crate) rt: &'r mut Runtime,
-    pub(crate) env: ExecEnv,
+    /// Taken from the runtime for the run ([`Runtime::take_env`]) and handed back after it.
+    pub(crate) env: Box<ExecEnv>,
     /// The first error of the run.
     pub(crate) error: Option<RunError>,
     /// Compiles and runs a tail-call target.
     pub(crate) tail: TailRunner,
     /// Per-run state of the tail runner (compiled targets and their map tables).
-    pub(crate) tail_state: crate::x86_64::TailCache,
+    pub(crate) tail_state: crate::x86_64::TailCache<'r>,
 }
 
 /// The environment block. `#[repr(C)]`: the compiled code reads and writes the fields named in
@@ -72,6 +73,8 @@ pub(crate) struct JitEnv {
     pub(crate) helper: u64,
     /// Address of [`slow_trampoline`].
     pub(crate) slow: u64,
+    /// Address of [`lookup_trampoline`].
+    pub(crate) lookup: u64,
     /// r0 for [`stop::FINISH`] and [`stop::TAIL_RETURN`].
     pub(crate) result: u64,
     /// Packet `data` pointer (what a context load of `data` yields).
@@ -97,6 +100,7 @@ pub(crate) mod offsets {
     pub(crate) const DEPTH: i32 = offset_of!(JitEnv, depth) as i32;
     pub(crate) const HELPER: i32 = offset_of!(JitEnv, helper) as i32;
     pub(crate) const SLOW: i32 = offset_of!(JitEnv, slow) as i32;
+    pub(crate) const LOOKUP: i32 = offset_of!(JitEnv, lookup) as i32;
     pub(crate) const RESULT: i32 = offset_of!(JitEnv, result) as i32;
     pub(crate) const PKT_DATA: i32 = offset_of!(JitEnv, pkt_data) as i32;
     pub(crate) const PKT_END: i32 = offset_of!(JitEnv, pkt_end) as i32;
@@ -114,6 +118,7 @@ impl JitEnv {
             depth: 0,
             helper: helper_trampoline as *const () as u64,
             slow: slow_trampoline as *const () as u64,
+            lookup: lookup_trampoline as *const () as u64,
             result: 0,
             pkt_data: 0,
             pkt_end: 0,
@@ -217,6 +222,49 @@ fn helper(env: &mut JitEnv, host: &mut Host<'_>, sp: u64, args: [u64; 5]) -> u64
             }
         }
     }
+}
+
+/// Called by compiled code for `bpf_map_lookup_elem` (helper 1): the map handle and key pointer
+/// in the first two SysV argument registers, the environment block sixth. The lean path of the
+/// commonest helper: no helper id to store and dispatch on, and nothing to re-read afterwards
+/// (a lookup neither moves the packet nor transfers control); the same runtime code as
+/// [`Runtime::call_helper`] does the lookup.
+pub(crate) extern "sysv64" fn lookup_trampoline(
+    map: u64,
+    key: u64,
+    _a3: u64,
+    _a4: u64,
+    _a5: u64,
+    env: *mut JitEnv,
+) -> u64 {
+    // SAFETY: as in `helper_trampoline`.
+    #[allow(unsafe_code)]
+    let env = unsafe { &mut *env };
+    // SAFETY: as in `helper_trampoline`.
+    #[allow(unsafe_code)]
+    let host = unsafe { &mut *env.host };
+    let here = 0u8;
+    let sp = &here as *const u8 as u64;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        host.env.set_stack(sp, env.stack_top);
+        match host.rt.map_lookup_helper(map, key, &host.env) {
+            Ok(v) => v,
+            Err(error) => fail(
+                env,
+                host,
+                RunError::Helper {
+                    id: ir::runtime::helper_id::MAP_LOOKUP_ELEM,
+                    error,
+                },
+            ),
+        }
+    }))
+    .unwrap_or_else(|_| {
+        host.error
+            .get_or_insert(RunError::Internal("a helper panicked".into()));
+        env.stop = stop::ERROR;
+        0
+    })
 }
 
 /// Slow paths: `kind` is one of [`slow`]; `a`, `b`, `c` its operands.

@@ -95,3 +95,35 @@ sub:
     assert_eq!(want, 1042);
     assert_eq!(got, 1042);
 }
+
+#[test]
+fn tail_call_targets_are_reused_across_runs_and_runtimes() {
+    // The target is compiled on the first run and kept by the entry program: later runs, and
+    // runs against another runtime holding another program at the same slot, still get the
+    // interpreter's results.
+    let forty_two = ir::asm::assemble("r0 = 42\nexit\n").expect("asm");
+    let seven = ir::asm::assemble("r0 = 7\nexit\n").expect("asm");
+    let prog = ir::asm::assemble(
+        "
+.map jmp type=prog_array key=4 value=4 entries=4
+    r2 = map[jmp] ll
+    r3 = 1
+    call 12
+    r0 = 5
+    exit
+",
+    )
+    .expect("asm");
+    let jp = compile_unchecked(&prog, true, &Options::default()).expect("compile");
+    for (target, want) in [(&forty_two, 42), (&seven, 7), (&forty_two, 42)] {
+        let mut rt = Runtime::new(&prog);
+        let idx = rt.add_program(target) as u32;
+        rt.map_update(0, &1u32.to_le_bytes(), &idx.to_le_bytes(), 0)
+            .expect("slot");
+        for _ in 0..3 {
+            let interp = run(&prog, &mut rt, &packet(), 1_000).expect("interp").r0;
+            let got = jp.run(&mut rt, &packet()).expect("jit").r0;
+            assert_eq!((interp, got), (want, want));
+        }
+    }
+}

@@ -106,13 +106,23 @@ impl Rejection {
 }
 
 impl Rejection {
-    /// For a map-level reason whose map has no recorded definition (objects without BTF line
-    /// info for maps), find it in the C source the program's DWARF lines name: the line with
-    /// the map's name and `SEC(` (`} NAME SEC(".maps")`) or a legacy `struct bpf_map_def NAME`.
+    /// Give a map-level reason without an origin its map's definition line: the program's
+    /// `MapDef::origin` (the ELF reader fills it from DWARF) when it has one; otherwise search
+    /// the C source the program's instruction lines name for the line with the map's name and
+    /// `SEC(` (`} NAME SEC(".maps")`) or a legacy `struct bpf_map_def NAME`.
     pub fn locate_map_definition(mut self, prog: &Program) -> Rejection {
         let (Some(name), None) = (&self.map, &self.origin) else {
             return self;
         };
+        if let Some(origin) = prog
+            .maps
+            .iter()
+            .find(|m| &m.name == name)
+            .and_then(|m| m.origin.clone())
+        {
+            self.origin = Some(origin);
+            return self;
+        }
         let mut files: Vec<&str> = Vec::new();
         for pc in 0..prog.insns.len() {
             if let Some(Origin::C { file, .. }) = prog.source_map.get(pc) {

@@ -10,7 +10,7 @@
 //! HASH sets: their contents live in `MapDef::initial_entries`, which an ELF object cannot
 //! carry. With `--emit elf -o OUT` (or `--emit c -o OUT`, whose C declares the same maps),
 //! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
-//! once the object is loaded.
+//! once the object is loaded; `run OUT` reads them back (see `maps_sh`).
 
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
@@ -343,9 +343,7 @@ fn without_entries(prog: &Program) -> Program {
 }
 
 fn companion_path(out: &Path) -> PathBuf {
-    let mut s = out.as_os_str().to_owned();
-    s.push(".maps.sh");
-    PathBuf::from(s)
+    crate::maps_sh::companion_path(out)
 }
 
 fn hex_words(bytes: &[u8]) -> String {

@@ -1,7 +1,9 @@
 //! `bpf-offload run PROG [--engine E] [--mem HEX | --packet HEX | --pcap FILE] [--json]`.
 //!
 //! With a `.data` file the expected `-- result` is checked (exit 1 on a mismatch); with
-//! `--engine all` every available engine runs and any disagreement exits 1.
+//! `--engine all` every available engine runs and any disagreement exits 1. When
+//! `PROG.maps.sh` (written by `build -o PROG`) is beside the program, its map entries are
+//! loaded first, for every engine.
 
 use crate::engine::{self, Engine, EngineResult, RunOptions};
 use crate::error::{CliError, CliResult};
@@ -26,7 +28,11 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs) -> CliResult {
     let name = args.prog.display().to_string();
-    let loaded = input::load_program(&args.prog, args.section.as_deref())?;
+    let mut loaded = input::load_program(&args.prog, args.section.as_deref())?;
+    // HASH set contents `build -o PROG` wrote beside the object (ELF cannot carry them).
+    if let Some((path, n)) = crate::maps_sh::load_companion(&args.prog, &mut loaded.program)? {
+        eprintln!("note: {n} map entries from {}", path.display());
+    }
     let prog = &loaded.program;
     if prog.insns.is_empty() {
         return Err(CliError::bad_input(format!(

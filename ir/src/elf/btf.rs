@@ -142,6 +142,14 @@ impl Btf {
         std::str::from_utf8(&tail[..end]).unwrap_or("")
     }
 
+    /// The string at `off` of the string section, or `None` when `off` is outside it or the
+    /// string is not NUL-terminated UTF-8 (for callers that must report bad offsets).
+    pub(crate) fn string(&self, off: u32) -> Option<&str> {
+        let tail = self.strings.get(off as usize..)?;
+        let end = tail.iter().position(|&b| b == 0)?;
+        std::str::from_utf8(tail.get(..end)?).ok()
+    }
+
     fn get(&self, id: u32) -> Result<&BtfType, ElfError> {
         self.types
             .get(id as usize)

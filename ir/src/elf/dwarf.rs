@@ -144,6 +144,11 @@ impl LineTable {
         Ok(table)
     }
 
+    /// Whether no instruction has a row.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The origin of the instruction at byte `offset` of section `section`, if a row covers it.
     pub(crate) fn origin(&mut self, section: u16, offset: u64) -> Option<Origin> {
         let (&(sec, _), row) = self.rows.range(..=(section, offset)).next_back()?;
@@ -168,4 +173,94 @@ impl LineTable {
             text,
         })
     }
+}
+
+/// Where each global variable of the object is declared, from `.debug_info`
+/// (`DW_TAG_variable` with `DW_AT_decl_file`/`DW_AT_decl_line`), by name. `section` gives the
+/// bytes of a section by name (empty when absent). The offsets that a relocatable object's
+/// `.rel.debug_*` relocate are against section symbols (value 0) with the addend in place, so
+/// the unrelocated bytes already hold them. The `text` of each origin is the line of the file
+/// when it can be read, and `column` where the name appears in it.
+pub(crate) fn variable_lines<'a>(
+    section: impl Fn(&str) -> &'a [u8],
+) -> Result<HashMap<String, Origin>, gimli::Error> {
+    let dwarf = gimli::Dwarf::load(|id: gimli::SectionId| {
+        Ok::<_, gimli::Error>(EndianSlice::new(section(id.name()), LittleEndian))
+    })?;
+    let mut found = HashMap::new();
+    let mut sources: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    let mut units = dwarf.units();
+    while let Some(header) = units.next()? {
+        let unit = dwarf.unit(header)?;
+        let text =
+            |r: EndianSlice<'_, LittleEndian>| String::from_utf8_lossy(r.slice()).into_owned();
+        let comp_dir = unit.comp_dir.map(text).unwrap_or_default();
+        let mut entries = unit.entries();
+        while let Some(entry) = entries.next_dfs()? {
+            // Globals are children of the compile unit.
+            if entry.tag() != gimli::DW_TAG_variable || entry.depth() != 1 {
+                continue;
+            }
+            let Some(name) = entry.attr_value(gimli::DW_AT_name) else {
+                continue;
+            };
+            let name = text(dwarf.attr_string(&unit, name)?);
+            let line = entry
+                .attr_value(gimli::DW_AT_decl_line)
+                .and_then(|v| v.udata_value())
+                .and_then(|l| u32::try_from(l).ok())
+                .filter(|&l| l > 0);
+            let file_index = match entry.attr_value(gimli::DW_AT_decl_file) {
+                Some(AttributeValue::FileIndex(i)) => Some(i),
+                Some(v) => v.udata_value(),
+                None => None,
+            };
+            let (Some(line), Some(file_index)) = (line, file_index) else {
+                continue;
+            };
+            let Some(program) = &unit.line_program else {
+                continue;
+            };
+            let header = program.header();
+            let Some(file) = header.file(file_index) else {
+                continue;
+            };
+            let path = text(dwarf.attr_string(&unit, file.path_name())?);
+            let dir = match file.directory(header) {
+                Some(d) => text(dwarf.attr_string(&unit, d)?),
+                None => String::new(),
+            };
+            let path = if path.starts_with('/') {
+                path
+            } else if dir.starts_with('/') {
+                format!("{dir}/{path}")
+            } else if dir.is_empty() || dir == "." {
+                if comp_dir.is_empty() {
+                    path
+                } else {
+                    format!("{comp_dir}/{path}")
+                }
+            } else {
+                format!("{comp_dir}/{dir}/{path}")
+            };
+            let source = sources.entry(path.clone()).or_insert_with(|| {
+                std::fs::read_to_string(&path)
+                    .ok()
+                    .map(|s| s.lines().map(str::to_string).collect())
+            });
+            let line_text = source
+                .as_ref()
+                .and_then(|lines| lines.get(line as usize - 1));
+            let column = line_text
+                .and_then(|l| l.find(name.as_str()))
+                .map_or(0, |c| c as u32 + 1);
+            found.entry(name).or_insert(Origin::C {
+                file: path,
+                line,
+                column,
+                text: line_text.map(|l| l.trim().to_string()),
+            });
+        }
+    }
+    Ok(found)
 }

@@ -5,7 +5,10 @@
 //! program section is an entry program, subprograms called from `.text` are appended to each
 //! program that calls them, map references (BTF `.maps`, legacy `maps`, and the global data
 //! sections `.rodata`/`.data`/`.bss` as one-entry ARRAY maps) become LD_IMM64 map indices, and
-//! `.debug_line` gives each instruction its C source line. [`write_object`] is the inverse.
+//! `.debug_line` gives each instruction its C source line (`.BTF.ext` line info when there is
+//! no DWARF line table, e.g. after `llvm-objcopy --strip-debug`), and `.debug_info` gives each
+//! map its definition line ([`MapDef::origin`]: the map's variable, or for a global data
+//! section its first variable). [`write_object`] is the inverse.
 //!
 //! ```
 //! use ir::{elf, insn::{Insn, Reg, Operand, AluOp, Width}, Program, ProgType};
@@ -19,6 +22,7 @@
 //! ```
 
 mod btf;
+mod btf_ext;
 mod dwarf;
 mod read;
 mod write;

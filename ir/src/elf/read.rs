@@ -1,6 +1,7 @@
 //! Reading BPF ELF objects into [`Program`]s, linking subprograms the way libbpf does.
 
 use super::btf::Btf;
+use super::btf_ext::BtfLines;
 use super::dwarf::{AddrReloc, LineTable};
 use super::{ElfError, Object, EM_BPF};
 use crate::insn::{decode_bytes, CallTarget, Insn, LdImm64Src};
@@ -101,8 +102,9 @@ fn obj_err(section: Option<&str>, offset: u64, e: object::read::Error) -> ElfErr
 
 /// Read every program, map and the license of a BPF ELF relocatable object.
 pub fn read_object(bytes: &[u8]) -> Result<Object, ElfError> {
-    let parsed = parse(bytes)?;
-    let mut lines = line_table(&parsed).unwrap_or_default();
+    let mut parsed = parse(bytes)?;
+    let mut lines = source_lines(&parsed)?;
+    map_origins(&mut parsed);
     let mut programs = Vec::new();
     let mut entries: Vec<&Func> = parsed
         .funcs
@@ -464,6 +466,95 @@ fn rel_entries(data: &[u8]) -> impl Iterator<Item = Option<(u64, usize, u32)>> +
     })
 }
 
+/// Give each map the C line that defines it, from DWARF: a BTF or legacy map's variable, and
+/// for a global data section the first variable in it (by address). Without DWARF (or with
+/// DWARF gimli cannot read) maps keep no origin.
+fn map_origins(parsed: &mut Parsed<'_>) {
+    let sections = &parsed.sections;
+    let data_of = |n: &str| {
+        sections
+            .iter()
+            .find(|s| s.name == n)
+            .map_or(&[][..], |s| s.data)
+    };
+    let Ok(vars) = super::dwarf::variable_lines(data_of) else {
+        return;
+    };
+    if vars.is_empty() {
+        return;
+    }
+    for map in &mut parsed.maps {
+        let name = match sections
+            .iter()
+            .position(|s| s.name == map.name && s.role == Role::Data)
+        {
+            Some(sec) => {
+                let mut syms: Vec<&Symbol> = parsed
+                    .symbols
+                    .iter()
+                    .filter(|y| {
+                        y.section == Some(sec)
+                            && y.st_type != STT_SECTION
+                            && vars.contains_key(&y.name)
+                    })
+                    .collect();
+                syms.sort_by_key(|y| y.value);
+                match syms.first() {
+                    Some(y) => y.name.clone(),
+                    None => continue,
+                }
+            }
+            None => map.name.clone(),
+        };
+        map.origin = vars.get(&name).cloned();
+    }
+}
+
+/// Where the C source lines of instructions come from.
+enum SourceLines {
+    /// `.debug_line` (clang `-g`).
+    Dwarf(LineTable),
+    /// `.BTF.ext` line info, when there is no DWARF line table (e.g. after `--strip-debug`).
+    Btf(BtfLines),
+    None,
+}
+
+impl SourceLines {
+    fn origin(&mut self, section: u16, offset: u64) -> Option<crate::program::Origin> {
+        match self {
+            SourceLines::Dwarf(t) => t.origin(section, offset),
+            SourceLines::Btf(b) => b.origin(section, offset),
+            SourceLines::None => None,
+        }
+    }
+}
+
+/// The object's source lines: DWARF when it has a line table with rows, else `.BTF.ext`
+/// line info. A malformed `.BTF.ext` is an error (section + offset); a `.debug_line` gimli
+/// cannot read is ignored as before.
+fn source_lines(parsed: &Parsed<'_>) -> Result<SourceLines, ElfError> {
+    if let Some(t) = line_table(parsed).filter(|t| !t.is_empty()) {
+        return Ok(SourceLines::Dwarf(t));
+    }
+    let find = |n: &str| parsed.sections.iter().find(|s| s.name == n);
+    let (Some(ext), Some(btf)) = (find(".BTF.ext"), find(".BTF")) else {
+        return Ok(SourceLines::None);
+    };
+    let btf = Btf::parse(btf.data)?;
+    let code_section = |name: &str| {
+        parsed
+            .sections
+            .iter()
+            .position(|s| s.name == name && s.role == Role::Code)
+    };
+    let lines = BtfLines::parse(ext.data, &btf, code_section)?;
+    Ok(if lines.is_empty() {
+        SourceLines::None
+    } else {
+        SourceLines::Btf(lines)
+    })
+}
+
 /// The DWARF line table of the object, when it has one.
 fn line_table(parsed: &Parsed<'_>) -> Option<LineTable> {
     let find = |n: &str| parsed.sections.iter().position(|s| s.name == n);
@@ -495,7 +586,7 @@ fn line_table(parsed: &Parsed<'_>) -> Option<LineTable> {
 
 /// Build the program whose entry function is `entry`: append every function it calls (from
 /// `.text` or its own section), translate map references and calls.
-fn link(parsed: &Parsed<'_>, entry: &Func, lines: &mut LineTable) -> Result<Program, ElfError> {
+fn link(parsed: &Parsed<'_>, entry: &Func, lines: &mut SourceLines) -> Result<Program, ElfError> {
     let sec_name = |s: usize| parsed.sections[s].name.as_str();
     let mut insns: Vec<Insn> = Vec::new();
     let mut source_map = SourceMap::default();

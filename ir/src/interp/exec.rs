@@ -33,20 +33,24 @@ pub struct Prepared {
     prog_type: ProgType,
 }
 
-/// Per-run resolution of a program's LD_IMM64 map references.
-struct Tables {
-    handles: Vec<Option<u64>>,
-    values: Vec<Option<u64>>,
+/// A registered program decoded for tail calls, with its runtime map ids.
+pub(crate) type TailTarget = (Prepared, Vec<usize>);
+
+/// How a program's map indices (in its LD_IMM64s) name runtime maps.
+#[derive(Clone, Copy)]
+enum MapIds<'a> {
+    /// The entry program: its map `i` is runtime map `i`.
+    Identity,
+    /// A tail-called program: through its registration.
+    Mapped(&'a [usize]),
 }
 
-impl Tables {
-    fn new(rt: &Runtime, map_ids: &[usize]) -> Tables {
-        Tables {
-            handles: map_ids.iter().map(|&i| rt.map_handle(i)).collect(),
-            values: map_ids
-                .iter()
-                .map(|&i| rt.map_direct_value_addr(i))
-                .collect(),
+impl MapIds<'_> {
+    #[inline]
+    fn get(self, i: usize) -> Option<usize> {
+        match self {
+            MapIds::Identity => Some(i),
+            MapIds::Mapped(ids) => ids.get(i).copied(),
         }
     }
 }
@@ -97,7 +101,16 @@ impl Prepared {
     /// Run with at most `budget` executed instructions; see [`super::run`].
     pub fn run(&self, rt: &mut Runtime, input: &Input, budget: u64) -> Result<Outcome, ExecError> {
         rt.begin_run();
-        let result = self.run_inner(rt, input, budget);
+        // The environment and the stack of the previous run are reused: a run allocates
+        // nothing but its output packet.
+        let mut env = rt.take_env(self.prog_type);
+        let stack = rt
+            .spare_stack
+            .take()
+            .unwrap_or_else(|| HostBuf::zeroed(STACK_SIZE * MAX_FRAMES));
+        let result = self.run_inner(rt, &mut env, &stack, input, budget);
+        rt.recycle_env(env);
+        rt.spare_stack = Some(stack);
         rt.end_run();
         result
     }
@@ -105,83 +118,82 @@ impl Prepared {
     fn run_inner(
         &self,
         rt: &mut Runtime,
+        env: &mut ExecEnv,
+        stack: &HostBuf,
         input: &Input,
         budget: u64,
     ) -> Result<Outcome, ExecError> {
-        let mut env = ExecEnv::empty(self.prog_type);
         let (r1, r2) = match input {
+            // `take_env` handed it over empty.
             Input::None => (0, 0),
-            Input::Mem(bytes) => env.load_mem(bytes),
+            Input::Mem(bytes) => env.reload_mem(self.prog_type, bytes),
             Input::Packet(bytes) => {
-                let spare = rt.spare_packet.take();
-                match env.load_packet(bytes, &rt.ctx_config, spare) {
+                match env.reload_packet(self.prog_type, bytes, &rt.ctx_config) {
                     Ok(ctx) => (ctx, 0),
                     Err(e) => return Err(fail(self, 0, 0, ExecErrorKind::Input(e))),
                 }
             }
         };
         // Frame 0 starts zeroed; deeper frames are zeroed when a call enters them.
-        let stack = rt
-            .spare_stack
-            .take()
-            .unwrap_or_else(|| HostBuf::zeroed(STACK_SIZE * MAX_FRAMES));
         stack.zero(stack.len() - STACK_SIZE, STACK_SIZE);
         let top = stack.addr() + stack.len() as u64;
-        let entry_maps: Vec<usize> = (0..rt.map_count()).collect();
-        let entry_tables = Tables::new(rt, &entry_maps);
         let mut m = Machine {
             rt,
-            env: &mut env,
-            regs: [0; 16],
+            env,
+            // One literal (not zeroes patched afterwards): `exec` copies the array with wide
+            // loads, which cannot be forwarded from narrower stores still in flight.
+            regs: [0, r1, r2, 0, 0, 0, 0, 0, 0, 0, top, 0, 0, 0, 0, 0],
             frames: Vec::new(),
             steps: 0,
             budget,
             stack_top: top,
         };
-        m.regs[1] = r1;
-        m.regs[2] = r2;
-        m.regs[10] = top;
         m.env.set_stack(top - STACK_SIZE as u64, top);
-        let mut others: Vec<Option<(Prepared, Tables)>> = Vec::new();
+        // Tail-call targets of this run (decoded once per runtime, see `Runtime::prepared`).
+        let mut others: Vec<Option<Arc<TailTarget>>> = Vec::new();
         let (mut cur, mut pc) = (0usize, 0usize);
         let r0 = loop {
             let (p, t) = if cur == 0 {
-                (self, &entry_tables)
+                (self, MapIds::Identity)
             } else {
-                match others.get(cur).and_then(|o| o.as_ref()) {
-                    Some((p, t)) => (p, t),
+                match others.get(cur).and_then(|o| o.as_deref()) {
+                    Some((p, ids)) => (p, MapIds::Mapped(ids)),
                     None => return Err(missing_program(cur)),
                 }
             };
-            match m.exec(p, t, cur, pc)? {
+            match m.exec(p, t, cur, pc).map_err(|e| *e)? {
                 Leave::Exit(r0) => break r0,
                 Leave::Switch { prog, pc: next } => {
                     if prog != 0 && others.get(prog).is_none_or(|o| o.is_none()) {
-                        let Some(reg) = m.rt.program(prog) else {
-                            return Err(missing_program(prog));
+                        let target = match m.rt.prepared.get(prog).cloned().flatten() {
+                            Some(t) => t,
+                            None => {
+                                let Some(reg) = m.rt.program(prog) else {
+                                    return Err(missing_program(prog));
+                                };
+                                let t =
+                                    Arc::new((Prepared::new(&reg.program), reg.map_ids.clone()));
+                                if m.rt.prepared.len() <= prog {
+                                    m.rt.prepared.resize(prog + 1, None);
+                                }
+                                m.rt.prepared[prog] = Some(t.clone());
+                                t
+                            }
                         };
-                        let prepared = Prepared::new(&reg.program);
-                        let tables = Tables::new(m.rt, &reg.map_ids.clone());
                         if others.len() <= prog {
-                            others.resize_with(prog + 1, || None);
+                            others.resize(prog + 1, None);
                         }
-                        others[prog] = Some((prepared, tables));
+                        others[prog] = Some(target);
                     }
                     cur = prog;
                     pc = next;
                 }
             }
         };
-        let packet = match input {
-            Input::Packet(_) => m.env.packet_data(),
-            _ => None,
+        let (packet, action) = match input {
+            Input::Packet(_) => (m.env.packet_data(), Action::from_r0(self.prog_type, r0)),
+            _ => (None, None),
         };
-        let action = match input {
-            Input::Packet(_) => Action::from_r0(self.prog_type, r0),
-            _ => None,
-        };
-        m.rt.spare_stack = Some(stack);
-        m.rt.spare_packet = m.env.take_packet_buf();
         Ok(Outcome {
             r0,
             packet,
@@ -213,10 +225,10 @@ impl Machine<'_> {
     fn exec(
         &mut self,
         p: &Prepared,
-        t: &Tables,
+        t: MapIds<'_>,
         prog: usize,
         mut pc: usize,
-    ) -> Result<Leave, ExecError> {
+    ) -> Result<Leave, Box<ExecError>> {
         let ops: &[Op] = &p.ops;
         let mut regs = self.regs;
         let mut steps = self.steps;
@@ -229,7 +241,7 @@ impl Machine<'_> {
         macro_rules! bail {
             ($kind:expr) => {{
                 self.steps = steps + pc.wrapping_sub(block) as u64;
-                return Err(fail(p, prog, pc, $kind));
+                return Err(Box::new(fail(p, prog, pc, $kind)));
             }};
         }
         // The instruction at `pc` ran and control leaves the linear run.
@@ -242,7 +254,12 @@ impl Machine<'_> {
             () => {{
                 if steps > budget {
                     self.steps = steps;
-                    return Err(fail(p, prog, pc, ExecErrorKind::BudgetExceeded { budget }));
+                    return Err(Box::new(fail(
+                        p,
+                        prog,
+                        pc,
+                        ExecErrorKind::BudgetExceeded { budget },
+                    )));
                 }
             }};
         }
@@ -474,7 +491,7 @@ impl Machine<'_> {
                 }
                 K::LdMapFd => {
                     let i = op.imm as usize;
-                    match t.handles.get(i).copied().flatten() {
+                    match t.get(i).and_then(|r| self.rt.map_handle(r)) {
                         Some(h) => regs[d] = h,
                         None => bail!(ExecErrorKind::BadMapRef {
                             index: i as u32,
@@ -488,7 +505,7 @@ impl Machine<'_> {
                 K::LdMapValue => {
                     let i = op.imm as u32 as usize;
                     let off = op.imm >> 32;
-                    match t.values.get(i).copied().flatten() {
+                    match t.get(i).and_then(|r| self.rt.map_direct_value_addr(r)) {
                         Some(base) => regs[d] = base.wrapping_add(off),
                         None => bail!(ExecErrorKind::BadMapRef {
                             index: i as u32,

@@ -43,6 +43,7 @@ use crate::program::{ProgType, Program};
 use crate::runtime::{CtxAccessError, HelperError, InputError, Region, RegionKind, Runtime};
 use std::fmt;
 
+pub(crate) use exec::TailTarget;
 pub use exec::{Prepared, MAX_FRAMES, STACK_SIZE};
 
 /// What a run gets as input.

@@ -176,6 +176,9 @@ pub(crate) struct Packet {
     pub(crate) front_limit: usize,
     /// Last offset `data_end` may reach.
     pub(crate) hard_end: usize,
+    /// The lowest `meta` of the run: nothing below it was ever reachable, so the headroom
+    /// under it is still zero when the buffer is reused.
+    pub(crate) low_water: usize,
 }
 
 /// The context block: its host address range and the visible struct image.
@@ -208,6 +211,13 @@ pub struct ExecEnv {
     pub control: Option<Control>,
     /// Tail calls taken so far in this run.
     pub tail_calls: u32,
+    /// The packet buffer of an earlier run, kept for the next one (never reachable), with the
+    /// lowest offset that run could reach (its headroom is zero below that).
+    spare_packet: Option<(HostBuf, usize)>,
+    /// The context block of an earlier run, kept for the next one (never reachable).
+    spare_ctx: Option<Ctx>,
+    /// The input memory of an earlier run, kept for the next one (never reachable).
+    spare_mem: Option<HostBuf>,
 }
 
 impl ExecEnv {
@@ -228,7 +238,48 @@ impl ExecEnv {
             mem: None,
             control: None,
             tail_calls: 0,
+            spare_packet: None,
+            spare_ctx: None,
+            spare_mem: None,
         }
+    }
+
+    /// Empty the environment for a new run of a `prog_type` program (as [`ExecEnv::empty`]),
+    /// keeping its packet and context buffers for the next [`ExecEnv::reload_packet`].
+    pub fn clear(&mut self, prog_type: ProgType) {
+        self.prog_type = prog_type;
+        self.stack.start = 0;
+        self.stack.end = 0;
+        self.region_count = 0;
+        if let Some(m) = self.mem.take() {
+            self.spare_mem = Some(m);
+        }
+        self.control = None;
+        self.tail_calls = 0;
+        if let Some(p) = self.packet.take() {
+            self.spare_packet = Some((p.buf, p.low_water));
+        }
+        if let Some(c) = self.ctx.take() {
+            self.spare_ctx = Some(c);
+        }
+    }
+
+    /// [`ExecEnv::with_packet`] on an existing environment: everything of the previous run is
+    /// forgotten, its buffers are reused. Returns the initial `r1` (the context address).
+    pub fn reload_packet(
+        &mut self,
+        prog_type: ProgType,
+        packet: &[u8],
+        cfg: &CtxConfig,
+    ) -> Result<u64, InputError> {
+        self.clear(prog_type);
+        self.load_packet(packet, cfg)
+    }
+
+    /// [`ExecEnv::with_mem`] on an existing environment (see [`ExecEnv::reload_packet`]).
+    pub fn reload_mem(&mut self, prog_type: ProgType, bytes: &[u8]) -> (u64, u64) {
+        self.clear(prog_type);
+        self.load_mem(bytes)
     }
 
     /// The conformance convention: a copy of `bytes` as input memory. Returns the env and the
@@ -244,7 +295,13 @@ impl ExecEnv {
         if bytes.is_empty() {
             return (0, 0);
         }
-        let buf = HostBuf::from_bytes(bytes);
+        let buf = match self.spare_mem.take() {
+            Some(b) if b.len() == bytes.len() => {
+                b.write(0, bytes);
+                b
+            }
+            _ => HostBuf::from_bytes(bytes),
+        };
         let (addr, len) = (buf.addr(), bytes.len() as u64);
         self.mem = Some(buf);
         self.rebuild_regions();
@@ -259,19 +316,15 @@ impl ExecEnv {
         cfg: &CtxConfig,
     ) -> Result<(ExecEnv, u64), InputError> {
         let mut env = ExecEnv::empty(prog_type);
-        let ctx = env.load_packet(packet, cfg, None)?;
+        let ctx = env.load_packet(packet, cfg)?;
         Ok((env, ctx))
     }
 
-    /// [`ExecEnv::with_packet`] in place on an empty environment, reusing `spare` (a buffer from [`ExecEnv::take_packet_buf`])
-    /// when it has the right size. Only the headroom is cleared: bytes after the packet never
-    /// become visible (`xdp_adjust_tail` zeroes what it exposes).
-    pub(crate) fn load_packet(
-        &mut self,
-        packet: &[u8],
-        cfg: &CtxConfig,
-        spare: Option<HostBuf>,
-    ) -> Result<u64, InputError> {
+    /// [`ExecEnv::with_packet`] in place on an empty environment, reusing the buffers an
+    /// earlier run left (see [`ExecEnv::clear`]) when they have the right size. Only the part
+    /// of a reused buffer's headroom the last run could reach is cleared: bytes after the
+    /// packet never become visible (`xdp_adjust_tail` zeroes what it exposes).
+    fn load_packet(&mut self, packet: &[u8], cfg: &CtxConfig) -> Result<u64, InputError> {
         let prog_type = self.prog_type;
         if packet.len() < ETH_HLEN {
             return Err(InputError(format!(
@@ -280,9 +333,13 @@ impl ExecEnv {
             )));
         }
         let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
-        let buf = match spare {
-            Some(b) if b.len() == frame => {
-                b.zero(0, XDP_HEADROOM);
+        let buf = match self.spare_packet.take() {
+            Some((b, reached)) if b.len() == frame => {
+                // Lazy zeroing: only headroom the last run could reach (`xdp_adjust_head` and
+                // `xdp_adjust_meta` moving the front down) can hold anything but zeroes.
+                if reached < XDP_HEADROOM {
+                    b.zero(reached, XDP_HEADROOM - reached);
+                }
                 b
             }
             _ => HostBuf::zeroed(frame),
@@ -303,36 +360,37 @@ impl ExecEnv {
             net: XDP_HEADROOM + ETH_HLEN,
             front_limit: XDP_FRAME_SIZE,
             hard_end: frame - SKB_SHARED_INFO_SIZE,
+            low_water: data,
         };
-        let image = match prog_type {
+        let size = match prog_type {
+            ProgType::Xdp => XDP_MD_SIZE,
+            _ => SK_BUFF_SIZE,
+        };
+        let mut ctx = match self.spare_ctx.take() {
+            Some(c) if c.image.len() == size => c,
+            _ => Ctx {
+                buf: HostBuf::zeroed(size),
+                image: vec![0u8; size],
+            },
+        };
+        let img = &mut ctx.image;
+        img.fill(0);
+        match prog_type {
             ProgType::Xdp => {
-                let mut img = vec![0u8; XDP_MD_SIZE];
-                put32(&mut img, xdp_md::INGRESS_IFINDEX, cfg.xdp_ingress_ifindex);
-                put32(&mut img, xdp_md::RX_QUEUE_INDEX, cfg.rx_queue_index);
-                img
+                put32(img, xdp_md::INGRESS_IFINDEX, cfg.xdp_ingress_ifindex);
+                put32(img, xdp_md::RX_QUEUE_INDEX, cfg.rx_queue_index);
             }
             ProgType::SocketFilter => {
-                let mut img = skb_image(packet, cfg);
-                put32(&mut img, sk_buff::LEN, (packet.len() - ETH_HLEN) as u32);
-                img
+                skb_image(img, packet, cfg);
+                put32(img, sk_buff::LEN, (packet.len() - ETH_HLEN) as u32);
             }
-            _ => skb_image(packet, cfg),
-        };
-        let ctx = Ctx {
-            buf: HostBuf::zeroed(image.len()),
-            image,
-        };
+            _ => skb_image(img, packet, cfg),
+        }
         let addr = ctx.buf.addr();
         self.packet = Some(pkt);
         self.ctx = Some(ctx);
         self.rebuild_regions();
         Ok(addr)
-    }
-
-    /// Give up the packet buffer (for reuse by the next run).
-    pub(crate) fn take_packet_buf(&mut self) -> Option<HostBuf> {
-        self.region_count = 0;
-        self.packet.take().map(|p| p.buf)
     }
 
     /// The program type whose context this is.
@@ -412,46 +470,47 @@ impl ExecEnv {
     }
 
     pub(crate) fn rebuild_regions(&mut self) {
-        let mut out = [EMPTY_REGION; 4];
+        // Written in place, region by region (building an array and copying it over makes
+        // the copy wait on the narrow stores that built it).
+        let regions = &mut self.regions;
         let mut n = 0;
-        let mut push = |r: Region| {
-            out[n] = r;
-            n += 1;
-        };
         if let Some(m) = &self.mem {
-            push(Region {
+            regions[n] = Region {
                 start: m.addr(),
                 end: m.addr() + m.len() as u64,
                 kind: RegionKind::InputMem,
                 writable: true,
-            });
+            };
+            n += 1;
         }
         if let Some(p) = &self.packet {
             let b = p.buf.addr();
-            push(Region {
+            regions[n] = Region {
                 start: b + p.data as u64,
                 end: b + p.data_end as u64,
                 kind: RegionKind::Packet,
                 writable: self.prog_type != ProgType::SocketFilter,
-            });
+            };
+            n += 1;
             if p.meta < p.data {
-                push(Region {
+                regions[n] = Region {
                     start: b + p.meta as u64,
                     end: b + p.data as u64,
                     kind: RegionKind::PacketMeta,
                     writable: true,
-                });
+                };
+                n += 1;
             }
         }
         if let Some(c) = &self.ctx {
-            push(Region {
+            regions[n] = Region {
                 start: c.buf.addr(),
                 end: c.buf.addr() + c.image.len() as u64,
                 kind: RegionKind::Ctx,
                 writable: false,
-            });
+            };
+            n += 1;
         }
-        self.regions = out;
         self.region_count = n;
     }
 
@@ -576,8 +635,8 @@ fn get(img: &[u8], off: usize, n: usize) -> u64 {
 
 /// The `__sk_buff` a TC program sees for `packet` under `BPF_PROG_TEST_RUN` (`eth_type_trans` on
 /// the loopback device, whose address is all zeros).
-fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
-    let mut img = vec![0u8; SK_BUFF_SIZE];
+/// `img` is `SK_BUFF_SIZE` zero bytes.
+fn skb_image(img: &mut [u8], packet: &[u8], cfg: &CtxConfig) {
     let dest = &packet[0..6];
     // The loopback device's address and broadcast address are all zeros, so ff:ff:ff:ff:ff:ff
     // is PACKET_MULTICAST, not PACKET_BROADCAST (checked against Linux 6.18).
@@ -597,17 +656,16 @@ fn skb_image(packet: &[u8], cfg: &CtxConfig) -> Vec<u8> {
         0x0004 // ETH_P_802_2
     };
     use sk_buff::*;
-    put32(&mut img, LEN, packet.len() as u32);
-    put32(&mut img, PKT_TYPE, pkt_type);
-    put32(&mut img, MARK, cfg.mark);
+    put32(img, LEN, packet.len() as u32);
+    put32(img, PKT_TYPE, pkt_type);
+    put32(img, MARK, cfg.mark);
     // __be16 in the kernel: the field holds the bytes in network order.
     put32(
-        &mut img,
+        img,
         PROTOCOL,
         u16::from_le_bytes(proto.to_be_bytes()) as u32,
     );
-    put32(&mut img, PRIORITY, cfg.priority);
-    put32(&mut img, INGRESS_IFINDEX, cfg.skb_ingress_ifindex);
-    put32(&mut img, IFINDEX, cfg.skb_ifindex);
-    img
+    put32(img, PRIORITY, cfg.priority);
+    put32(img, INGRESS_IFINDEX, cfg.skb_ingress_ifindex);
+    put32(img, IFINDEX, cfg.skb_ifindex);
 }

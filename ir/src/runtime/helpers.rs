@@ -94,6 +94,38 @@ fn neg(e: i32) -> u64 {
     MapError(e).as_return()
 }
 
+/// Room for the bytes a helper argument points at, copied out of program memory: inline up to
+/// [`ArgBuf::INLINE`] bytes (keys and values of typical maps), on the heap beyond. It lives in
+/// the helper's frame and is filled in place by [`Runtime::read_arg`], so the common case
+/// neither allocates nor moves the bytes again.
+pub(crate) struct ArgBuf {
+    inline: [u8; ArgBuf::INLINE],
+    heap: Vec<u8>,
+}
+
+impl ArgBuf {
+    /// Largest argument copied without allocating.
+    const INLINE: usize = 64;
+
+    pub(crate) fn new() -> ArgBuf {
+        ArgBuf {
+            inline: [0; ArgBuf::INLINE],
+            heap: Vec::new(),
+        }
+    }
+
+    /// `len` writable bytes.
+    fn room(&mut self, len: usize) -> &mut [u8] {
+        if len <= ArgBuf::INLINE {
+            &mut self.inline[..len]
+        } else {
+            self.heap.clear();
+            self.heap.resize(len, 0);
+            &mut self.heap
+        }
+    }
+}
+
 impl Runtime {
     /// Call helper `helper` with `r1..r5` = `args`. Returns the helper's `r0`, or why the call
     /// is invalid. After the call the engine must act on [`ExecEnv::control`] if it is set.
@@ -110,23 +142,17 @@ impl Runtime {
                 }
                 Ok(args[0])
             }
-            id::MAP_LOOKUP_ELEM => {
-                let m = self.map_arg(args[0])?;
-                let key = self.read_arg(env, 2, args[1], self.key_size(m))?;
-                match self.maps.lookup_addr(m, &key) {
-                    Ok(addr) => Ok(addr.unwrap_or(0)),
-                    Err(_) => Err(self.not_allowed(m, "bpf_map_lookup_elem")),
-                }
-            }
+            id::MAP_LOOKUP_ELEM => self.map_lookup_helper(args[0], args[1], env),
             id::MAP_UPDATE_ELEM => {
                 let m = self.map_arg(args[0])?;
                 if self.is_fd_map(m) {
                     return Err(self.not_allowed(m, "bpf_map_update_elem"));
                 }
-                let key = self.read_arg(env, 2, args[1], self.key_size(m))?;
+                let (mut kb, mut vb) = (ArgBuf::new(), ArgBuf::new());
+                let key = self.read_arg(env, 2, args[1], self.key_size(m), &mut kb)?;
                 let vs = self.maps.maps[m].def.value_size as u64;
-                let value = self.read_arg(env, 3, args[2], vs)?;
-                Ok(match self.maps.update(m, &key, &value, args[3]) {
+                let value = self.read_arg(env, 3, args[2], vs, &mut vb)?;
+                Ok(match self.maps.update(m, key, value, args[3]) {
                     Ok(()) => 0,
                     Err(e) => e.as_return(),
                 })
@@ -136,8 +162,9 @@ impl Runtime {
                 if self.is_fd_map(m) {
                     return Err(self.not_allowed(m, "bpf_map_delete_elem"));
                 }
-                let key = self.read_arg(env, 2, args[1], self.key_size(m))?;
-                Ok(match self.maps.delete(m, &key) {
+                let mut kb = ArgBuf::new();
+                let key = self.read_arg(env, 2, args[1], self.key_size(m), &mut kb)?;
+                Ok(match self.maps.delete(m, key) {
                     Ok(()) => 0,
                     Err(e) => e.as_return(),
                 })
@@ -192,7 +219,7 @@ impl Runtime {
                 }
                 let key = (args[1] as u32).to_le_bytes();
                 let found = match self.maps.maps[m].def.map_type {
-                    MapType::DevMap => self.maps.lookup(m, &key).ok().flatten().is_some(),
+                    MapType::DevMap => self.maps.lookup_addr(m, &key).ok().flatten().is_some(),
                     _ => {
                         return Err(self.not_allowed(m, "bpf_redirect_map"));
                     }
@@ -214,6 +241,25 @@ impl Runtime {
                 self.xdp_adjust(helper, env, args)
             }
             other => Err(HelperError::Unknown(other)),
+        }
+    }
+
+    /// `bpf_map_lookup_elem(map, key)`, exactly as [`Runtime::call_helper`] does it for
+    /// helper 1: for engines that call it directly (it never sets [`ExecEnv::control`] and
+    /// never moves the packet).
+    #[inline]
+    pub fn map_lookup_helper(
+        &mut self,
+        map: u64,
+        key: u64,
+        env: &ExecEnv,
+    ) -> Result<u64, HelperError> {
+        let m = self.map_arg(map)?;
+        let mut kb = ArgBuf::new();
+        let key = self.read_arg(env, 2, key, self.key_size(m), &mut kb)?;
+        match self.maps.lookup_addr(m, key) {
+            Ok(addr) => Ok(addr.unwrap_or(0)),
+            Err(_) => Err(self.not_allowed(m, "bpf_map_lookup_elem")),
         }
     }
 
@@ -245,31 +291,32 @@ impl Runtime {
         }
     }
 
-    /// Copy `len` bytes a program pointed at with argument `arg` (never from the context).
-    pub(crate) fn read_arg(
+    /// Copy `len` bytes a program pointed at with argument `arg` (never from the context) into
+    /// `buf`; the copy is the returned slice.
+    pub(crate) fn read_arg<'b>(
         &self,
         env: &ExecEnv,
         arg: u8,
         addr: u64,
         len: u64,
-    ) -> Result<Vec<u8>, HelperError> {
-        let bad = HelperError::BadPointer {
-            arg,
-            addr,
-            len,
-            write: false,
-        };
+        buf: &'b mut ArgBuf,
+    ) -> Result<&'b [u8], HelperError> {
         if len == 0 {
-            return Ok(Vec::new());
+            return Ok(&[]);
         }
         match self.find_region(env, addr, len) {
             Some(r) if r.kind != RegionKind::Ctx => {
-                let mut out = vec![0u8; len as usize];
+                let out = buf.room(len as usize);
                 // SAFETY: the whole range lies in a live region backed by a HostBuf.
-                unsafe { mem::copy_out(addr, &mut out) };
+                unsafe { mem::copy_out(addr, out) };
                 Ok(out)
             }
-            _ => Err(bad),
+            _ => Err(HelperError::BadPointer {
+                arg,
+                addr,
+                len,
+                write: false,
+            }),
         }
     }
 
@@ -278,7 +325,8 @@ impl Runtime {
         if size == 0 || size > 1 << 16 {
             return Ok(neg(errno::EINVAL));
         }
-        let fmt = self.read_arg(env, 1, args[0], size)?;
+        let mut fb = ArgBuf::new();
+        let fmt = self.read_arg(env, 1, args[0], size, &mut fb)?;
         if fmt.last() != Some(&0) {
             return Ok(neg(errno::EINVAL));
         }
@@ -349,7 +397,8 @@ impl Runtime {
                         }
                         Some(&k @ (b'I' | b'i')) if fmt.get(i + 1) == Some(&b'4') => {
                             i += 2;
-                            let ip = self.read_arg(env, 3, v, 4).ok()?;
+                            let mut ib = ArgBuf::new();
+                            let ip = self.read_arg(env, 3, v, 4, &mut ib).ok()?;
                             if k == b'I' {
                                 format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]).into_bytes()
                             } else {
@@ -431,7 +480,8 @@ impl Runtime {
     fn read_c_string(&self, env: &ExecEnv, addr: u64) -> Vec<u8> {
         let mut out = Vec::new();
         while out.len() < 1024 {
-            match self.read_arg(env, 0, addr.wrapping_add(out.len() as u64), 1) {
+            let mut b = ArgBuf::new();
+            match self.read_arg(env, 0, addr.wrapping_add(out.len() as u64), 1, &mut b) {
                 Ok(b) if b[0] != 0 => out.push(b[0]),
                 Ok(_) => return out,
                 Err(_) => return Vec::new(),
@@ -446,18 +496,13 @@ impl Runtime {
             return Err(self.not_allowed(m, "bpf_tail_call"));
         }
         // On any failure the program continues after the call.
-        let key = (args[2] as u32).to_le_bytes();
-        let Ok(Some(v)) = self.maps.lookup(m, &key) else {
+        let Some(prog) = self.maps.slot_u32(m, args[2] as u32) else {
             return Ok(0);
         };
         if env.tail_calls >= MAX_TAIL_CALLS {
             return Ok(0);
         }
-        let mut b = [0u8; 4];
-        for (d, s) in b.iter_mut().zip(&v) {
-            *d = *s;
-        }
-        let prog = u32::from_le_bytes(b) as usize;
+        let prog = prog as usize;
         if prog >= self.programs.len() {
             return Ok(0);
         }
@@ -475,7 +520,8 @@ impl Runtime {
         if flags & !(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK) != 0 {
             return Ok(neg(errno::EINVAL));
         }
-        let mut data = self.read_arg(env, 4, args[3], args[4])?;
+        let mut db = ArgBuf::new();
+        let mut data = self.read_arg(env, 4, args[3], args[4], &mut db)?.to_vec();
         let index = flags & BPF_F_INDEX_MASK;
         let cpu = if index == BPF_F_CURRENT_CPU { 0 } else { index };
         if cpu >= self.maps.maps[m].def.max_entries as u64 {
@@ -547,8 +593,9 @@ impl Runtime {
         if from_size % 4 != 0 || to_size % 4 != 0 || from_size > 512 || to_size > 512 {
             return Ok(neg(errno::EINVAL));
         }
-        let from = self.read_arg(env, 1, args[0], from_size)?;
-        let to = self.read_arg(env, 3, args[2], to_size)?;
+        let (mut fb, mut tb) = (ArgBuf::new(), ArgBuf::new());
+        let from = self.read_arg(env, 1, args[0], from_size, &mut fb)?;
+        let to = self.read_arg(env, 3, args[2], to_size, &mut tb)?;
         let mut sum = args[4] as u32 as u64;
         for w in from.chunks_exact(4) {
             sum += !u32::from_ne_bytes([w[0], w[1], w[2], w[3]]) as u64;
@@ -616,6 +663,7 @@ impl Runtime {
                 p.data_end = new_end as usize;
             }
         }
+        p.low_water = p.low_water.min(p.meta);
         env.rebuild_regions();
         Ok(0)
     }

@@ -94,7 +94,7 @@ enum Storage {
     },
     /// HASH and LRU_HASH.
     Hash {
-        entries: HashMap<Vec<u8>, HashEntry>,
+        entries: HashMap<Vec<u8>, HashEntry, foldhash::fast::RandomState>,
         lru: bool,
         clock: u64,
     },
@@ -206,7 +206,7 @@ impl MapSet {
             // One CPU: the per-CPU variants hold one value per key.
             MapType::Hash | MapType::LruHash | MapType::PercpuHash | MapType::LruPercpuHash => {
                 Storage::Hash {
-                    entries: HashMap::new(),
+                    entries: HashMap::default(),
                     lru: matches!(def.map_type, MapType::LruHash | MapType::LruPercpuHash),
                     clock: 0,
                 }
@@ -343,6 +343,18 @@ impl MapSet {
         }
     }
 
+    /// The first (up to) four bytes of slot `idx` of a PROG_ARRAY, PERF_EVENT_ARRAY or DEVMAP,
+    /// little-endian, zero-padded; `None` for an empty slot or another map type.
+    pub(crate) fn slot_u32(&self, i: usize, idx: u32) -> Option<u32> {
+        let Storage::Slots { slots } = &self.maps.get(i)?.storage else {
+            return None;
+        };
+        let buf = slots.get(idx as usize)?.as_ref()?;
+        let mut b = [0u8; 4];
+        let n = buf.len().min(4);
+        buf.read(0, &mut b[..n]).then_some(u32::from_le_bytes(b))
+    }
+
     /// A copy of the value for `key` (user-space view; works for every map type).
     pub(crate) fn lookup(&mut self, i: usize, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
         let vs = self.map(i)?.def.value_size as usize;
@@ -392,6 +404,9 @@ impl MapSet {
 
     /// Forget values deleted during the run that just ended.
     pub(crate) fn end_run(&mut self) {
+        if self.graveyard.is_empty() {
+            return;
+        }
         for b in std::mem::take(&mut self.graveyard) {
             self.index.remove(&b.addr());
         }

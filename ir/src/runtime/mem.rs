@@ -172,8 +172,11 @@ impl HostBuf {
     }
 
     /// The bytes `[off, off + len)` as a vector; `None` when out of range.
+    #[allow(clippy::slow_vector_initialization)]
     pub fn to_vec(&self, off: usize, len: usize) -> Option<Vec<u8>> {
-        let mut v = vec![0u8; len];
+        // Not `vec![0; len]`: that is `calloc`, which skips glibc's per-thread cache.
+        let mut v = Vec::with_capacity(len);
+        v.resize(len, 0u8);
         self.read(off, &mut v).then_some(v)
     }
 }

@@ -114,8 +114,12 @@ pub struct Runtime {
     pub ctx_config: CtxConfig,
     /// The interpreter's stack buffer, kept between runs to save an allocation.
     pub(crate) spare_stack: Option<mem::HostBuf>,
-    /// The interpreter's packet buffer, kept between runs.
-    pub(crate) spare_packet: Option<mem::HostBuf>,
+    /// The interpreter's execution environment (packet, context and input buffers), kept
+    /// between runs.
+    pub(crate) spare_env: Option<Box<ExecEnv>>,
+    /// Registered programs decoded by the interpreter for tail calls, by program index
+    /// (registered programs never change, so a decoding stays valid).
+    pub(crate) prepared: Vec<Option<Arc<crate::interp::TailTarget>>>,
 }
 
 impl Runtime {
@@ -140,7 +144,8 @@ impl Runtime {
             conformance: false,
             ctx_config: CtxConfig::default(),
             spare_stack: None,
-            spare_packet: None,
+            spare_env: None,
+            prepared: Vec::new(),
         }
     }
 
@@ -280,6 +285,24 @@ impl Runtime {
             .chain(self.maps.neighbours(addr).into_iter().flatten())
             .filter(|r| r.end > r.start)
             .min_by_key(distance)
+    }
+
+    /// An empty execution environment for a run of a `prog_type` program, reusing the packet,
+    /// context and input buffers of the one last handed back with [`Runtime::recycle_env`]:
+    /// engines take one per run and hand it back, so that a run allocates nothing to set up.
+    pub fn take_env(&mut self, prog_type: crate::program::ProgType) -> Box<ExecEnv> {
+        match self.spare_env.take() {
+            Some(mut env) => {
+                env.clear(prog_type);
+                env
+            }
+            None => Box::new(ExecEnv::empty(prog_type)),
+        }
+    }
+
+    /// Hand an environment back for the next [`Runtime::take_env`].
+    pub fn recycle_env(&mut self, env: Box<ExecEnv>) {
+        self.spare_env = Some(env);
     }
 
     /// Start of a run: forget the previous run's redirect.

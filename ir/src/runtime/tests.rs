@@ -571,6 +571,44 @@ exit
 }
 
 #[test]
+fn reused_packet_buffers_show_zero_metadata_and_front_every_run() {
+    // Grow the front by 64 bytes and add 32 bytes of metadata, read 8 bytes of each (they must
+    // be zero), then dirty them: the next run on the same runtime reuses the buffer and must
+    // see zeroes again.
+    let p = crate::asm::assemble(
+        ".section xdp
+    r6 = r1
+    r2 = -64
+    call bpf_xdp_adjust_head
+    r1 = r6
+    r2 = -32
+    call bpf_xdp_adjust_meta
+    r2 = *(u32 *)(r6 + 8)
+    r3 = *(u32 *)(r6 + 0)
+    r0 = *(u64 *)(r2 + 0)
+    r5 = *(u64 *)(r3 + 0)
+    r0 |= r5
+    r4 = -1
+    *(u64 *)(r2 + 0) = r4
+    *(u64 *)(r3 + 0) = r4
+    exit
+",
+    )
+    .unwrap();
+    let mut rt = Runtime::new(&p);
+    let pkt60: Vec<u8> = (0..60u8).collect();
+    for round in 0..3 {
+        let out = run(&p, &mut rt, &Input::Packet(pkt60.clone()), 1000).unwrap();
+        assert_eq!(out.r0, 0, "run {round}");
+        let packet = out.packet.unwrap();
+        assert_eq!(packet.len(), 124);
+        assert_eq!(&packet[..8], &[0xff; 8]);
+        assert_eq!(&packet[8..64], &[0; 56]);
+        assert_eq!(&packet[64..], pkt60.as_slice());
+    }
+}
+
+#[test]
 fn initial_entries_are_in_the_map_before_the_first_run() {
     let mut prog = Program::new(ProgType::Xdp, vec![]);
     let mut set = MapDef::new("blocklist", MapType::Hash, 4, 1, 4);

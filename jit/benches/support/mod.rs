@@ -64,6 +64,27 @@ out:
 ")
 }
 
+/// 1,000 iterations of 8 ALU and branch instructions (`bpf-offload bench`'s alu-loop): the
+/// loop-carried chain add, xor, shift, sub, multiply by 7.
+fn alu_loop() -> Program {
+    asm(".section xdp
+    r0 = 0
+    r1 = 1000
+    r2 = 0x12345
+loop:
+    r0 += r1
+    r2 ^= r0
+    r2 <<= 3
+    r0 -= r2
+    r2 >>= 5
+    r0 *= 7
+    r1 -= 1
+    if r1 != 0 goto loop
+    r0 &= 3
+    exit
+")
+}
+
 /// Per packet: look the IPv4 source up in a hash blocklist, then count the packet in an array.
 fn map_heavy() -> Program {
     asm(".section xdp
@@ -181,6 +202,12 @@ pub fn benches() -> Vec<Bench> {
             name: "fnv_64_loop",
             prog: fnv64(),
             packet: long,
+            r0: 0,
+        },
+        Bench {
+            name: "alu_loop_1000",
+            prog: alu_loop(),
+            packet: tcp80.clone(),
             r0: 0,
         },
         Bench {

@@ -17,6 +17,7 @@ mod ops;
 mod plan;
 mod program;
 pub(crate) mod regs;
+mod switch;
 
 #[doc(hidden)]
 pub use program::compile_unchecked;
@@ -263,6 +264,27 @@ impl Lowering<'_> {
         while pc < f.end {
             self.a.pc = pc;
             self.a.bind(self.insn_labels[pc]);
+            let chain = match self.opts.harden {
+                // Blinded immediates need a register per compare: keep the plain tests.
+                true => None,
+                false => switch::chain_at(self.prog, &self.is_target, pc, f.end),
+            };
+            if let Some(chain) = chain {
+                // No jump lands inside the chain: its other slots start where it does.
+                for l in &self.insn_labels[pc + 1..chain.end] {
+                    self.a.bind(*l);
+                }
+                let miss = self.insn_labels[chain.end];
+                let targets = (pc..chain.end)
+                    .map(|at| match self.prog.insns[at] {
+                        Insn::Jmp { off, .. } => self.target(at, off as i64, f),
+                        _ => Err(JitError::Layout(format!("slot {at} is not in the chain"))),
+                    })
+                    .collect::<Result<Vec<Label>, JitError>>()?;
+                switch::lower_chain(&mut self.a, self.prog, pc, &chain, &targets, miss)?;
+                pc = chain.end;
+                continue;
+            }
             let insn = self.prog.insns[pc];
             let last = pc + insn.slots() >= f.end;
             self.insn(pc, insn, f, last)?;
@@ -654,7 +676,13 @@ impl Lowering<'_> {
             (AluOp::Mul, Operand::Reg(s)) => a.imul_rr(w, d, x86(s)),
             (AluOp::Mul, Operand::Imm(i)) => match a.blinded(w, i)? {
                 Some(r) => a.imul_rr(w, d, r),
-                None => a.imul_ri(w, d, i),
+                None => {
+                    if ops::mul_const(a, w, dst, i)? {
+                        Ok(())
+                    } else {
+                        a.imul_ri(w, d, i)
+                    }
+                }
             },
             (AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod, _) => {
                 ops::divmod(a, w, op, dst, src)

@@ -109,6 +109,58 @@ pub(crate) fn divmod(
     a.mov_rr(Width::W64, d, TMP)
 }
 
+/// `dst *= imm` without `imul` when a shift and/or `lea`s do it in less latency (`imul` takes
+/// 3 cycles; `shl` and a scaled `lea` 1 each on current cores): powers of two, 3, 5 and 9 times
+/// a power of two, and 7. Returns false (nothing emitted) for other constants. `imm` is
+/// sign-extended for the 64-bit class and taken as a `u32` for the 32-bit class, whose results
+/// the 32-bit forms zero-extend as eBPF requires.
+pub(crate) fn mul_const(a: &mut Asm, w: Width, dst: Reg, imm: i32) -> Result<bool, JitError> {
+    let d = x86(dst);
+    let v: u64 = match w {
+        Width::W64 if imm > 0 => imm as u64,
+        Width::W32 if imm != 0 => imm as u32 as u64,
+        _ => return Ok(false),
+    };
+    let k = v.trailing_zeros();
+    let odd = v >> k;
+    let lea = |a: &mut Asm, to: Register, base: Register, index: Register, scale: u32| {
+        let m = iced_x86::MemoryOperand::with_base_index_scale(base, index, scale);
+        match w {
+            Width::W64 => a.ins(iced_x86::Instruction::with2(
+                iced_x86::Code::Lea_r64_m,
+                to,
+                m,
+            )),
+            Width::W32 => a.ins(iced_x86::Instruction::with2(
+                iced_x86::Code::Lea_r32_m,
+                super::regs::r32(to),
+                m,
+            )),
+        }
+    };
+    match odd {
+        1 if k == 0 => {
+            // Times one: the 32-bit class still zero-extends.
+            if w == Width::W32 {
+                a.mov_rr(Width::W32, d, d)?;
+            }
+            return Ok(true);
+        }
+        1 => {}
+        3 | 5 | 9 => lea(a, d, d, d, odd as u32 - 1)?,
+        7 if k == 0 => {
+            // 3x, then x + 2 * 3x.
+            lea(a, TMP, d, d, 2)?;
+            lea(a, d, d, TMP, 2)?;
+        }
+        _ => return Ok(false),
+    }
+    if k > 0 {
+        a.shift_ri(Shift::Shl, w, d, k as u8)?;
+    }
+    Ok(true)
+}
+
 /// `dst = dst SHIFT src` with the count in a register: BMI2 `shlx` family when available,
 /// else through CL (eBPF r4 lives in RCX, so it is saved in TMP around the shift).
 /// x86 masks the count to 6 (64-bit) or 5 (32-bit) bits, exactly as eBPF does.
@@ -218,6 +270,18 @@ pub(crate) enum HelperId {
 
 /// Call a helper through the trampoline; afterwards go to `stop` if the host asked to stop.
 pub(crate) fn helper_call(a: &mut Asm, id: HelperId, stop: Label) -> Result<(), JitError> {
+    if let HelperId::Const(ir::runtime::helper_id::MAP_LOOKUP_ELEM) = id {
+        // The lean path: no helper id, its own trampoline.
+        a.mov_rr(Width::W64, TMP3, ENV)?;
+        a.call_mem(mem(ENV, offsets::LOOKUP))?;
+        a.ins(iced_x86::Instruction::with2(
+            iced_x86::Code::Cmp_rm8_imm8,
+            mem(ENV, offsets::STOP),
+            0u32,
+        ))?;
+        a.jcc(Cond::Ne, stop);
+        return Ok(());
+    }
     match id {
         HelperId::Const(n) => a.ins(iced_x86::Instruction::with2(
             iced_x86::Code::Mov_rm64_imm32,

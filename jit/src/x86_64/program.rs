@@ -12,6 +12,7 @@ use ir::interp::{Action, Input, Outcome};
 use ir::runtime::{ExecEnv, Runtime};
 use ir::Program;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// CPU features the emitted code may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +82,14 @@ pub struct JitProgram {
     meant: Vec<Meant>,
     label_pos: Vec<u32>,
     branch_short: Vec<bool>,
+    /// Tail-call targets compiled by earlier runs, by the runtime's registration of the
+    /// program (the `Arc` is kept, so an address is never reused for another program): a
+    /// run reuses them instead of verifying and compiling again.
+    tail_targets: Mutex<Vec<(Arc<Program>, Arc<JitProgram>)>>,
 }
+
+/// Most tail-call targets a program keeps compiled between runs.
+const MAX_TAIL_TARGETS: usize = 64;
 
 /// Compile `prog` trusting or not trusting it, per `trust`.
 pub(crate) fn compile_program(
@@ -136,6 +144,7 @@ pub(crate) fn compile_program(
         meant: std::mem::take(&mut lowered.asm.meant),
         label_pos: emitted.label_pos,
         branch_short: emitted.branch_short,
+        tail_targets: Mutex::new(Vec::new()),
     })
 }
 
@@ -164,12 +173,22 @@ pub fn compile(v: &offload::Verified, opts: &Options) -> Result<JitProgram, JitE
 }
 
 /// Per-map `[handle, direct value address]` for a program whose map `i` is runtime map
-/// `map_ids[i]`; fails on a referenced map the runtime cannot resolve.
-fn map_table(rt: &Runtime, map_ids: &[usize], jp: &JitProgram) -> Result<Vec<[u64; 2]>, RunError> {
+/// `map_ids[i]` (`None`: runtime map `i`, as for the entry program); fails on a referenced
+/// map the runtime cannot resolve.
+fn map_table(
+    rt: &Runtime,
+    map_ids: Option<&[usize]>,
+    jp: &JitProgram,
+) -> Result<Vec<[u64; 2]>, RunError> {
     let refs = &jp.map_refs;
-    let table: Vec<[u64; 2]> = map_ids
-        .iter()
-        .map(|&m| {
+    let count = map_ids.map_or(rt.map_count(), |ids| ids.len());
+    let runtime_map = |i: usize| match map_ids {
+        None => Some(i),
+        Some(ids) => ids.get(i).copied(),
+    };
+    let table: Vec<[u64; 2]> = (0..count)
+        .filter_map(runtime_map)
+        .map(|m| {
             [
                 rt.map_handle(m).unwrap_or(0),
                 rt.map_direct_value_addr(m).unwrap_or(0),
@@ -196,7 +215,7 @@ fn map_table(rt: &Runtime, map_ids: &[usize], jp: &JitProgram) -> Result<Vec<[u6
     }
     // Inlined lookups assumed an array of this shape: the runtime's map must be one.
     for (i, def) in &jp.inlined_arrays {
-        let rt_def = map_ids.get(*i).and_then(|&m| rt.map_def(m));
+        let rt_def = runtime_map(*i).and_then(|m| rt.map_def(m));
         let same = rt_def.is_some_and(|d| {
             d.map_type == def.map_type
                 && d.value_size == def.value_size
@@ -212,14 +231,33 @@ fn map_table(rt: &Runtime, map_ids: &[usize], jp: &JitProgram) -> Result<Vec<[u6
     Ok(table)
 }
 
-/// A compiled tail-call target and its map table.
-type TailEntry = (JitProgram, Vec<[u64; 2]>);
+/// CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`); zero if the clock is unavailable.
+fn thread_cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the result is checked.
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
 
-/// Tail-call targets compiled during one run, by runtime program index.
-pub(crate) struct TailCache {
+/// A compiled tail-call target and its map table.
+type TailEntry = (Arc<JitProgram>, Vec<[u64; 2]>);
+
+/// Tail-call targets of one run, by runtime program index.
+pub(crate) struct TailCache<'r> {
     entries: Vec<Option<Rc<TailEntry>>>,
-    /// How to compile targets: as the entry program was.
-    how: (Trust, bool, Options),
+    /// The entry program: how to compile targets (as it was) and where compiled ones are kept
+    /// between runs.
+    entry: &'r JitProgram,
 }
 
 /// How a native entry ended.
@@ -265,29 +303,18 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
                 return Err(());
             };
             let (program, map_ids) = (reg.program.clone(), reg.map_ids.clone());
-            let (trust, context, opts) = host.tail_state.how.clone();
-            let compiled = match trust {
-                // A verified program tail-calls only programs that verify too.
-                Trust::Verified => {
-                    match offload::verify(
-                        &program,
-                        &offload::Capabilities::kernel(),
-                        &Default::default(),
-                    ) {
-                        Ok(v) => compile(&v, &opts),
-                        Err(r) => Err(JitError::NotVerified(r.to_string())),
+            let outer_jp = host.tail_state.entry;
+            let jp = match outer_jp.tail_target(&program) {
+                Some(jp) => jp,
+                None => match outer_jp.compile_tail_target(prog, &program) {
+                    Ok(jp) => jp,
+                    Err(e) => {
+                        host.error.get_or_insert(e);
+                        return Err(());
                     }
-                }
-                Trust::Unchecked => compile_program(&program, trust, context, None, &opts),
+                },
             };
-            let jp = match compiled {
-                Ok(jp) => jp,
-                Err(error) => {
-                    host.error.get_or_insert(RunError::TailCall { prog, error });
-                    return Err(());
-                }
-            };
-            let table = match map_table(host.rt, &map_ids, &jp) {
+            let table = match map_table(host.rt, Some(&map_ids), &jp) {
                 Ok(t) => t,
                 Err(e) => {
                     host.error.get_or_insert(e);
@@ -327,6 +354,47 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
 }
 
 impl JitProgram {
+    /// A tail-call target an earlier run compiled, if `program` is one.
+    fn tail_target(&self, program: &Arc<Program>) -> Option<Arc<JitProgram>> {
+        let cache = self.tail_targets.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .iter()
+            .find(|(p, _)| Arc::ptr_eq(p, program))
+            .map(|(_, jp)| jp.clone())
+    }
+
+    /// Compile the tail-call target `program` (runtime program `index`) as this program was
+    /// compiled, and keep it for later runs.
+    fn compile_tail_target(
+        &self,
+        index: usize,
+        program: &Arc<Program>,
+    ) -> Result<Arc<JitProgram>, RunError> {
+        let compiled = match self.trust {
+            // A verified program tail-calls only programs that verify too.
+            Trust::Verified => {
+                match offload::verify(
+                    program,
+                    &offload::Capabilities::kernel(),
+                    &Default::default(),
+                ) {
+                    Ok(v) => compile(&v, &self.opts),
+                    Err(r) => Err(JitError::NotVerified(r.to_string())),
+                }
+            }
+            Trust::Unchecked => {
+                compile_program(program, self.trust, self.context, None, &self.opts)
+            }
+        };
+        let jp = Arc::new(compiled.map_err(|error| RunError::TailCall { prog: index, error })?);
+        let mut cache = self.tail_targets.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_TAIL_TARGETS {
+            cache.remove(0);
+        }
+        cache.push((program.clone(), jp.clone()));
+        Ok(jp)
+    }
+
     /// The emitted code.
     pub fn code(&self) -> &[u8] {
         self.mem.code()
@@ -354,6 +422,11 @@ impl JitProgram {
 
     /// Benchmark support, as `BPF_PROG_TEST_RUN` with `repeat`: set the input up once, run the
     /// code `repeat` times on it, and return the last r0 and the time of the loop alone.
+    ///
+    /// The time is the thread's CPU time, not wall-clock time: `BPF_PROG_TEST_RUN` stops its
+    /// timer whenever the loop yields the CPU (`bpf_test_timer_continue`), so on a loaded
+    /// machine a wall-clock figure would charge our JIT for other processes' time and the
+    /// kernel's would not.
     #[doc(hidden)]
     pub fn run_repeat(
         &self,
@@ -361,17 +434,14 @@ impl JitProgram {
         input: &Input,
         repeat: u64,
     ) -> Result<(u64, std::time::Duration), RunError> {
-        let (env, r1, r2) = match input {
-            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
-            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
-            Input::Packet(bytes) => {
-                let (env, ctx) = ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config)
-                    .map_err(RunError::Input)?;
-                (env, ctx, 0)
+        let (env, r1, r2) = self.setup(rt, input)?;
+        let table = match map_table(rt, None, self) {
+            Ok(t) => t,
+            Err(e) => {
+                rt.recycle_env(env);
+                return Err(e);
             }
         };
-        let map_ids: Vec<usize> = (0..rt.map_count()).collect();
-        let table = map_table(rt, &map_ids, self)?;
         let mut host = Host {
             rt,
             env,
@@ -379,7 +449,7 @@ impl JitProgram {
             tail: run_tail,
             tail_state: TailCache {
                 entries: Vec::new(),
-                how: (self.trust, self.context, self.opts.clone()),
+                entry: self,
             },
         };
         let marker = 0u8;
@@ -388,7 +458,7 @@ impl JitProgram {
         let mut env = JitEnv::new(hostp, table.as_ptr() as u64, stack_top);
         let env_ptr = &mut env as *mut JitEnv as *mut u8;
         let mut r0 = 0;
-        let start = std::time::Instant::now();
+        let start = thread_cpu_time();
         for _ in 0..repeat {
             // SAFETY: as in `enter`: the entry ABI at offset 0, and a live block, host and table.
             #[allow(unsafe_code)]
@@ -409,24 +479,42 @@ impl JitProgram {
                 )));
             }
         }
-        let took = start.elapsed();
+        let took = thread_cpu_time().saturating_sub(start);
         let _ = env_ptr;
-        host.rt.end_run();
+        let Host { rt, env, .. } = host;
+        rt.recycle_env(env);
+        rt.end_run();
         Ok((r0, took))
     }
 
-    fn run_inner(&self, rt: &mut Runtime, input: &Input) -> Result<Outcome, RunError> {
-        let (env, r1, r2) = match input {
-            Input::None => (ExecEnv::empty(self.prog_type), 0, 0),
-            Input::Mem(bytes) => ExecEnv::with_mem(self.prog_type, bytes),
+    /// The run's environment (reusing the runtime's buffers) and the entry's r1, r2.
+    fn setup(&self, rt: &mut Runtime, input: &Input) -> Result<(Box<ExecEnv>, u64, u64), RunError> {
+        let mut env = rt.take_env(self.prog_type);
+        let (r1, r2) = match input {
+            Input::None => (0, 0),
+            Input::Mem(bytes) => env.reload_mem(self.prog_type, bytes),
             Input::Packet(bytes) => {
-                let (env, ctx) = ExecEnv::with_packet(self.prog_type, bytes, &rt.ctx_config)
-                    .map_err(RunError::Input)?;
-                (env, ctx, 0)
+                match env.reload_packet(self.prog_type, bytes, &rt.ctx_config) {
+                    Ok(ctx) => (ctx, 0),
+                    Err(e) => {
+                        rt.recycle_env(env);
+                        return Err(RunError::Input(e));
+                    }
+                }
             }
         };
-        let map_ids: Vec<usize> = (0..rt.map_count()).collect();
-        let table = map_table(rt, &map_ids, self)?;
+        Ok((env, r1, r2))
+    }
+
+    fn run_inner(&self, rt: &mut Runtime, input: &Input) -> Result<Outcome, RunError> {
+        let (env, r1, r2) = self.setup(rt, input)?;
+        let table = match map_table(rt, None, self) {
+            Ok(t) => t,
+            Err(e) => {
+                rt.recycle_env(env);
+                return Err(e);
+            }
+        };
         let mut host = Host {
             rt,
             env,
@@ -434,7 +522,7 @@ impl JitProgram {
             tail: run_tail,
             tail_state: TailCache {
                 entries: Vec::new(),
-                how: (self.trust, self.context, self.opts.clone()),
+                entry: self,
             },
         };
         // Everything below this local on the native stack belongs to the run.
@@ -442,28 +530,32 @@ impl JitProgram {
         let stack_top = &marker as *const u8 as u64;
         let hostp = std::ptr::addr_of_mut!(host).cast::<Host<'static>>();
         let exit = enter(self, r1, r2, hostp, &table, stack_top);
+        let Host {
+            rt, env, mut error, ..
+        } = host;
         let r0 = match exit.stop {
-            stop::NONE => exit.r0,
-            stop::FINISH => exit.result,
-            stop::CALL_DEPTH => return Err(RunError::CallDepth),
-            stop::FELL_OFF => return Err(RunError::FellOff),
-            _ => {
-                return Err(host
-                    .error
-                    .take()
-                    .unwrap_or_else(|| RunError::Internal(format!("stopped with {}", exit.stop))))
+            stop::NONE => Ok(exit.r0),
+            stop::FINISH => Ok(exit.result),
+            stop::CALL_DEPTH => Err(RunError::CallDepth),
+            stop::FELL_OFF => Err(RunError::FellOff),
+            _ => Err(error
+                .take()
+                .unwrap_or_else(|| RunError::Internal(format!("stopped with {}", exit.stop)))),
+        };
+        let outcome = r0.map(|r0| {
+            let (packet, action) = match input {
+                Input::Packet(_) => (env.packet_data(), Action::from_r0(self.prog_type, r0)),
+                _ => (None, None),
+            };
+            Outcome {
+                r0,
+                packet,
+                action,
+                steps: 0,
             }
-        };
-        let (packet, action) = match input {
-            Input::Packet(_) => (host.env.packet_data(), Action::from_r0(self.prog_type, r0)),
-            _ => (None, None),
-        };
-        Ok(Outcome {
-            r0,
-            packet,
-            action,
-            steps: 0,
-        })
+        });
+        rt.recycle_env(env);
+        outcome
     }
 
     pub(crate) fn meant(&self) -> &[Meant] {
