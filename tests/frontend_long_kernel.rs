@@ -1,7 +1,9 @@
 //! Programs longer than 32k slots in the Linux kernel (root, `--features kernel`): 12,000
 //! port-range rules merge into one binary search of about 36,000 slots whose far jumps are
 //! `gotol` (16-bit offsets do not reach); the kernel loads it and its verdicts equal
-//! `RuleSet::eval` of the original rules at every interval's edges, for XDP and TC.
+//! `RuleSet::eval` of the original rules at every interval's edges, for XDP and TC. And 5,000
+//! range rules whose actions alternate (nothing merges): their shared `ip and tcp` prefix is
+//! tested once, which keeps one pending branch per rule, under the kernel verifier's 8192.
 
 // Without the kernel engine only the SKIP lines remain.
 #![cfg_attr(not(feature = "kernel"), allow(unused_imports, dead_code))]
@@ -20,8 +22,8 @@ fn test(field: Field, cmp: Cmp) -> Cond {
     )
 }
 
-/// `n` rules `tcp dst port in [4 i + 100, 4 i + 102] -> drop`.
-fn port_ranges(n: usize) -> RuleSet {
+/// `n` rules `tcp dst port in [4 i + 100, 4 i + 102] -> action(i)`.
+fn port_ranges_with(n: usize, action: impl Fn(usize) -> Action) -> RuleSet {
     let rules = (0..n)
         .map(|i| {
             let lo = 4 * i as u128 + 100;
@@ -34,12 +36,60 @@ fn port_ranges(n: usize) -> RuleSet {
                         Cmp::Range(lo, lo + 2),
                     ),
                 ]),
-                action: Action::Drop,
+                action: action(i),
                 origin: RuleOrigin::default(),
             }
         })
         .collect();
     RuleSet::single_chain("long", rules, Action::Pass)
+}
+
+/// `n` rules `tcp dst port in [4 i + 100, 4 i + 102] -> drop`.
+fn port_ranges(n: usize) -> RuleSet {
+    port_ranges_with(n, |_| Action::Drop)
+}
+
+/// Load `rs` for `hook`, run it on a frame to each of `ports`, compare with `RuleSet::eval`.
+#[cfg(feature = "kernel")]
+fn agrees_in_kernel(rs: &RuleSet, hook: Hook, ports: &[u16]) -> ir::Program {
+    use bpf_offload::kernel::{run_many_in_kernel, verify_in_kernel};
+    let opts = LowerOptions {
+        hook,
+        ..LowerOptions::default()
+    };
+    let lowered = lower(rs, &opts).expect("compiles");
+    let prog = lowered.program;
+    offload::verify(
+        &prog,
+        &offload::Capabilities::kernel(),
+        &offload::Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("our verifier rejects it: {e:?}"));
+    let stats = verify_in_kernel(&prog).unwrap_or_else(|e| panic!("{hook:?}: {e}"));
+    println!(
+        "{hook:?}: {} slots, kernel processed {:?} insns in {:?} us",
+        prog.insns.len(),
+        stats.processed_insns,
+        stats.verification_time_us
+    );
+    let packets: Vec<Vec<u8>> = ports.iter().map(|p| tcp_to(*p)).collect();
+    let outs = run_many_in_kernel(&prog, &packets, 1).expect("loads");
+    for ((port, p), out) in ports.iter().zip(&packets).zip(outs) {
+        let out = out.unwrap_or_else(|e| panic!("test run of port {port}: {e}"));
+        let want = hook.code(rs.eval(p).action).map(|c| c as u64);
+        assert_eq!(Some(out.r0), want, "{hook:?}: dst port {port}");
+    }
+    prog
+}
+
+/// Both edges of, and the ports around, intervals `idx` of the `4 i + 100` layout.
+fn edge_ports(idx: impl Iterator<Item = usize>) -> Vec<u16> {
+    let mut ports: Vec<u16> = vec![0, 1, 99, 65_535];
+    for i in idx {
+        let lo = 4 * i as u16 + 100;
+        ports.extend([lo - 1, lo, lo + 1, lo + 2, lo + 3]);
+    }
+    ports
 }
 
 /// An IPv4 TCP frame to `dport`.
@@ -60,7 +110,7 @@ fn a_program_beyond_32k_slots_loads_and_agrees() {
     println!("SKIP a_program_beyond_32k_slots_loads_and_agrees: built without --features kernel");
     #[cfg(feature = "kernel")]
     {
-        use bpf_offload::kernel::{run_many_in_kernel, unavailable_reason, verify_in_kernel};
+        use bpf_offload::kernel::unavailable_reason;
         if let Some(why) = unavailable_reason() {
             println!("SKIP a_program_beyond_32k_slots_loads_and_agrees: {why}");
             return;
@@ -68,19 +118,9 @@ fn a_program_beyond_32k_slots_loads_and_agrees() {
         let n = 12_000;
         let rs = port_ranges(n);
         // Every edge of the first, middle and last few intervals, and misses around them.
-        let mut ports: Vec<u16> = vec![0, 1, 99, 65_535];
-        for i in (0..40).chain(n / 2 - 20..n / 2 + 20).chain(n - 40..n) {
-            let lo = 4 * i as u16 + 100;
-            ports.extend([lo - 1, lo, lo + 1, lo + 2, lo + 3]);
-        }
-        let packets: Vec<Vec<u8>> = ports.iter().map(|p| tcp_to(*p)).collect();
+        let ports = edge_ports((0..40).chain(n / 2 - 20..n / 2 + 20).chain(n - 40..n));
         for hook in [Hook::Xdp, Hook::Tc] {
-            let opts = LowerOptions {
-                hook,
-                ..LowerOptions::default()
-            };
-            let lowered = lower(&rs, &opts).expect("compiles");
-            let prog = &lowered.program;
+            let prog = agrees_in_kernel(&rs, hook, &ports);
             let slots = prog.insns.len();
             assert!(slots > 32_768, "{slots} slots: not a long program");
             assert!(
@@ -89,23 +129,23 @@ fn a_program_beyond_32k_slots_loads_and_agrees() {
                     .any(|i| matches!(i, ir::Insn::Ja { long: true, .. })),
                 "no gotol in {slots} slots"
             );
-            offload::verify(
-                prog,
-                &offload::Capabilities::kernel(),
-                &offload::Options::default(),
-            )
-            .unwrap_or_else(|e| panic!("our verifier rejects it: {e:?}"));
-            let stats = verify_in_kernel(prog).unwrap_or_else(|e| panic!("{hook:?}: {e}"));
-            println!(
-                "{hook:?}: {slots} slots, kernel processed {:?} insns in {:?} us",
-                stats.processed_insns, stats.verification_time_us
-            );
-            let outs = run_many_in_kernel(prog, &packets, 1).expect("loads");
-            for ((port, p), out) in ports.iter().zip(&packets).zip(outs) {
-                let out = out.unwrap_or_else(|e| panic!("test run of port {port}: {e}"));
-                let want = hook.code(rs.eval(p).action).map(|c| c as u64);
-                assert_eq!(Some(out.r0), want, "{hook:?}: dst port {port}");
-            }
         }
+    }
+}
+
+#[test]
+fn thousands_of_unmergeable_rules_load_and_agree() {
+    #[cfg(not(feature = "kernel"))]
+    println!("SKIP thousands_of_unmergeable_rules_load_and_agree: built without --features kernel");
+    #[cfg(feature = "kernel")]
+    {
+        if let Some(why) = bpf_offload::kernel::unavailable_reason() {
+            println!("SKIP thousands_of_unmergeable_rules_load_and_agree: {why}");
+            return;
+        }
+        let n = 5_000;
+        let rs = port_ranges_with(n, |i| if i % 2 == 0 { Action::Drop } else { Action::Tx });
+        let ports = edge_ports((0..20).chain(n / 2 - 10..n / 2 + 10).chain(n - 20..n));
+        agrees_in_kernel(&rs, Hook::Xdp, &ports);
     }
 }

@@ -294,7 +294,7 @@ fn field_eq(c: &Cond) -> Option<(&Match, Field, Option<u128>)> {
 }
 
 /// The parts of a condition read as a conjunction.
-fn conjuncts(c: &Cond) -> &[Cond] {
+pub(crate) fn conjuncts(c: &Cond) -> &[Cond] {
     match c {
         Cond::All(parts) => parts,
         other => std::slice::from_ref(other),
@@ -342,7 +342,7 @@ fn same_but_constant(a: &Cond, b: &Cond) -> bool {
 }
 
 /// Two conditions equal up to their spans.
-fn same_test(a: &Cond, b: &Cond) -> bool {
+pub(crate) fn same_test(a: &Cond, b: &Cond) -> bool {
     match (a, b) {
         (Cond::Match(x), Cond::Match(y)) => x.test == y.test,
         (Cond::Not(x), Cond::Not(y)) => same_test(x, y),

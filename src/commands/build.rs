@@ -319,11 +319,23 @@ fn kernel_verify(prog: &Program) -> CliResult<Result<String, String>> {
             Some(n) => format!("accepted (processed {n} insns)"),
             None => "accepted".to_string(),
         })),
-        Err(e) if e.is_rejection() => Err(CliError::rejected(format!(
-            "the kernel verifier rejects the program: {}\n--- verifier log ---\n{}",
-            e.message,
-            e.log.trim_end()
-        ))),
+        Err(e) if e.is_rejection() => {
+            let mut msg = format!(
+                "the kernel verifier rejects the program: {}\n--- verifier log ---\n{}",
+                e.message,
+                e.log.trim_end()
+            );
+            if e.log.contains("jumps is too complex") {
+                // BPF_COMPLEXITY_LIMIT_JMP_SEQ (the kernel answers EFAULT).
+                msg.push_str(
+                    "\nhint: the kernel verifier keeps at most 8192 branches pending, and each \
+                     rule that cannot merge with its neighbours leaves one (about 8,000 such \
+                     rules fit); consecutive rules with the same action that differ only in \
+                     one value or range merge into one test",
+                );
+            }
+            Err(CliError::rejected(msg))
+        }
         Err(e) => Ok(Err(e.to_string())),
     }
 }

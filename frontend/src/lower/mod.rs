@@ -22,8 +22,10 @@
 //!   rule stays pending until the rest of the chain is walked, so a chain of a few thousand
 //!   rules of several tests each cannot load, however short its jumps. Hence ranges are one
 //!   branch (`v - lo <= hi - lo`), runs of rules that differ only in one range or constant are
-//!   merged ([`crate::merge`]) into one membership test, and a union of many intervals is a
-//!   balanced binary search (depth log2 n, so few pending branches).
+//!   merged ([`crate::merge`]) into one membership test, a union of many intervals is a
+//!   balanced binary search (depth log2 n, so few pending branches), and consecutive rules
+//!   that start with the same tests test them once (one pending branch per rule remains, so
+//!   about 8,000 rules that nothing merges is the ceiling).
 //!
 //! Large [`Cmp::InSet`] sets become HASH map lookups (key: the field's bytes in network order,
 //! after the mask), so per-packet cost stays flat as sets grow; small ones stay compares.
@@ -36,7 +38,7 @@ mod emit;
 mod intervals;
 mod known;
 
-use crate::ruleset::{Action, ChainId, RuleSet, RuleSetError, Span};
+use crate::ruleset::{Action, ChainId, Cond, RuleSet, RuleSetError, Span};
 use emit::{Emitter, Label};
 use ir::insn::{AtomicOp, CallTarget, Insn, JmpCond, MemSize, Operand, Reg};
 use ir::program::{MapDef, MapType, Origin, ProgType, Program, Reloc};
@@ -268,6 +270,37 @@ pub fn lower(rs: &RuleSet, opts: &LowerOptions) -> Result<Lowered, LowerError> {
     })
 }
 
+/// How many terminal rules from `rules[i]` on share their first `p` conjuncts, and `p` (the
+/// tests rule `i` shares with rule `i + 1`); `(1, 0)` when there is no such group.
+fn shared_prefix(rules: &[crate::ruleset::Rule], i: usize) -> (usize, usize) {
+    use crate::merge::{conjuncts, same_test};
+    let (Some(a), Some(b)) = (rules.get(i), rules.get(i + 1)) else {
+        return (1, 0);
+    };
+    if !a.action.is_terminal() || !b.action.is_terminal() {
+        return (1, 0);
+    }
+    let (pa, pb) = (conjuncts(&a.cond), conjuncts(&b.cond));
+    let p = pa
+        .iter()
+        .zip(pb)
+        .take_while(|(x, y)| same_test(x, y))
+        .count();
+    if p == 0 {
+        return (1, 0);
+    }
+    let len = 1 + rules[i + 1..]
+        .iter()
+        .take_while(|r| {
+            let q = conjuncts(&r.cond);
+            r.action.is_terminal()
+                && q.len() >= p
+                && q.iter().zip(&pa[..p]).all(|(x, y)| same_test(x, y))
+        })
+        .count();
+    (len, p)
+}
+
 impl Lowerer<'_> {
     pub(crate) fn unsupported(&self, span: Span, what: impl Into<String>) -> LowerError {
         LowerError::Unsupported {
@@ -299,6 +332,13 @@ impl Lowerer<'_> {
     }
 
     /// Compile chain `c`; falling off its end (or `Return`) goes to `ret`.
+    ///
+    /// Consecutive terminal rules whose conditions start with the same tests (`ip`, `tcp`, ...)
+    /// test that prefix once: `if !prefix goto after; rule_1 rest; ..; rule_n rest; after:`.
+    /// Same meaning: the prefix reads the same bytes for each of them, so when it fails or
+    /// aborts it does so for all, and the packet does not change between rules. Besides the
+    /// work per packet, this keeps one or two branches per rule instead of five or more, which
+    /// is what the kernel verifier's limit of 8192 pending branches counts (module doc).
     fn chain(
         &mut self,
         c: ChainId,
@@ -306,43 +346,89 @@ impl Lowerer<'_> {
         stack: &mut Vec<ChainId>,
     ) -> Result<(), LowerError> {
         let rs = self.rs;
-        for (i, rule) in rs.chains[c].rules.iter().enumerate() {
-            let g = rs.global_index(c, i);
-            self.rule = self.origin.and_then(|o| o.get(g).copied()).unwrap_or(g);
-            self.e.origin = Some(Origin::Rule {
-                syntax: rs.syntax.clone(),
-                index: self.rule,
-                text: rule.origin.text.clone(),
-                span: Some((rule.origin.span.start, rule.origin.span.end)),
-            });
-            let matched = self.e.label();
-            let next = self.e.label();
+        let rules = &rs.chains[c].rules;
+        let mut i = 0;
+        while i < rules.len() {
+            let (len, p) = shared_prefix(rules, i);
+            if len < 2 {
+                self.rule(c, i, &rules[i].cond, Known::default(), ret, stack)?;
+                i += 1;
+                continue;
+            }
+            self.set_rule(c, i);
             self.known = Known::default();
-            self.cond(&rule.cond, matched, next, next)?;
-            self.e.bind(matched);
-            if self.counter_map.is_some() && (self.opts.counters || rule.action == Action::Count) {
-                self.count(self.rule);
+            let body = self.e.label();
+            let after = self.e.label();
+            let parts = crate::merge::conjuncts(&rules[i].cond);
+            let prefix = Cond::All(parts[..p].to_vec());
+            let (holds, _) = self.cond(&prefix, body, after, after)?;
+            self.e.bind(body);
+            let base = holds.unwrap_or_default();
+            for (k, r) in rules.iter().enumerate().skip(i).take(len) {
+                let rest = Cond::All(crate::merge::conjuncts(&r.cond)[p..].to_vec());
+                self.rule(c, k, &rest, base.clone(), ret, stack)?;
             }
-            match rule.action {
-                Action::Count => {}
-                Action::Return => self.e.ja(ret),
-                Action::Jump(target) => {
-                    if stack.contains(&target) {
-                        return Err(LowerError::Invalid(RuleSetError::JumpCycle {
-                            chain: rs.chains[target].name.clone(),
-                        }));
-                    }
-                    stack.push(target);
-                    let back = self.e.label();
-                    self.chain(target, back, stack)?;
-                    stack.pop();
-                    self.e.bind(back);
-                }
-                terminal => self.terminal(terminal),
-            }
-            self.e.bind(next);
+            self.e.bind(after);
+            i += len;
         }
         self.e.ja(ret);
+        Ok(())
+    }
+
+    /// Make rule `i` of chain `c` the one errors and origins name.
+    fn set_rule(&mut self, c: ChainId, i: usize) {
+        let rs = self.rs;
+        let rule = &rs.chains[c].rules[i];
+        let g = rs.global_index(c, i);
+        self.rule = self.origin.and_then(|o| o.get(g).copied()).unwrap_or(g);
+        self.e.origin = Some(Origin::Rule {
+            syntax: rs.syntax.clone(),
+            index: self.rule,
+            text: rule.origin.text.clone(),
+            span: Some((rule.origin.span.start, rule.origin.span.end)),
+        });
+    }
+
+    /// Rule `i` of chain `c`, testing `cond` (its condition, or what is left of it after a
+    /// shared prefix) from the facts `known`.
+    fn rule(
+        &mut self,
+        c: ChainId,
+        i: usize,
+        cond: &Cond,
+        known: Known,
+        ret: Label,
+        stack: &mut Vec<ChainId>,
+    ) -> Result<(), LowerError> {
+        let rs = self.rs;
+        let rule = &rs.chains[c].rules[i];
+        self.set_rule(c, i);
+        let matched = self.e.label();
+        let next = self.e.label();
+        self.known = known;
+        self.cond(cond, matched, next, next)?;
+        self.e.bind(matched);
+        if self.counter_map.is_some() && (self.opts.counters || rule.action == Action::Count) {
+            self.count(self.rule);
+        }
+        match rule.action {
+            Action::Count => {}
+            Action::Return => self.e.ja(ret),
+            Action::Jump(target) => {
+                if stack.contains(&target) {
+                    return Err(LowerError::Invalid(RuleSetError::JumpCycle {
+                        chain: rs.chains[target].name.clone(),
+                    }));
+                }
+                stack.push(target);
+                let back = self.e.label();
+                self.chain(target, back, stack)?;
+                stack.pop();
+                self.e.bind(back);
+            }
+            terminal => self.terminal(terminal),
+        }
+        self.e.bind(next);
         Ok(())
     }
 
