@@ -77,6 +77,20 @@ pub fn write_object(progs: &[Program]) -> Result<Vec<u8>, ElfError> {
     if progs.is_empty() {
         return Err(ElfError::msg("no program to write"));
     }
+    // A short `ja` carries a 16-bit offset on the wire: a farther target needs `gotol`.
+    for p in progs {
+        for (pc, insn) in p.insns.iter().enumerate() {
+            if let Insn::Ja { off, long: false } = insn {
+                if i16::try_from(*off).is_err() {
+                    return Err(ElfError::msg(format!(
+                        "program '{}', instruction {pc}: `goto {off:+}` does not fit the 16-bit \
+                         offset of ja; use gotol (ja32)",
+                        p.name
+                    )));
+                }
+            }
+        }
+    }
     // Object-wide maps, merged by name.
     let mut maps: Vec<MapDef> = Vec::new();
     for p in progs {
