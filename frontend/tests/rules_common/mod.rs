@@ -314,7 +314,7 @@ fn scratch() -> PathBuf {
 }
 
 const ORACLE_PY: &str = r#"
-import socket, subprocess, sys, re
+import socket, subprocess, sys, re, time
 kind, rules, pkts = sys.argv[1], sys.argv[2], sys.argv[3]
 # A veth pair: frames sent on v0 arrive on v1, an Ethernet device (xt_mac needs one).
 # v0 gets no IPv6 so that it sends nothing of its own (router solicitations, MLD) to v1.
@@ -325,6 +325,16 @@ for cmd in (["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
             ["ip", "link", "set", "lo", "up"]):
     subprocess.run(cmd, check=True)
 subprocess.run(["sysctl", "-qw", "net.ipv6.conf.v1.disable_ipv6=0"], check=False)
+# Carrier comes up asynchronously: frames sent before both ends are up are lost, and on a busy
+# machine that can be the whole run. Wait (up to 5 s) until both ends report "up".
+# (`unshare -n` keeps the host's /sys, so ask `ip`, which speaks netlink in this namespace.)
+def is_up(dev):
+    out = subprocess.run(["ip", "-o", "link", "show", "dev", dev], capture_output=True, text=True).stdout
+    return " state UP " in out
+for _ in range(500):
+    if is_up("v0") and is_up("v1"):
+        break
+    time.sleep(0.01)
 if kind in ("iptables", "ip6tables"):
     subprocess.run([kind + "-restore", rules], check=True)
     def counters():
@@ -344,6 +354,13 @@ for line in open(pkts):
         continue
     s.send(bytes.fromhex(line))
     after = counters()
+    # Delivery to v1 and netfilter run in softirq context, possibly a little later: give a
+    # frame that moved no counter a few more looks before taking "no hit" as the answer.
+    for _ in range(3):
+        if after != before:
+            break
+        time.sleep(0.003)
+        after = counters()
     print(" ".join(str(i) for i, (a, b) in enumerate(zip(before, after)) if a != b))
     before = after
 "#;
