@@ -25,46 +25,17 @@ fn packets() -> Vec<Vec<u8>> {
 }
 
 #[cfg(feature = "kernel")]
+#[path = "support/kernel_rules.rs"]
+mod kernel_rules;
+
+#[cfg(feature = "kernel")]
 fn check_in_kernel(rs: &RuleSet, hook: Hook, packets: &[Vec<u8>], label: &str) -> Vec<String> {
-    use bpf_offload::kernel::{run_many_in_kernel, verify_in_kernel};
-    let opts = LowerOptions {
-        hook,
-        ..LowerOptions::default()
-    };
-    let lowered = match lower(rs, &opts) {
-        Ok(l) => l,
-        Err(e) => return vec![format!("{label}: lowering failed: {e}")],
-    };
-    if let Err(e) = verify_in_kernel(&lowered.program) {
-        return vec![format!("{label} {hook:?}: the kernel rejects it: {e}")];
-    }
-    let outs = match run_many_in_kernel(&lowered.program, packets, 1) {
-        Ok(o) => o,
-        Err(e) => return vec![format!("{label} {hook:?}: load failed: {e}")],
-    };
-    let mut bad = Vec::new();
-    for (i, (p, out)) in packets.iter().zip(&outs).enumerate() {
-        let Ok(out) = out else {
-            // The kernel refuses to test-run this frame (checked below to be rare).
-            continue;
-        };
-        let want = rs.eval(p).action;
-        let code = hook.code(want).map(|c| c as u64);
-        if Some(out.r0) != code {
-            bad.push(format!(
-                "{label} {hook:?}: packet {i}: eval {want} ({code:?}), kernel r0={}: {:02x?}",
-                out.r0,
-                &p[..p.len().min(64)]
-            ));
-            if bad.len() > 2 {
-                break;
-            }
-        }
-    }
-    let refused = outs.iter().filter(|o| o.is_err()).count();
-    if refused * 10 > packets.len() {
+    let check = kernel_rules::check_in_kernel(rs, hook, packets, label, 3);
+    let mut bad = check.mismatches;
+    if check.refused * 10 > packets.len() {
         bad.push(format!(
-            "{label} {hook:?}: the kernel refused to test-run {refused} of {} packets",
+            "{label} {hook:?}: the kernel refused to test-run {} of {} packets",
+            check.refused,
             packets.len()
         ));
     }

@@ -7,7 +7,7 @@
 #[path = "../frontend/tests/rules_common/mod.rs"]
 mod rules_common;
 
-use frontend::lower::{lower, Hook, LowerOptions};
+use frontend::lower::Hook;
 use frontend::ruleset::RuleSet;
 
 fn packets() -> Vec<Vec<u8>> {
@@ -59,40 +59,13 @@ fn rule_sets() -> Vec<(String, RuleSet)> {
 }
 
 #[cfg(feature = "kernel")]
+#[path = "support/kernel_rules.rs"]
+#[allow(dead_code)] // `refused` is judged by frontend_kernel.rs only
+mod kernel_rules;
+
+#[cfg(feature = "kernel")]
 fn check_in_kernel(rs: &RuleSet, hook: Hook, packets: &[Vec<u8>], label: &str) -> Vec<String> {
-    use bpf_offload::kernel::{run_many_in_kernel, verify_in_kernel};
-    let opts = LowerOptions {
-        hook,
-        ..LowerOptions::default()
-    };
-    let lowered = match lower(rs, &opts) {
-        Ok(l) => l,
-        Err(e) => return vec![format!("{label}: lowering failed: {e}")],
-    };
-    if let Err(e) = verify_in_kernel(&lowered.program) {
-        return vec![format!("{label} {hook:?}: the kernel rejects it: {e}")];
-    }
-    let outs = match run_many_in_kernel(&lowered.program, packets, 1) {
-        Ok(o) => o,
-        Err(e) => return vec![format!("{label} {hook:?}: load failed: {e}")],
-    };
-    let mut bad = Vec::new();
-    for (i, (p, out)) in packets.iter().zip(&outs).enumerate() {
-        let Ok(out) = out else {
-            continue;
-        };
-        let want = rs.eval(p).action;
-        let code = hook.code(want).map(|c| c as u64);
-        if Some(out.r0) != code {
-            bad.push(format!(
-                "{label} {hook:?}: packet {i}: eval {want}, kernel r0={}: {:02x?}",
-                out.r0,
-                &p[..p.len().min(64)]
-            ));
-            break;
-        }
-    }
-    bad
+    kernel_rules::check_in_kernel(rs, hook, packets, label, 1).mismatches
 }
 
 #[test]

@@ -25,44 +25,9 @@ struct BenchProgram {
 
 const EMPTY: &str = ".section xdp\n    r0 = 2\n    exit\n";
 
-const ALU_LOOP: &str = "
-.section xdp
-    r0 = 0
-    r1 = 1000
-    r2 = 0x12345
-loop:
-    r0 += r1
-    r2 ^= r0
-    r2 <<= 3
-    r0 -= r2
-    r2 >>= 5
-    r0 *= 7
-    r1 -= 1
-    if r1 != 0 goto loop
-    r0 &= 3
-    exit
-";
+const ALU_LOOP: &str = include_str!("../../testkit/bench/alu_loop.s");
 
-const FNV64: &str = "
-.section xdp
-    r2 = *(u32 *)(r1 + 4)
-    r1 = *(u32 *)(r1 + 0)
-    w0 = 0x811c9dc5
-    r5 = 64
-loop:
-    r3 = r1
-    r3 += 1
-    if r3 > r2 goto out
-    w4 = *(u8 *)(r1 + 0)
-    w0 ^= w4
-    w0 *= 0x1000193
-    r1 += 1
-    r5 -= 1
-    if r5 != 0 goto loop
-out:
-    w0 &= 3
-    exit
-";
+const FNV64: &str = include_str!("../../testkit/bench/fnv64.s");
 
 const PROGRAMS: &[BenchProgram] = &[
     BenchProgram {

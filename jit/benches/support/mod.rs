@@ -44,45 +44,13 @@ pub fn linear_acl(rules: u32) -> Program {
 
 /// FNV-1a (32-bit) over the first 64 bytes of the packet.
 fn fnv64() -> Program {
-    asm(".section xdp
-    r2 = *(u32 *)(r1 + 4)
-    r1 = *(u32 *)(r1 + 0)
-    w0 = 0x811c9dc5
-    r5 = 64
-loop:
-    r3 = r1
-    r3 += 1
-    if r3 > r2 goto out
-    w4 = *(u8 *)(r1 + 0)
-    w0 ^= w4
-    w0 *= 0x1000193
-    r1 += 1
-    r5 -= 1
-    if r5 != 0 goto loop
-out:
-    exit
-")
+    asm(include_str!("../../../testkit/bench/fnv64.s"))
 }
 
 /// 1,000 iterations of 8 ALU and branch instructions (`bpf-offload bench`'s alu-loop): the
 /// loop-carried chain add, xor, shift, sub, multiply by 7.
 fn alu_loop() -> Program {
-    asm(".section xdp
-    r0 = 0
-    r1 = 1000
-    r2 = 0x12345
-loop:
-    r0 += r1
-    r2 ^= r0
-    r2 <<= 3
-    r0 -= r2
-    r2 >>= 5
-    r0 *= 7
-    r1 -= 1
-    if r1 != 0 goto loop
-    r0 &= 3
-    exit
-")
+    asm(include_str!("../../../testkit/bench/alu_loop.s"))
 }
 
 /// Per packet: look the IPv4 source up in a hash blocklist, then count the packet in an array.
