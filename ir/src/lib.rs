@@ -19,6 +19,7 @@
 
 pub mod arith;
 pub mod asm;
+pub mod codegen;
 pub mod conformance;
 pub mod ctx;
 pub mod disasm;
