@@ -12,6 +12,7 @@
 //! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
 //! once the object is loaded; `run OUT` reads them back (see `maps_sh`).
 
+use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
 use frontend::lower::{self, Hook, LowerOptions, Lowered};
@@ -110,7 +111,7 @@ pub struct BuildArgs {
     pub json: bool,
     pub counters: bool,
     /// `kernel` or `nfp`.
-    pub target: String,
+    pub target: TargetArg,
     /// `--caps` overrides for the NFP profile.
     pub caps: Option<PathBuf>,
 }
@@ -195,17 +196,12 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
-    let caps = crate::commands::check::target_caps(&args.target, args.caps.as_deref())?;
+    let caps = crate::commands::check::target_caps(args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
         counters: args.counters,
-        // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
-        tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
-        target: if args.target == "nfp" {
-            lower::LowerTarget::Nfp
-        } else {
-            lower::LowerTarget::Host
-        },
+        // What the target asks of the code (MOD, bounds, TC pass code) comes from its profile.
+        codegen: caps.codegen,
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
