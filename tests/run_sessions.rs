@@ -360,3 +360,40 @@ fn shared_counters_equal_netfilters() {
         assert_eq!(&got[..want_len], &netfilter[..], "{engine} vs netfilter");
     }
 }
+
+#[test]
+fn a_ubpf_data_file_reads_its_linked_asm_and_mem() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("lib")).unwrap();
+    std::fs::write(
+        d.join("lib/prog.asm"),
+        "ldxb %r0, [%r1+1]\nadd %r0, %r2\nexit\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("lib/mem.hex"), "00 11\n22\n").unwrap();
+    std::fs::write(
+        d.join("t.data"),
+        "-- asm @ lib/prog.asm\n-- mem @ lib/mem.hex\n-- result\n0x14\n",
+    )
+    .unwrap();
+    for engine in ["interp", "x86_64"] {
+        let o = bin(&["run", "t.data", "--engine", engine], d);
+        assert_eq!(o.status.code(), Some(0), "{engine}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).trim(), "0x14");
+    }
+    // Errors point into the linked file; a missing link is bad input at its header.
+    std::fs::write(d.join("lib/bad.asm"), "exit\nfrob %r0\n").unwrap();
+    std::fs::write(d.join("b.data"), "-- asm @ lib/bad.asm\n-- result\n0\n").unwrap();
+    let o = bin(&["run", "b.data"], d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("bad.asm:2:"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(d.join("c.data"), "-- result\n0\n-- asm @ gone.asm\n").unwrap();
+    let o = bin(&["run", "c.data"], d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("c.data:3:"), "{}", text(&o.stderr));
+}
