@@ -168,7 +168,8 @@ fn run_interp(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<Eng
 
 /// The x86-64 JIT: verify for the kernel target, compile with what the verifier proved, run
 /// against the same runtime as the interpreter. Conformance programs (`.data`), which no
-/// verifier accepts, run unverified with r1 as plain memory, as the interpreter runs them.
+/// verifier accepts, run unverified in the JIT's checked mode (every access checked, the same
+/// step budget as the interpreter) with r1 as plain memory, as the interpreter runs them.
 fn run_x86_64(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<EngineResult> {
     availability(Engine::X86_64).map_err(CliError::bad_input)?;
     let jit_opts = jit::x86_64::Options {
@@ -176,7 +177,7 @@ fn run_x86_64(prog: &Program, input: &Input, opts: &RunOptions) -> CliResult<Eng
         ..Default::default()
     };
     let compiled = if opts.conformance {
-        jit::x86_64::compile_unchecked(prog, false, &jit_opts)
+        jit::x86_64::compile_checked(prog, false, STEP_BUDGET, &jit_opts)
     } else {
         let verified = offload::verify(prog, &offload::Capabilities::kernel(), &Default::default())
             .map_err(|r| CliError::rejected(format!("x86_64: verifier: {r}")))?;

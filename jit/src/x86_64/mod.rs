@@ -9,6 +9,7 @@
 //! The code follows the SysV ABI (see [`regs`]): the entry is
 //! `extern "sysv64" fn(r1, r2, env) -> r0`; helpers are called through the trampoline.
 
+mod checked;
 pub(crate) mod disasm;
 pub(crate) mod emit;
 #[cfg(test)]
@@ -19,10 +20,8 @@ mod program;
 pub(crate) mod regs;
 mod switch;
 
-#[doc(hidden)]
-pub use program::compile_unchecked;
 pub(crate) use program::TailCache;
-pub use program::{compile, CpuFeatures, JitProgram, Options};
+pub use program::{compile, compile_checked, compile_unchecked, CpuFeatures, JitProgram, Options};
 
 use crate::trampoline::{offsets, slow, stop};
 use crate::JitError;
@@ -52,6 +51,9 @@ pub(crate) enum Trust {
     /// Unverified (conformance tests): registers start zeroed, call depth and falling off the
     /// end of a function are checked, every callee-saved register is saved.
     Unchecked,
+    /// Unverified and checked (see [`checked`]): as `Unchecked`, and every memory access is
+    /// checked, the eBPF stack is a separate buffer, steps are budgeted, r10 is read-only.
+    Checked,
 }
 
 /// One function of the program.
@@ -75,6 +77,9 @@ pub(crate) struct Lowered {
     pub(crate) insn_labels: Vec<Label>,
     /// Program maps whose lookups were inlined as arrays.
     pub(crate) inlined_arrays: Vec<usize>,
+    /// Checked mode: the faults the code's [`crate::trampoline::stop::FAULT`] stops name, by
+    /// index, with their slots.
+    pub(crate) faults: Vec<(usize, ir::interp::ExecErrorKind)>,
 }
 
 /// The result of layout and final emission.
@@ -84,6 +89,15 @@ pub(crate) struct Emitted {
     pub(crate) label_pos: Vec<u32>,
     /// For each recorded `Meant` branch, whether it got the short form.
     pub(crate) branch_short: Vec<bool>,
+}
+
+/// The offset of a jump (0 for anything else).
+fn jump_off(insn: &Insn) -> i64 {
+    match *insn {
+        Insn::Ja { off, .. } => off as i64,
+        Insn::Jmp { off, .. } => off as i64,
+        _ => 0,
+    }
 }
 
 fn jmp_cond(c: JmpCond) -> Cond {
@@ -114,8 +128,10 @@ pub(crate) fn lower(
     if n == 0 {
         return Err(JitError::Empty);
     }
+    let checked = trust == Trust::Checked;
     let ctx = match facts {
-        _ if !(context && has_context(prog)) => vec![None; n],
+        // Checked mode checks context accesses at run time, as the interpreter does.
+        _ if checked || !(context && has_context(prog)) => vec![None; n],
         Some(v) => ctx_from_facts(prog, v)?,
         None => crate::ctx_access::analyse(prog)?,
     };
@@ -134,6 +150,10 @@ pub(crate) fn lower(
         let mut saved = match trust {
             // Unchecked entry functions zero r6..r9, so they save all four.
             Trust::Unchecked if entry => CALLEE_SAVED.iter().map(|(_, x)| *x).collect(),
+            // Checked ones also set RBP (r10), which is not their frame pointer.
+            Trust::Checked if entry => std::iter::once(Register::RBP)
+                .chain(CALLEE_SAVED.iter().map(|(_, x)| *x))
+                .collect(),
             _ => callee_saved_used(&prog.insns[start..end]),
         };
         if entry {
@@ -162,11 +182,12 @@ pub(crate) fn lower(
                             .find(|(s, _)| *s == start)
                             .map(|(_, d)| (*d as i32 + 15) & !15)
                     })
-                    .unwrap_or(DEFAULT_STACK),
+                    .unwrap_or(if checked { 0 } else { DEFAULT_STACK }),
                 saved,
                 entry,
                 count_depth: trust == Trust::Unchecked && !entry,
                 zero_stack: trust == Trust::Unchecked,
+                native_fp: !checked,
             },
         });
     }
@@ -178,8 +199,18 @@ pub(crate) fn lower(
             }
         }
     }
-    let peep = peepholes(prog, &is_target);
-    let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe);
+    // Checked mode keeps to one instruction at a time: no peepholes, no fused loads.
+    let peep = if checked {
+        vec![Peep::None; n]
+    } else {
+        peepholes(prog, &is_target)
+    };
+    let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe && !checked);
+    let blocks = if checked {
+        checked::blocks(&prog.insns, &starts, &is_target)
+    } else {
+        Vec::new()
+    };
     let mut lw = Lowering {
         prog,
         opts,
@@ -194,6 +225,9 @@ pub(crate) fn lower(
         stop: stop_label,
         depth_error,
         func_entries: funcs.iter().map(|f| (f.start, f.entry)).collect(),
+        checked,
+        blocks,
+        faults: Vec::new(),
     };
     for f in &funcs {
         lw.function(f, trust)?;
@@ -210,6 +244,7 @@ pub(crate) fn lower(
         asm: lw.a,
         insn_labels: lw.insn_labels,
         inlined_arrays: lw.inlined_arrays,
+        faults: lw.faults,
     })
 }
 
@@ -232,9 +267,79 @@ struct Lowering<'p> {
     stop: Label,
     depth_error: Label,
     func_entries: Vec<(usize, Label)>,
+    /// Checked mode (see [`checked`]).
+    checked: bool,
+    /// Checked mode: the instruction count of the basic block starting at each slot (0 when
+    /// none starts there).
+    blocks: Vec<u32>,
+    /// Checked mode: faults by index, with their slots.
+    faults: Vec<(usize, ir::interp::ExecErrorKind)>,
 }
 
 impl Lowering<'_> {
+    /// Number a checked-mode fault at `pc`.
+    fn fault(&mut self, pc: usize, kind: ir::interp::ExecErrorKind) -> usize {
+        self.faults.push((pc, kind));
+        self.faults.len() - 1
+    }
+
+    /// Checked mode: lower the instructions whose checked form differs; false for the rest.
+    fn checked_insn(&mut self, pc: usize, insn: Insn) -> Result<bool, JitError> {
+        if checked::writes_r10(&insn) {
+            let i = self.fault(
+                pc,
+                ir::interp::ExecErrorKind::Unsupported(checked::R10_WRITE),
+            );
+            checked::fault(&mut self.a, i, self.stop)?;
+            return Ok(true);
+        }
+        let stop = self.stop;
+        match insn {
+            Insn::Load {
+                size,
+                signed,
+                dst,
+                src,
+                off,
+            } => checked::load(&mut self.a, size, signed, dst, src, off, pc, stop)?,
+            Insn::Store {
+                size,
+                dst,
+                off,
+                src,
+            } => checked::store(&mut self.a, size, dst, off, src, pc, stop)?,
+            Insn::Atomic {
+                size,
+                op,
+                fetch,
+                dst,
+                src,
+                off,
+            } => {
+                if !matches!(size, MemSize::W | MemSize::DW) {
+                    return Err(JitError::Unsupported {
+                        pc,
+                        what: "atomic operation on 8 or 16 bits",
+                    });
+                }
+                checked::atomic(&mut self.a, size, op, fetch, dst, src, off, pc, stop)?
+            }
+            Insn::Call(CallTarget::Local(off)) => {
+                let t = pc as i64 + 1 + off as i64;
+                let entry = self
+                    .func_entries
+                    .iter()
+                    .find(|(s, _)| *s as i64 == t)
+                    .map(|(_, l)| *l)
+                    .ok_or(JitError::BadCall { pc, target: t })?;
+                let depth = self.fault(pc, ir::interp::ExecErrorKind::CallDepth);
+                checked::local_call(&mut self.a, entry, depth, stop)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// Label of the slot a jump at `pc` with offset `off` lands on, checked to stay inside
     /// `f` and not to land on an LD_IMM64 tail.
     fn target(&self, pc: usize, off: i64, f: &Func) -> Result<Label, JitError> {
@@ -253,19 +358,28 @@ impl Lowering<'_> {
         self.a.pc = f.start;
         self.a.bind(f.entry);
         ops::prologue(&mut self.a, &f.frame, self.depth_error)?;
-        if f.frame.entry && trust == Trust::Unchecked {
+        if f.frame.entry && trust != Trust::Verified {
             for r in [0u8, 3, 4, 5, 6, 7, 8, 9] {
                 if let Some(r) = Reg::new(r) {
                     self.a.mov_ri64(x86(r), 0)?;
                 }
+            }
+            if self.checked {
+                checked::enter_frame(&mut self.a)?;
             }
         }
         let mut pc = f.start;
         while pc < f.end {
             self.a.pc = pc;
             self.a.bind(self.insn_labels[pc]);
-            let chain = match self.opts.harden {
+            if let Some(&len) = self.blocks.get(pc).filter(|l| **l > 0) {
+                let budget = ir::interp::ExecErrorKind::BudgetExceeded { budget: 0 };
+                let i = self.fault(pc, budget);
+                checked::budget(&mut self.a, len, i, self.stop)?;
+            }
+            let chain = match self.opts.harden || self.checked {
                 // Blinded immediates need a register per compare: keep the plain tests.
+                // Checked mode counts steps per instruction.
                 true => None,
                 false => switch::chain_at(self.prog, &self.is_target, pc, f.end),
             };
@@ -287,7 +401,16 @@ impl Lowering<'_> {
             }
             let insn = self.prog.insns[pc];
             let last = pc + insn.slots() >= f.end;
-            self.insn(pc, insn, f, last)?;
+            match self.insn(pc, insn, f, last) {
+                Ok(()) => {}
+                // Checked mode: what cannot be compiled stops the run if control gets here.
+                Err(e) if self.checked && checked::fault_of(&e).is_some() => {
+                    let kind = checked::fault_of(&e).ok_or(e)?;
+                    let i = self.fault(pc, kind);
+                    checked::fault(&mut self.a, i, self.stop)?;
+                }
+                Err(e) => return Err(e),
+            }
             if let Insn::LdImm64 { .. } = insn {
                 if let Some(l) = self.insn_labels.get(pc + 1) {
                     self.a.bind(*l);
@@ -313,11 +436,25 @@ impl Lowering<'_> {
 
     /// The one match: lower the instruction at `pc`.
     fn insn(&mut self, pc: usize, insn: Insn, f: &Func, last: bool) -> Result<(), JitError> {
+        if self.checked && self.checked_insn(pc, insn)? {
+            return Ok(());
+        }
+        // Checked mode: a jump outside its function goes to a stop, taken only with the jump.
+        let mut bad_target = None;
         let jump_to = match insn {
-            Insn::Ja { off, .. } => Some(self.target(pc, off as i64, f)?),
-            Insn::Jmp { off, .. } => Some(self.target(pc, off as i64, f)?),
+            Insn::Ja { .. } | Insn::Jmp { .. } => match self.target(pc, jump_off(&insn), f) {
+                Ok(l) => Some(l),
+                Err(e) if self.checked => {
+                    let kind = checked::fault_of(&e).ok_or(e)?;
+                    let (l, i) = (self.a.label(), self.fault(pc, kind));
+                    bad_target = Some((l, i));
+                    Some(l)
+                }
+                Err(e) => return Err(e),
+            },
             _ => None,
         };
+
         if let Insn::Alu {
             width,
             op,
@@ -434,7 +571,7 @@ impl Lowering<'_> {
                                 SlowArg::Const(size.bytes() as u64),
                                 SlowArg::Const(0),
                             ];
-                            ops::slow_call(a, slow::CTX_LOAD, args, Some(dst), self.stop)?;
+                            ops::slow_call(a, slow::CTX_LOAD, &args, Some(dst), self.stop)?;
                             if signed {
                                 let bits = (size.bytes() * 8) as u8;
                                 a.extend(Width::W64, bits, true, x86(dst), x86(dst))?;
@@ -469,7 +606,7 @@ impl Lowering<'_> {
                         SlowArg::Const(size.bytes() as u64),
                         value,
                     ];
-                    ops::slow_call(a, slow::CTX_STORE, args, None, self.stop)?;
+                    ops::slow_call(a, slow::CTX_STORE, &args, None, self.stop)?;
                 }
             },
             Insn::Atomic {
@@ -544,7 +681,7 @@ impl Lowering<'_> {
                     SlowArg::Const(size.bytes() as u64),
                     SlowArg::Const(0),
                 ];
-                ops::slow_call(a, slow::LD_ABS, args, Some(Reg::R0), self.stop)?
+                ops::slow_call(a, slow::LD_ABS, &args, Some(Reg::R0), self.stop)?
             }
             Insn::LdInd { size, src, imm } => {
                 let args = [
@@ -552,7 +689,7 @@ impl Lowering<'_> {
                     SlowArg::Const(size.bytes() as u64),
                     SlowArg::Const(0),
                 ];
-                ops::slow_call(a, slow::LD_ABS, args, Some(Reg::R0), self.stop)?
+                ops::slow_call(a, slow::LD_ABS, &args, Some(Reg::R0), self.stop)?
             }
             Insn::Call(CallTarget::Helper(id)) => ops::helper_call(a, HelperId::Const(id), f.stop)?,
             Insn::CallX { reg } => ops::helper_call(a, HelperId::InReg(reg), f.stop)?,
@@ -577,6 +714,16 @@ impl Lowering<'_> {
                     a.jmp(f.epilogue);
                 }
             }
+        }
+        if let Some((l, i)) = bad_target {
+            let skip = self.a.label();
+            self.a.jmp(skip);
+            self.a.bind(l);
+            checked::fault(&mut self.a, i, self.stop)?;
+            self.a.bind(skip);
+        }
+        if self.checked && matches!(insn, Insn::Call(CallTarget::Helper(_)) | Insn::CallX { .. }) {
+            checked::forget_hot(&mut self.a)?;
         }
         Ok(())
     }
