@@ -143,17 +143,13 @@ pub(crate) fn lower(
     let stop_label = a.label();
     let depth_error = a.label();
     let starts = prog.function_starts();
-    let mut funcs = Vec::with_capacity(starts.len());
+    let mut funcs: Vec<Func> = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(n);
         let entry = i == 0;
         let mut saved = match trust {
             // Unchecked entry functions zero r6..r9, so they save all four.
             Trust::Unchecked if entry => CALLEE_SAVED.iter().map(|(_, x)| *x).collect(),
-            // Checked ones also set RBP (r10), which is not their frame pointer.
-            Trust::Checked if entry => std::iter::once(Register::RBP)
-                .chain(CALLEE_SAVED.iter().map(|(_, x)| *x))
-                .collect(),
             _ => callee_saved_used(&prog.insns[start..end]),
         };
         if entry {
@@ -182,12 +178,12 @@ pub(crate) fn lower(
                             .find(|(s, _)| *s == start)
                             .map(|(_, d)| (*d as i32 + 15) & !15)
                     })
-                    .unwrap_or(if checked { 0 } else { DEFAULT_STACK }),
+                    .unwrap_or(DEFAULT_STACK),
                 saved,
                 entry,
                 count_depth: trust == Trust::Unchecked && !entry,
                 zero_stack: trust == Trust::Unchecked,
-                native_fp: !checked,
+                native_fp: true,
             },
         });
     }
@@ -207,7 +203,7 @@ pub(crate) fn lower(
     };
     let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe && !checked);
     let blocks = if checked {
-        checked::blocks(&prog.insns, &starts, &is_target)
+        checked::blocks(&prog.insns, &is_target)
     } else {
         Vec::new()
     };
@@ -229,8 +225,15 @@ pub(crate) fn lower(
         blocks,
         faults: Vec::new(),
     };
-    for f in &funcs {
-        lw.function(f, trust)?;
+    if checked {
+        // One native function for the whole program (see `checked`).
+        let whole = checked::whole_program(&mut lw.a, prog);
+        lw.function_checked(&whole)?;
+        funcs = vec![whole];
+    } else {
+        for f in &funcs {
+            lw.function(f, trust)?;
+        }
     }
     // Shared stubs: unwind to the entry frame, and the call-depth error.
     let a = &mut lw.a;
@@ -277,69 +280,6 @@ struct Lowering<'p> {
 }
 
 impl Lowering<'_> {
-    /// Number a checked-mode fault at `pc`.
-    fn fault(&mut self, pc: usize, kind: ir::interp::ExecErrorKind) -> usize {
-        self.faults.push((pc, kind));
-        self.faults.len() - 1
-    }
-
-    /// Checked mode: lower the instructions whose checked form differs; false for the rest.
-    fn checked_insn(&mut self, pc: usize, insn: Insn) -> Result<bool, JitError> {
-        if checked::writes_r10(&insn) {
-            let i = self.fault(
-                pc,
-                ir::interp::ExecErrorKind::Unsupported(checked::R10_WRITE),
-            );
-            checked::fault(&mut self.a, i, self.stop)?;
-            return Ok(true);
-        }
-        let stop = self.stop;
-        match insn {
-            Insn::Load {
-                size,
-                signed,
-                dst,
-                src,
-                off,
-            } => checked::load(&mut self.a, size, signed, dst, src, off, pc, stop)?,
-            Insn::Store {
-                size,
-                dst,
-                off,
-                src,
-            } => checked::store(&mut self.a, size, dst, off, src, pc, stop)?,
-            Insn::Atomic {
-                size,
-                op,
-                fetch,
-                dst,
-                src,
-                off,
-            } => {
-                if !matches!(size, MemSize::W | MemSize::DW) {
-                    return Err(JitError::Unsupported {
-                        pc,
-                        what: "atomic operation on 8 or 16 bits",
-                    });
-                }
-                checked::atomic(&mut self.a, size, op, fetch, dst, src, off, pc, stop)?
-            }
-            Insn::Call(CallTarget::Local(off)) => {
-                let t = pc as i64 + 1 + off as i64;
-                let entry = self
-                    .func_entries
-                    .iter()
-                    .find(|(s, _)| *s as i64 == t)
-                    .map(|(_, l)| *l)
-                    .ok_or(JitError::BadCall { pc, target: t })?;
-                let depth = self.fault(pc, ir::interp::ExecErrorKind::CallDepth);
-                checked::local_call(&mut self.a, entry, depth, stop)?;
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
     /// Label of the slot a jump at `pc` with offset `off` lands on, checked to stay inside
     /// `f` and not to land on an LD_IMM64 tail.
     fn target(&self, pc: usize, off: i64, f: &Func) -> Result<Label, JitError> {
@@ -364,22 +304,13 @@ impl Lowering<'_> {
                     self.a.mov_ri64(x86(r), 0)?;
                 }
             }
-            if self.checked {
-                checked::enter_frame(&mut self.a)?;
-            }
         }
         let mut pc = f.start;
         while pc < f.end {
             self.a.pc = pc;
             self.a.bind(self.insn_labels[pc]);
-            if let Some(&len) = self.blocks.get(pc).filter(|l| **l > 0) {
-                let budget = ir::interp::ExecErrorKind::BudgetExceeded { budget: 0 };
-                let i = self.fault(pc, budget);
-                checked::budget(&mut self.a, len, i, self.stop)?;
-            }
-            let chain = match self.opts.harden || self.checked {
+            let chain = match self.opts.harden {
                 // Blinded immediates need a register per compare: keep the plain tests.
-                // Checked mode counts steps per instruction.
                 true => None,
                 false => switch::chain_at(self.prog, &self.is_target, pc, f.end),
             };
@@ -401,16 +332,7 @@ impl Lowering<'_> {
             }
             let insn = self.prog.insns[pc];
             let last = pc + insn.slots() >= f.end;
-            match self.insn(pc, insn, f, last) {
-                Ok(()) => {}
-                // Checked mode: what cannot be compiled stops the run if control gets here.
-                Err(e) if self.checked && checked::fault_of(&e).is_some() => {
-                    let kind = checked::fault_of(&e).ok_or(e)?;
-                    let i = self.fault(pc, kind);
-                    checked::fault(&mut self.a, i, self.stop)?;
-                }
-                Err(e) => return Err(e),
-            }
+            self.insn(pc, insn, f, last)?;
             if let Insn::LdImm64 { .. } = insn {
                 if let Some(l) = self.insn_labels.get(pc + 1) {
                     self.a.bind(*l);
@@ -445,7 +367,7 @@ impl Lowering<'_> {
             Insn::Ja { .. } | Insn::Jmp { .. } => match self.target(pc, jump_off(&insn), f) {
                 Ok(l) => Some(l),
                 Err(e) if self.checked => {
-                    let kind = checked::fault_of(&e).ok_or(e)?;
+                    let kind = checked::fault_of(&e, self.prog.insns.len()).ok_or(e)?;
                     let (l, i) = (self.a.label(), self.fault(pc, kind));
                     bad_target = Some((l, i));
                     Some(l)
@@ -709,6 +631,8 @@ impl Lowering<'_> {
                     what: "kfunc call",
                 })
             }
+            // Checked mode: every eBPF function, the entry one too, is natively called.
+            Insn::Exit if self.checked => a.ret()?,
             Insn::Exit => {
                 if !last {
                     a.jmp(f.epilogue);
