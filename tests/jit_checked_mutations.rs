@@ -358,11 +358,10 @@ fn check_one(i: usize, base: &Base, code: &[u8], what: &[&str], dir: &Path, t: &
     };
     // `run` of the .data file passes exactly when the JIT agrees with the interpreter's
     // result, and fails (exit 1) when the interpreter stopped.
-    let run_agrees = match (&want, &via_run) {
-        (End::Ok(_), End::Ok(_)) => true,
-        (End::Err(..), End::Err(..)) => true,
-        _ => false,
-    };
+    let run_agrees = matches!(
+        (&want, &via_run),
+        (End::Ok(_), End::Ok(_)) | (End::Err(..), End::Err(..))
+    );
     if same && run_agrees {
         match want {
             End::Ok(_) => t.both_ok += 1,
