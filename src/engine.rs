@@ -18,7 +18,7 @@ pub enum Engine {
     Interp,
     /// The Linux kernel through libbpf (root, feature `kernel`).
     Kernel,
-    /// Our x86-64 JIT (verified programs; `.data` conformance programs run unverified).
+    /// Our x86-64 JIT (verified programs; `.data` conformance programs run checked).
     #[value(name = "x86_64")]
     X86_64,
     /// Every engine available; results are compared.

@@ -5,6 +5,12 @@
 //! same map and helper runtime as the reference interpreter, through an `extern "sysv64"`
 //! trampoline.
 //!
+//! Unverified programs (conformance `.data` files, the bpf_conformance plugin) compile in
+//! checked mode ([`x86_64::compile_checked`]): every memory access is checked against the
+//! interpreter's live regions, steps are budgeted and r10 is read-only, so a run ends as the
+//! interpreter's does — a result or an error naming the slot — and never with a signal.
+//! Only [`x86_64::JitProgram::run_unchecked`], which is `unsafe`, runs unchecked code.
+//!
 //! ```
 //! use ir::interp::Input;
 //! use ir::runtime::Runtime;
