@@ -26,7 +26,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod disasm;
+pub mod encode;
+#[cfg(test)]
+mod encode_tests;
 pub mod finish;
+pub mod isa;
 pub mod maps;
 pub mod profile;
 pub mod rules;
