@@ -32,8 +32,11 @@ pub mod encode;
 mod encode_tests;
 pub mod finish;
 pub mod isa;
+pub mod jit;
 pub mod maps;
 pub mod profile;
+pub mod regs;
 pub mod rules;
+pub mod sim;
 
-pub use profile::{CapsError, Firmware, Limits, Profile};
+pub use profile::{CapsError, Firmware, Limits, Profile, Timing};
