@@ -33,7 +33,11 @@ fn conformance_programs_the_nfp_accepts_give_their_result() {
     let caps = profile.capabilities();
     let (mut passed, mut refused, mut failures) = (0, Vec::new(), Vec::new());
     for p in &paths {
-        let name = p.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let name = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let text = std::fs::read_to_string(p).expect("read");
         let Ok(case) = ir::conformance::parse(&text) else {
             refused.push(format!("{name}: does not parse"));
