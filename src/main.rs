@@ -80,6 +80,8 @@ fn main() {
             pcap,
             repeat,
             seed,
+            maps,
+            counters,
             harden,
             section,
             json,
@@ -93,6 +95,8 @@ fn main() {
             seed,
             harden,
             section,
+            maps,
+            counters,
             json,
         }),
         Command::Check {
@@ -149,12 +153,12 @@ fn main() {
                 caps,
             })
         }),
-        Command::Plugin { engine, mem } => commands::plugin::run(engine, mem.as_deref()),
+        Command::Plugin { engine, mem } => commands::plugin::run(&engine, mem.as_deref()),
         Command::Bench {
             engine,
             seconds,
             json,
-        } => commands::bench::run(engine, seconds, json),
+        } => commands::bench::run(&engine, seconds, json),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
