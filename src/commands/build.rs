@@ -124,6 +124,32 @@ pub fn parse_rules(
     action: Action,
     default: Action,
 ) -> Result<RuleSet, String> {
+    // Every syntax treats an input without rules alike: there is nothing to compile.
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || (syntax != Syntax::Pcap && l.trim().starts_with('#')))
+    {
+        return Err(format!(
+            "error: no {} rules: the input is empty",
+            syntax.name()
+        ));
+    }
+    // Only a pcap filter leaves the verdict of other packets open; the other syntaxes say it
+    // themselves.
+    if syntax != Syntax::Pcap && default != Action::Pass {
+        let whose = match syntax {
+            Syntax::Iptables | Syntax::Ip6tables => {
+                "the built-in chain's policy decides it: write '-P INPUT DROP' (or ':INPUT DROP' in a save file)"
+            }
+            Syntax::Nft => "the base chain's policy decides it: write 'policy drop;' in the chain",
+            _ => "packets no filter matches go on (tc and ethtool pass them): add a rule that drops the rest",
+        };
+        return Err(format!(
+            "error: --default {} has no effect on {} rules: {whose}",
+            default,
+            syntax.name()
+        ));
+    }
     let parsed = match syntax {
         Syntax::Pcap => {
             return frontend::pcap::compile(text, action, default)
