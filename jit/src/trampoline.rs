@@ -319,7 +319,7 @@ const SKF_LL_OFF: i32 = -0x200000;
 
 /// LD_ABS/LD_IND as the interpreter does them: `Some(value)` in host order from network order,
 /// `None` when out of bounds (the program ends with r0 = 0).
-fn ld_abs(env: &ExecEnv, off: i32, size: MemSize) -> Result<Option<u64>, RunError> {
+pub(crate) fn ld_abs(env: &ExecEnv, off: i32, size: MemSize) -> Result<Option<u64>, RunError> {
     let Some((data, len, mac, net)) = env.legacy_packet() else {
         return Err(RunError::Unsupported(
             "LD_ABS/LD_IND need an skb (TC, socket filter) or input memory",
