@@ -196,6 +196,27 @@ fn on_ecall(uc: &mut Unicorn<'_, RunState<'_>>) {
     }
 }
 
+/// Execute the Zba/Zbb instruction at `pc` in software (unicorn predates them); false if it
+/// is not one. The emulation resumes after it (unicorn has already stepped the PC past it).
+fn emulate_zb(uc: &mut Unicorn<'_, RunState<'_>>, pc: u64) -> bool {
+    let mut w = [0u8; 4];
+    if uc.mem_read(pc, &mut w).is_err() {
+        return false;
+    }
+    let read = |n: u32| {
+        XReg::new(n as u8)
+            .map(|r| uc.reg_read(xreg(r)).unwrap_or(0))
+            .unwrap_or(0)
+    };
+    let Some((rd, v)) = super::zb_emu::execute(u32::from_le_bytes(w), read) else {
+        return false;
+    };
+    if let Some(r) = XReg::new(rd as u8).filter(|r| r.num() != 0) {
+        set(uc, r, v);
+    }
+    true
+}
+
 /// Map the host pages of the live region holding `[addr, addr + size)`, if there is one.
 fn map_live(uc: &mut Unicorn<'_, RunState<'_>>, addr: u64, size: usize) -> bool {
     let st = uc.get_data();
@@ -424,7 +445,12 @@ fn drive(
     uc.add_intr_hook(|uc, intno| match intno {
         8 | 9 | 11 => on_ecall(uc),
         2 => {
-            let pc = uc.pc_read().unwrap_or(0);
+            // unicorn reports every RV64 exception with the PC 4 bytes past the instruction
+            // (meant for `ecall`); the trapping instructions here are all 4 bytes long.
+            let pc = uc.pc_read().unwrap_or(0).wrapping_sub(4);
+            if emulate_zb(uc, pc) {
+                return;
+            }
             let e = if uc.get_data().fell_off.contains(&pc) {
                 RunError::FellOff
             } else {
@@ -436,7 +462,7 @@ fn drive(
             fail(uc, e)
         }
         n => {
-            let pc = uc.pc_read().unwrap_or(0);
+            let pc = uc.pc_read().unwrap_or(0).wrapping_sub(4);
             fail(
                 uc,
                 RunError::Internal(format!(

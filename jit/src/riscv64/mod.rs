@@ -24,6 +24,8 @@ pub mod encode;
 pub mod imms;
 mod program;
 pub mod regs;
+#[cfg(any(test, feature = "riscv-emu"))]
+mod zb_emu;
 
 pub use program::{compile, compile_unchecked, Extensions, HelperAbi, Options, Rv64Program};
 
