@@ -1,5 +1,6 @@
-//! Test fixtures shared by every crate's tests: a one-line packet builder ([`packet`]) and the
-//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]).
+//! Test fixtures shared by every crate's tests: a one-line packet builder ([`packet`]), the
+//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]) and, with
+//! feature `kernel`, the one loader that puts a program into the Linux kernel (`kernel`).
 //!
 //! ```
 //! let p = testkit::packet::build("eth ipv4/src=10.0.0.1 tcp/dport=80").unwrap();
@@ -9,4 +10,6 @@
 #![deny(missing_docs)]
 
 pub mod corpus;
+#[cfg(feature = "kernel")]
+pub mod kernel;
 pub mod packet;
