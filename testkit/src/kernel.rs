@@ -98,6 +98,18 @@ impl KernelVerdict {
             .map(|l| l.to_string())
             .unwrap_or_default()
     }
+
+    /// The instruction the kernel was checking when it refused: the last `N: (op) ...` line of
+    /// the log (log level 1 prints each instruction it processes before its verdict).
+    pub fn failing_insn(&self) -> Option<usize> {
+        if self.accepted {
+            return None;
+        }
+        self.log
+            .lines()
+            .rev()
+            .find_map(|l| l.split_once(": (")?.0.parse().ok())
+    }
 }
 
 /// A program loaded into the kernel, with its maps; closed when dropped.

@@ -1,6 +1,8 @@
 //! Test fixtures shared by every crate's tests: a one-line packet builder ([`packet`]), the
-//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]) and, with
-//! feature `kernel`, the one loader that puts a program into the Linux kernel (`kernel`).
+//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]), the one
+//! way a test skips for a missing oracle ([`oracle::skip`]: fails instead under
+//! `BPF_OFFLOAD_REQUIRE_ORACLES=1`, as CI sets it) and, with feature `kernel`, the one loader
+//! that puts a program into the Linux kernel (`kernel`).
 //!
 //! ```
 //! let p = testkit::packet::build("eth ipv4/src=10.0.0.1 tcp/dport=80").unwrap();
@@ -12,4 +14,5 @@
 pub mod corpus;
 #[cfg(feature = "kernel")]
 pub mod kernel;
+pub mod oracle;
 pub mod packet;

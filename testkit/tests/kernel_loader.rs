@@ -9,7 +9,10 @@ use testkit::kernel::{available, Loaded};
 #[test]
 fn loaded_programs_run_in_the_kernel_as_in_the_interpreter() {
     if let Err(why) = available() {
-        println!("SKIP loaded_programs_run_in_the_kernel_as_in_the_interpreter: {why}");
+        testkit::oracle::skip(
+            "loaded_programs_run_in_the_kernel_as_in_the_interpreter",
+            why,
+        );
         return;
     }
     let e = testkit::corpus::load(&testkit::corpus::examples_dir().join("drop_tcp80.s"))
