@@ -397,3 +397,83 @@ fn a_ubpf_data_file_reads_its_linked_asm_and_mem() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("c.data:3:"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn results_that_differ_by_nature_are_named_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let packets: Vec<Vec<u8>> = (0..20).map(|_| packet("eth ipv4 tcp/dport=80")).collect();
+    std::fs::write(d.join("p.pcap"), pcap(&packets)).unwrap();
+    // The verdict depends on the clock's low bit, or on stack bytes nothing wrote.
+    std::fs::write(
+        d.join("clock.s"),
+        ".section xdp\n call bpf_ktime_get_ns\n r0 &= 1\n r0 += 1\n exit\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("stack.s"),
+        ".section xdp\n r1 = *(u64 *)(r10 - 16)\n r0 = 2\n if r1 == 0 goto out\n r0 = 1\nout:\n exit\n",
+    )
+    .unwrap();
+    for (prog, why) in [
+        ("clock.s", "bpf_ktime_get_ns at pc 0"),
+        ("stack.s", "uninitialised stack at pc 0"),
+    ] {
+        let o = bin(
+            &["run", prog, "--pcap", "p.pcap", "--engine", "all", "--json"],
+            d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{prog}: {}", text(&o.stderr));
+        for l in text(&o.stdout).lines() {
+            let row: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert!(row.get("disagree").is_none(), "{prog}: {row}");
+            if let Some(named) = row["differs_by_nature"].as_object() {
+                for (_, v) in named {
+                    assert!(v["why"].as_str().unwrap().contains(why), "{prog}: {row}");
+                }
+            }
+        }
+    }
+    // On engines sharing ir::runtime the clock is the same: no difference to name.
+    let o = bin(
+        &["run", "clock.s", "--pcap", "p.pcap", "--engine", "x86_64"],
+        d,
+    );
+    let x86 = text(&o.stdout);
+    let o = bin(
+        &["run", "clock.s", "--pcap", "p.pcap", "--engine", "interp"],
+        d,
+    );
+    assert_eq!(text(&o.stdout), x86);
+}
+
+#[test]
+fn a_packet_no_engine_can_take_exits_2_on_every_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let prog = root.join("examples/drop_tcp80.s");
+    for engine in ["interp", "x86_64", "kernel", "all"] {
+        for pkt in ["", "0011"] {
+            let o = bin(
+                &[
+                    "run",
+                    prog.to_str().unwrap(),
+                    "--engine",
+                    engine,
+                    "--packet",
+                    pkt,
+                ],
+                dir.path(),
+            );
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{engine} {pkt:?}: {err}");
+            assert!(
+                err.contains("Ethernet header")
+                    || err.contains("refuses this packet")
+                    || err.contains("not built in")
+                    || err.contains("needs root"),
+                "{engine}: {err}"
+            );
+        }
+    }
+}

@@ -223,11 +223,20 @@ fn check_agreement(
 }
 
 fn describe(r: &EngineResult) -> String {
+    describe_vs(r, None)
+}
+
+/// r0, action and the packet after the run (left out when it is `input` unchanged).
+fn describe_vs(r: &EngineResult, input: Option<&[u8]>) -> String {
     let mut s = format!("r0={:#x}", r.r0);
     if let Some(a) = &r.action {
         s.push_str(&format!(" action={a}"));
     }
-    if let Some(p) = &r.packet_out {
+    if let Some(p) = r
+        .packet_out
+        .as_ref()
+        .filter(|p| Some(p.as_slice()) != input)
+    {
         if p.len() > 64 {
             s.push_str(&format!(" packet={}... ({} bytes)", hex(&p[..64]), p.len()));
         } else {
@@ -391,7 +400,7 @@ fn run_capture(
         let line = if json {
             row_json(&row, index, pkt, sessions.len()).to_string()
         } else {
-            row_text(&row, index)
+            row_text(&row, index, pkt)
         };
         print(&format!("{line}\n"));
     }
@@ -420,19 +429,23 @@ fn run_capture(
     }
 }
 
-fn row_text(row: &Row, index: usize) -> String {
+fn row_text(row: &Row, index: usize, pkt: &[u8]) -> String {
     let mut s = match &row.shown {
         Some((_, r)) => format!("{index} {} {:#x}", r.action.as_deref().unwrap_or("-"), r.r0),
         None => format!("{index} - -"),
     };
     for (e, r) in &row.disagree {
-        s.push_str(&format!(" [DISAGREE {}: {}]", e.name(), describe(r)));
+        s.push_str(&format!(
+            " [DISAGREE {}: {}]",
+            e.name(),
+            describe_vs(r, Some(pkt))
+        ));
     }
     for (e, r, why) in &row.by_nature {
         s.push_str(&format!(
             " [{} differs by nature: {}: {why}]",
             e.name(),
-            describe(r)
+            describe_vs(r, Some(pkt))
         ));
     }
     for (e, refusal) in &row.not_run {
