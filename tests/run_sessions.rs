@@ -477,3 +477,48 @@ fn a_packet_no_engine_can_take_exits_2_on_every_engine() {
         }
     }
 }
+
+/// Stores `VALUE` (an instruction's source operand) in `last[0]` and passes every packet.
+fn store_program(value_insns: &str) -> String {
+    format!(
+        ".section xdp\n.map last type=array key=4 value=8 entries=1\n{value_insns}\
+         \x20   r1 = 0\n    *(u32 *)(r10 - 4) = r1\n    r2 = r10\n    r2 += -4\n\
+         \x20   r1 = map[last] ll\n    call bpf_map_lookup_elem\n    if r0 == 0 goto out\n\
+         \x20   r1 = *(u64 *)(r10 - 16)\n    *(u64 *)(r0 + 0) = r1\nout:\n    r0 = 2\n    exit\n"
+    )
+}
+
+#[test]
+fn engine_all_compares_the_final_maps_of_each_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.pcap"),
+        pcap(&[packet("eth ipv4 tcp/dport=80"), packet("eth ipv4 udp")]),
+    )
+    .unwrap();
+    // A stack address in a map: every verdict agrees, the maps do not.
+    std::fs::write(
+        d.join("addr.s"),
+        store_program("    *(u64 *)(r10 - 16) = r10\n"),
+    )
+    .unwrap();
+    let o = bin(&["run", "addr.s", "--pcap", "p.pcap", "--engine", "all"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("final contents of map `last`"),
+        "{}",
+        text(&o.stderr)
+    );
+    // The clock in a map differs by nature between the kernel and the others: named only.
+    std::fs::write(
+        d.join("clock.s"),
+        store_program("    call bpf_ktime_get_ns\n    *(u64 *)(r10 - 16) = r0\n"),
+    )
+    .unwrap();
+    let o = bin(
+        &["run", "clock.s", "--pcap", "p.pcap", "--engine", "all"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
