@@ -12,6 +12,7 @@
 //! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
 //! once the object is loaded; `run OUT` reads them back (see `maps_sh`).
 
+use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
 use frontend::lower::{self, Hook, LowerOptions, Lowered};
@@ -110,7 +111,7 @@ pub struct BuildArgs {
     pub json: bool,
     pub counters: bool,
     /// `kernel` or `nfp`.
-    pub target: String,
+    pub target: TargetArg,
     /// `--caps` overrides for the NFP profile.
     pub caps: Option<PathBuf>,
 }
@@ -123,6 +124,32 @@ pub fn parse_rules(
     action: Action,
     default: Action,
 ) -> Result<RuleSet, String> {
+    // Every syntax treats an input without rules alike: there is nothing to compile.
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || (syntax != Syntax::Pcap && l.trim().starts_with('#')))
+    {
+        return Err(format!(
+            "error: no {} rules: the input is empty",
+            syntax.name()
+        ));
+    }
+    // Only a pcap filter leaves the verdict of other packets open; the other syntaxes say it
+    // themselves.
+    if syntax != Syntax::Pcap && default != Action::Pass {
+        let whose = match syntax {
+            Syntax::Iptables | Syntax::Ip6tables => {
+                "the built-in chain's policy decides it: write '-P INPUT DROP' (or ':INPUT DROP' in a save file)"
+            }
+            Syntax::Nft => "the base chain's policy decides it: write 'policy drop;' in the chain",
+            _ => "packets no filter matches go on (tc and ethtool pass them): add a rule that drops the rest",
+        };
+        return Err(format!(
+            "error: --default {} has no effect on {} rules: {whose}",
+            default,
+            syntax.name()
+        ));
+    }
     let parsed = match syntax {
         Syntax::Pcap => {
             return frontend::pcap::compile(text, action, default)
@@ -210,17 +237,12 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
-    let caps = crate::commands::check::target_caps(&args.target, args.caps.as_deref())?;
+    let caps = crate::commands::check::target_caps(args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
         counters: args.counters,
-        // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
-        tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
-        target: if args.target == "nfp" {
-            lower::LowerTarget::Nfp
-        } else {
-            lower::LowerTarget::Host
-        },
+        // What the target asks of the code (MOD, bounds, TC pass code) comes from its profile.
+        codegen: caps.codegen,
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
