@@ -32,6 +32,7 @@ mod checked_access;
 mod ctx_access;
 #[allow(unsafe_code)]
 mod exec_mem;
+pub mod riscv64;
 #[allow(unsafe_code)]
 mod trampoline;
 pub mod x86_64;

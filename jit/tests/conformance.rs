@@ -30,7 +30,10 @@ fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCas
 
 fn run_all(cpu: CpuFeatures, harden: bool) -> Vec<String> {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP conformance: no conformance directory (set BPF_CONFORMANCE_DIR)");
+        testkit::oracle::skip(
+            "conformance",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
         return Vec::new();
     };
     let mut paths: Vec<_> = std::fs::read_dir(dir.join("tests"))

@@ -326,3 +326,60 @@ proptest! {
         check(&prog, CpuFeatures::host(), true)?;
     }
 }
+
+/// The same programs under the RV64 backend in the emulator, for each extension set, every
+/// emitted instruction decoded by llvm-mc.
+#[cfg(feature = "riscv-emu")]
+mod riscv64 {
+    use super::*;
+    use jit::riscv64::{compile_unchecked, Extensions, Options};
+
+    fn check_rv(prog: &Program, ext: Extensions) -> Result<(), TestCaseError> {
+        let mem: Vec<u8> = (0..MEM as u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(11))
+            .collect();
+        let input = Input::Mem(mem);
+        let mut rt = Runtime::new(prog);
+        let want = run(prog, &mut rt, &input, 100_000)
+            .map_err(|e| TestCaseError::fail(format!("interp: {e}")))?;
+        let opts = Options {
+            ext,
+            ..Options::default()
+        };
+        let rp = compile_unchecked(prog, false, &opts)
+            .map_err(|e| TestCaseError::fail(format!("compile: {e}")))?;
+        rp.check_decoding()
+            .map_err(|e| TestCaseError::fail(format!("decode: {e}")))?;
+        let mut rt = Runtime::new(prog);
+        let got = rp
+            .run(&mut rt, &input)
+            .map_err(|e| TestCaseError::fail(format!("rv64: {e}\n{}", rp.disassemble())))?;
+        prop_assert_eq!(want.r0, got.r0, "r0 differs\n{}", rp.disassemble());
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+        #[test]
+        fn rv64imac_matches_interpreter(
+            main in prop::collection::vec(op(true), 1..40),
+            callee in prop::collection::vec(op(false), 0..12),
+        ) {
+            check_rv(&program(&main, &callee), Extensions::rv64imac())?;
+        }
+
+        #[test]
+        fn rv64ima_matches_interpreter(main in prop::collection::vec(op(true), 1..30)) {
+            check_rv(&program(&main, &[]), Extensions::base())?;
+        }
+
+        #[test]
+        fn rv64_zba_zbb_matches_interpreter(
+            main in prop::collection::vec(op(true), 1..40),
+            callee in prop::collection::vec(op(false), 0..12),
+        ) {
+            check_rv(&program(&main, &callee), Extensions::all())?;
+        }
+    }
+}

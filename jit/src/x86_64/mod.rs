@@ -15,7 +15,7 @@ pub(crate) mod emit;
 #[cfg(test)]
 mod emit_tests;
 mod ops;
-mod plan;
+pub(crate) mod plan;
 mod program;
 pub(crate) mod regs;
 mod switch;
