@@ -399,12 +399,16 @@ fn check_one(i: usize, base: &Base, code: &[u8], what: &[&str], dir: &Path, t: &
 #[test]
 fn mutated_conformance_programs_never_crash_the_x86_64_engine() {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP mutated_conformance_programs_never_crash_the_x86_64_engine: no conformance directory (set BPF_CONFORMANCE_DIR)");
+        testkit::oracle::skip_data(
+            "mutated_conformance_programs_never_crash_the_x86_64_engine",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
         return;
     };
     if !cfg!(target_arch = "x86_64") {
-        println!(
-            "SKIP mutated_conformance_programs_never_crash_the_x86_64_engine: not an x86-64 host"
+        testkit::oracle::skip_data(
+            "mutated_conformance_programs_never_crash_the_x86_64_engine",
+            "not an x86-64 host",
         );
         return;
     }
@@ -485,7 +489,7 @@ fn mutated_conformance_programs_never_crash_the_x86_64_engine() {
 #[test]
 fn ubpf_error_programs_stop_cleanly() {
     if !cfg!(target_arch = "x86_64") {
-        println!("SKIP ubpf_error_programs_stop_cleanly: not an x86-64 host");
+        testkit::oracle::skip_data("ubpf_error_programs_stop_cleanly", "not an x86-64 host");
         return;
     }
     // ubpf's err-stack-oob (`stb [r10+0], 0`), an endless loop (err-infinite-loop), a write
@@ -538,11 +542,17 @@ fn ubpf_error_programs_stop_cleanly() {
 #[test]
 fn conformance_programs_pass_through_the_plugin() {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP conformance_programs_pass_through_the_plugin: no conformance directory (set BPF_CONFORMANCE_DIR)");
+        testkit::oracle::skip_data(
+            "conformance_programs_pass_through_the_plugin",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
         return;
     };
     if !cfg!(target_arch = "x86_64") {
-        println!("SKIP conformance_programs_pass_through_the_plugin: not an x86-64 host");
+        testkit::oracle::skip_data(
+            "conformance_programs_pass_through_the_plugin",
+            "not an x86-64 host",
+        );
         return;
     }
     let bases = bases(&dir);
