@@ -130,9 +130,8 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
             let d = *st.reg(dst);
             let v = if d.kind == RegKind::Scalar {
                 Scalar::constant(0).alu(AluOp::Sub, width, &d.var)
-            } else if width == Width::W32 {
-                Scalar::UNKNOWN.zext32()
             } else {
+                // The kernel marks a pointer operand unknown on all 64 bits, 32-bit NEG too.
                 Scalar::UNKNOWN
             };
             *st.reg_mut(dst) = RegState::scalar(v);
@@ -140,8 +139,21 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
         }
         Insn::End { kind, bits, dst } => {
             let d = *st.reg(dst);
-            let v = match (kind, d.kind) {
-                (Endian::ToLe, RegKind::Scalar) if bits == 64 => d.var,
+            let v = match (d.kind, d.var.as_const()) {
+                (RegKind::Scalar, Some(c)) => Scalar::constant(ir::arith::endian(kind, bits, c)),
+                (RegKind::Scalar, None) if kind == Endian::ToLe && bits == 64 => d.var,
+                (RegKind::Scalar, None) if kind == Endian::ToLe && matches!(bits, 16 | 32) => {
+                    d.var.alu(
+                        AluOp::And,
+                        Width::W64,
+                        &Scalar::constant(u64::MAX >> (64 - bits as u32)),
+                    )
+                }
+                // A swap of 16 or 32 bits zero-extends.
+                (RegKind::Scalar, None) if matches!(bits, 16 | 32) => {
+                    Scalar::of_load(bits as u32 / 8, false)
+                }
+                // The kernel marks a pointer operand unknown on all 64 bits.
                 _ => Scalar::UNKNOWN,
             };
             *st.reg_mut(dst) = RegState::scalar(v);
@@ -324,8 +336,10 @@ fn alu(st: &mut State, width: Width, op: AluOp, dst: Reg, src: Operand, ids: &mu
     }
     let result = match (d.kind.is_pointer(), s.kind.is_pointer()) {
         (false, false) => RegState::scalar(d.var.alu(op, width, &s.var)),
-        (true, true) => unknown,
-        _ if width == Width::W32 => unknown,
+        // Pointer minus pointer, and 32-bit arithmetic on a pointer (privileged `-=` only):
+        // the kernel's `mark_reg_unknown`, all 64 bits unknown (no zero extension).
+        (true, true) => RegState::unknown(),
+        _ if width == Width::W32 => RegState::unknown(),
         (true, false) => {
             let id = if d.kind.is_packet() && s.var.as_const().is_none() {
                 ids.fresh()
@@ -646,34 +660,42 @@ fn cond_jump(
             (None, None) => Step::End,
         });
     }
-    // Pointer compared with zero.
-    let b_zero = b.is_known_zero();
-    if width == Width::W64 && b_zero && matches!(cond, JmpCond::Eq | JmpCond::Ne) {
-        if a.kind == RegKind::MapValueOrNull {
-            let mut other = st.clone();
-            let (null_side, ok_side) = if cond == JmpCond::Eq {
-                (&mut other, st)
-            } else {
-                (st, &mut other)
-            };
-            mark_null(null_side, a.id, true);
-            mark_null(ok_side, a.id, false);
-            return Ok(Step::Fork {
-                next,
-                other_pc: taken_pc,
-                other,
-            });
-        }
-        // The kernel's `reg_not_null`: only these pointers are never NULL for the branch
-        // decision; ctx, stack and packet pointers are compared like unknown values, so both
-        // ways are explored.
-        if matches!(a.kind, RegKind::MapValue | RegKind::MapPtr) {
-            return Ok(Step::Next(if cond == JmpCond::Ne {
-                taken_pc
-            } else {
-                next
-            }));
-        }
+    // Pointer compared with zero. The null check proper needs the immediate 0 (the kernel
+    // marks a nullable pointer only for `BPF_K`); a branch is decided when either side is a
+    // never-NULL pointer and the other a scalar known to be 0 (`is_branch_taken`).
+    let imm_zero = matches!(src, Operand::Imm(0));
+    if width == Width::W64
+        && imm_zero
+        && matches!(cond, JmpCond::Eq | JmpCond::Ne)
+        && a.kind == RegKind::MapValueOrNull
+    {
+        let mut other = st.clone();
+        let (null_side, ok_side) = if cond == JmpCond::Eq {
+            (&mut other, st)
+        } else {
+            (st, &mut other)
+        };
+        mark_null(null_side, a.id, true);
+        mark_null(ok_side, a.id, false);
+        return Ok(Step::Fork {
+            next,
+            other_pc: taken_pc,
+            other,
+        });
+    }
+    // The kernel's `reg_not_null`: only these pointers are never NULL for the branch decision;
+    // ctx, stack and packet pointers are compared like unknown values, so both ways are
+    // explored.
+    let not_null = |r: &RegState| matches!(r.kind, RegKind::MapValue | RegKind::MapPtr);
+    if width == Width::W64
+        && matches!(cond, JmpCond::Eq | JmpCond::Ne)
+        && ((not_null(&a) && b.is_known_zero()) || (a.is_known_zero() && not_null(&b)))
+    {
+        return Ok(Step::Next(if cond == JmpCond::Ne {
+            taken_pc
+        } else {
+            next
+        }));
     }
     // Packet pointer against packet end (or meta against data).
     if width == Width::W64 {

@@ -64,6 +64,14 @@ impl Tally {
                 if let (Some(pc), Some(kpc)) = (r.rejections[0].pc, k.failing_insn()) {
                     self.both_refuse_at_insn += 1;
                     self.same_insn += (pc == kpc) as usize;
+                    if pc != kpc && std::env::var_os("OFFLOAD_SHOW_INSN").is_some() {
+                        println!(
+                            "{name}: we refuse at {pc} ({}), the kernel at {kpc} ({})\n{}",
+                            r.rejections[0].message,
+                            k.reason(),
+                            listing(prog)
+                        );
+                    }
                 }
             }
             (Ok(_), false) if NON_SAFETY.iter().any(|m| k.log.contains(m)) => self
@@ -84,8 +92,10 @@ impl Tally {
                 self.unsupported += 1
             }
             (Err(r), true) => self.over_strict.push(format!(
-                "{name}: ours: {} at insn {:?}",
-                r.rejections[0].message, r.rejections[0].pc
+                "{name}: ours: {} at insn {:?}\n{}",
+                r.rejections[0].message,
+                r.rejections[0].pc,
+                listing(prog)
             )),
         }
     }

@@ -128,6 +128,28 @@ fn pointer_null_branches(out: &mut Vec<Case>) {
         "null_branch_map_value_pruned",
         format!("{X}.map m type=hash key=4 value=8 entries=4\n*(u32 *)(r10 - 4) = 0\nr1 = map[m] ll\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\nif r0 == 0 goto out\nif r0 == 0 goto bad\nr0 = 2\nexit\nbad:\nr0 = r7\nexit\nout:\nr0 = 2\nexit\n"),
     ));
+    let lookup = ".map m type=hash key=4 value=8 entries=4\n*(u32 *)(r10 - 4) = 0\nr1 = map[m] ll\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\n";
+    // Only `if r0 == 0` with the immediate is a null check; a register holding 0 is not.
+    out.push(reject_at(
+        "null_check_against_zero_register_is_none",
+        format!(
+            "{X}{lookup}r3 = 0\nif r0 == r3 goto out\nr1 = *(u64 *)(r0 + 0)\nout:\nr0 = 2\nexit\n"
+        ),
+        slots(lookup) + 2,
+        "R0 invalid mem access 'map_value_or_null'",
+    ));
+    out.push(accept(
+        "null_branch_zero_register_vs_map_value_decided",
+        format!("{X}{lookup}if r0 == 0 goto out\nr3 = 0\nif r3 != r0 goto out\nr0 = r7\nout:\nr0 = 2\nexit\n"),
+    ));
+    out.push(reject_at(
+        "null_branch_jmp32_map_value_explored",
+        format!(
+            "{X}{lookup}if r0 == 0 goto out\nif w0 != 0 goto out\nr0 = r7\nout:\nr0 = 2\nexit\n"
+        ),
+        slots(lookup) + 2,
+        "R7 !read_ok",
+    ));
     out.push(accept(
         "null_branch_map_ptr_pruned",
         format!("{X}.map m type=hash key=4 value=8 entries=4\nr1 = map[m] ll\nif r1 != 0 goto ok\nr0 = r7\nexit\nok:\nr0 = 2\nexit\n"),
