@@ -55,6 +55,7 @@ pub fn ptr_plus(ptr: &RegState, off_reg: &RegState, sub: bool, new_id: u32) -> R
     if ptr.kind.is_packet() {
         r.id = new_id;
         r.range = 0;
+        r.past_end = false;
     }
     r
 }
@@ -700,7 +701,7 @@ fn cond_jump(
     // Packet pointer against packet end (or meta against data).
     if width == Width::W64 {
         let mut other = st.clone();
-        if pkt_ranges(&a, &b, cond, st, &mut other) {
+        if pkt_ranges(&a, &b, (dst, src_reg), cond, st, &mut other) {
             return Ok(Step::Fork {
                 next,
                 other_pc: taken_pc,
@@ -747,9 +748,13 @@ fn mark_null(st: &mut State, id: u32, is_null: bool) {
 }
 
 /// The kernel's `try_match_pkt_pointers`: `fall` is the fall-through state, `taken` the jump's.
+/// On the side where the packet pointer is proven in range, every copy of it gains the range
+/// (`find_good_pkt_pointers`); on the other side the compared register itself is at or beyond
+/// the end and loses its range (`mark_pkt_end`).
 fn pkt_ranges(
     a: &RegState,
     b: &RegState,
+    (dst, src): (Reg, Option<Reg>),
     cond: JmpCond,
     fall: &mut State,
     taken: &mut State,
@@ -781,13 +786,24 @@ fn pkt_ranges(
     } else {
         return false;
     };
-    let target = if good_in_fall { fall } else { taken };
-    find_good_pkt_pointers(target, ptr, right_open);
+    let ptr_reg = if std::ptr::eq(ptr, a) { Some(dst) } else { src };
+    let (good, bad) = if good_in_fall {
+        (fall, taken)
+    } else {
+        (taken, fall)
+    };
+    find_good_pkt_pointers(good, ptr, right_open);
+    if let Some(r) = ptr_reg {
+        let r = bad.reg_mut(r);
+        r.range = 0;
+        r.past_end = true;
+    }
     true
 }
 
 fn find_good_pkt_pointers(st: &mut State, ptr: &RegState, right_open: bool) {
-    if ptr.off < 0 {
+    // `pkt + 0 < end` proves nothing to the kernel ("This doesn't give us any range").
+    if ptr.off < 0 || (ptr.off == 0 && right_open) {
         return;
     }
     if ptr.var.umax > MAX_PACKET_OFF || ptr.var.umax + ptr.off as u64 > MAX_PACKET_OFF {
@@ -801,7 +817,13 @@ fn find_good_pkt_pointers(st: &mut State, ptr: &RegState, right_open: bool) {
     let (kind, id) = (ptr.kind, ptr.id);
     st.for_each_reg(|r| {
         if r.kind == kind && r.id == id {
-            r.range = r.range.max(new_range);
+            // max(negative, new) in the kernel: a past-the-end mark gives way.
+            r.range = if r.past_end {
+                new_range
+            } else {
+                r.range.max(new_range)
+            };
+            r.past_end = false;
         }
     });
 }

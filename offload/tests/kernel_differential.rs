@@ -303,10 +303,18 @@ fn random_programs_we_accept_load_in_the_kernel() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    // A fixed seed keeps CI reproducible; OFFLOAD_RANDOM_SEED picks another sequence.
+    let seed: u64 = std::env::var("OFFLOAD_RANDOM_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
-        proptest::test_runner::TestRng::deterministic_rng(
+        proptest::test_runner::TestRng::from_seed(
             proptest::test_runner::RngAlgorithm::ChaCha,
+            &seed_bytes,
         ),
     );
     let strat = random::program();

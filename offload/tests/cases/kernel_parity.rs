@@ -260,10 +260,51 @@ fn subprogram_returns(out: &mut Vec<Case>) {
     ));
 }
 
+/// `pkt` against `pkt_end` (`try_match_pkt_pointers`): `pkt + 0 < end` proves no byte, and on
+/// the side where the compared pointer is at or past the end it loses its range (the kernel's
+/// negative `AT_PKT_END`/`BEYOND_PKT_END`), while its copies keep theirs.
+fn packet_end_comparisons(out: &mut Vec<Case>) {
+    let head = "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\n";
+    for (name, cmp) in [
+        ("ge", "if r2 >= r3 goto out\n"),
+        ("end_le", "if r3 <= r2 goto out\n"),
+    ] {
+        out.push(reject_at(
+            format!("pkt_{name}_at_offset_zero_proves_nothing"),
+            format!("{X}{head}{cmp}r0 = *(u8 *)(r2 + 0)\nout:\nr0 = 2\nexit\n"),
+            3,
+            "invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)",
+        ));
+    }
+    let proven = format!("{head}r0 = r2\nr0 += 34\nif r0 > r3 goto out\n");
+    for (name, cmp) in [
+        ("ge", "if r2 >= r3 goto next\n"),
+        ("gt", "if r2 > r3 goto next\n"),
+        ("end_le", "if r3 <= r2 goto next\n"),
+        ("end_lt", "if r3 < r2 goto next\n"),
+    ] {
+        out.push(reject_at(
+            format!("pkt_{name}_end_taken_loses_range"),
+            format!("{X}{proven}{cmp}next:\nr0 = *(u8 *)(r2 + 12)\nout:\nr0 = 2\nexit\n"),
+            6,
+            "R2 offset is outside of the packet",
+        ));
+    }
+    out.push(accept(
+        "pkt_ge_end_copy_keeps_range",
+        format!("{X}{proven}r4 = r2\nif r2 >= r3 goto next\nnext:\nr0 = *(u8 *)(r4 + 12)\nout:\nr0 = 2\nexit\n"),
+    ));
+    out.push(accept(
+        "pkt_past_end_rechecked",
+        format!("{X}{proven}if r2 >= r3 goto next\nnext:\nr4 = r2\nr4 += 13\nif r4 > r3 goto out\nr0 = *(u8 *)(r2 + 12)\nout:\nr0 = 2\nexit\n"),
+    ));
+}
+
 pub fn add(out: &mut Vec<Case>) {
     sign_extending_ctx_loads(out);
     stack_pointer_subtraction(out);
     pointer_null_branches(out);
     constant_array_keys(out);
     subprogram_returns(out);
+    packet_end_comparisons(out);
 }
