@@ -17,7 +17,7 @@ fn skip_reason() -> Option<String> {
 #[test]
 fn table_rows_agree_with_the_kernel() {
     if let Some(why) = skip_reason() {
-        println!("SKIP table_rows_agree_with_the_kernel: {why}");
+        testkit::oracle::skip("table_rows_agree_with_the_kernel", format_args!("{why}"));
         return;
     }
     let caps = Capabilities::kernel();
@@ -114,7 +114,7 @@ fn table_rows_agree_with_the_kernel() {
 #[test]
 fn corpus_agrees_with_the_kernel() {
     if let Some(why) = skip_reason() {
-        println!("SKIP corpus_agrees_with_the_kernel: {why}");
+        testkit::oracle::skip("corpus_agrees_with_the_kernel", format_args!("{why}"));
         return;
     }
     let caps = Capabilities::kernel();
