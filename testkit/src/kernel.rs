@@ -105,6 +105,15 @@ impl KernelVerdict {
         if self.accepted {
             return None;
         }
+        // A reason that names its instruction (the loop check runs at the checkpoint, after
+        // the previous instruction's line).
+        let named = self.log.lines().find_map(|l| {
+            l.strip_prefix("infinite loop detected at insn ")
+                .and_then(|n| n.trim().parse().ok())
+        });
+        if named.is_some() {
+            return named;
+        }
         self.log
             .lines()
             .rev()
