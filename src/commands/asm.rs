@@ -41,7 +41,7 @@ pub fn run(
     }
     let raw = prog.to_bytes();
     if let Some(path) = out {
-        output::write_atomic(path, &output_bytes(path, &prog, &raw)?)?;
+        output::write_output(path, &output_bytes(path, &prog, &raw)?)?;
     }
     if json {
         let v = serde_json::json!({
