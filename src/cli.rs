@@ -1,7 +1,7 @@
 //! What the user typed: the clap definitions. `main` resolves them into command calls.
 
 use crate::commands::build;
-use crate::engine::Engine;
+use crate::engine::MapsMode;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -56,6 +56,18 @@ impl ProgTypeArg {
     }
 }
 
+/// Where a program must load: a target profile, which gives the verifier its capabilities and
+/// the compiler the code it asks for (`offload::Capabilities`, with its `codegen`). A new
+/// target is one more variant here and one arm in `commands::check::target_caps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// The host kernel's XDP and TC.
+    Kernel,
+    /// Offload to a Netronome NFP: checked against its firmware's capabilities and limits
+    /// (`--caps` overrides them).
+    Nfp,
+}
+
 /// Backends whose machine code `disasm --target` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DisasmTarget {
@@ -107,9 +119,9 @@ pub enum Command {
     /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
     Check {
         prog: PathBuf,
-        /// Target profile: kernel or nfp.
-        #[arg(long, default_value = "kernel")]
-        target: String,
+        /// Target profile.
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
         /// TOML overrides of the target's firmware capabilities and limits (nfp only; schema in
         /// nfp-model/src/profile.rs).
         #[arg(long)]
@@ -127,11 +139,12 @@ pub enum Command {
         #[arg(long)]
         unprivileged: bool,
     },
-    /// Run a program on one engine or all of them.
+    /// Run a program on one engine or all of them: each engine prepares it once, then runs
+    /// every input.
     Run {
         prog: PathBuf,
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
+        #[arg(long, default_value = "interp", value_parser = crate::engine::value_parser())]
+        engine: String,
         /// Memory for r1/r2 (conformance style), hex bytes.
         #[arg(long, conflicts_with_all = ["packet", "pcap"])]
         mem: Option<String>,
@@ -145,9 +158,17 @@ pub enum Command {
         #[arg(long, default_value_t = 1,
               value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPEAT)))]
         repeat: u32,
-        /// Seed for bpf_get_prandom_u32.
+        /// Seed for bpf_get_prandom_u32 (the same on every engine that takes one).
         #[arg(long)]
         seed: Option<u64>,
+        /// Maps over a capture: `shared` keeps them from packet to packet as on a live
+        /// interface (counters add up); `fresh` gives every packet the initial contents.
+        #[arg(long, value_enum, default_value = "shared")]
+        maps: MapsMode,
+        /// After the run, print the per-rule hit counts of the `rule_hits` map (a program
+        /// built with `build --counters`; needs `--maps shared`).
+        #[arg(long)]
+        counters: bool,
         /// JIT engines: blind the program's constants (no immediate it chose appears in the code).
         #[arg(long)]
         harden: bool,
@@ -160,8 +181,8 @@ pub enum Command {
     /// The bpf_conformance plugin contract: program hex on stdin, memory hex as argument,
     /// prints r0 in hex.
     Plugin {
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
+        #[arg(long, default_value = "interp", value_parser = crate::engine::value_parser())]
+        engine: String,
         /// Memory, hex bytes.
         mem: Option<String>,
     },
@@ -202,16 +223,16 @@ pub enum Command {
         counters: bool,
         /// Where the program must load: `kernel` (host XDP/TC) or `nfp` (offload to a
         /// Netronome NIC: code generated for it and checked against its firmware's limits).
-        #[arg(long, default_value = "kernel")]
-        target: String,
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
         /// TOML overrides of the NFP firmware's capabilities and limits (as `check --caps`).
         #[arg(long)]
         caps: Option<PathBuf>,
     },
     /// Measure engines side by side on built-in programs.
     Bench {
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
+        #[arg(long, default_value = "interp", value_parser = crate::engine::value_parser())]
+        engine: String,
         /// Target seconds of measurement per program and engine.
         #[arg(long, default_value_t = 0.5)]
         seconds: f64,

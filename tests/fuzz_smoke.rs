@@ -99,10 +99,10 @@ fn made(target: &str) -> Vec<Vec<u8>> {
             .collect(),
         "verifier" | "jit" => progs
             .iter()
-            .map(|p| {
+            .filter_map(|p| {
                 let mut v = vec![u8::from(!p.maps.is_empty())];
-                v.extend(p.to_bytes());
-                v
+                v.extend(p.to_bytes().ok()?);
+                Some(v)
             })
             .collect(),
         _ => Vec::new(),

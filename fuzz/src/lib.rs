@@ -158,7 +158,9 @@ fn assemble_round_trip(data: &[u8], syntax: ir::asm::Syntax) {
     let Ok(prog) = ir::asm::assemble_as(t, syntax) else {
         return;
     };
-    let bytes = prog.to_bytes();
+    let Ok(bytes) = prog.to_bytes() else {
+        return; // a jump the wire cannot encode is refused as a value
+    };
     let back = ir::insn::decode_bytes(&bytes)
         .unwrap_or_else(|e| panic!("assembled code does not decode: {e}"));
     assert_eq!(back, prog.insns, "encode/decode changed the program");

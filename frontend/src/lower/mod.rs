@@ -40,6 +40,7 @@ mod known;
 
 use crate::ruleset::{Action, ChainId, Cond, RuleSet, RuleSetError, Span};
 use emit::{Emitter, Label};
+use ir::codegen::CodegenProfile;
 use ir::insn::{AtomicOp, CallTarget, Insn, JmpCond, MemSize, Operand, Reg};
 use ir::program::{MapDef, MapType, Origin, ProgType, Program, Reloc};
 use known::Known;
@@ -76,19 +77,6 @@ impl Hook {
     }
 }
 
-/// The machine the program is for, where that changes the code (not its meaning).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum LowerTarget {
-    /// The host kernel's verifier and JIT.
-    #[default]
-    Host,
-    /// The Netronome NFP offload, whose verifier checks more: e.g. a dividend or multiplicand
-    /// must be provably within u32, while a byte swap leaves its result unbounded for the
-    /// kernel's range tracking. For it every value a byte swap makes in pcap arithmetic is
-    /// masked to its width (one ALU instruction), which the verifier can follow.
-    Nfp,
-}
-
 /// What the compiler may use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LowerOptions {
@@ -103,11 +91,9 @@ pub struct LowerOptions {
     /// Merge runs of rules that differ only in one exact-match constant into one set test
     /// ([`crate::merge`]); never done under hit counters.
     pub merge_runs: bool,
-    /// What a TC program returns for `pass`: `TC_ACT_OK` (0) on the host; the NFP refuses OK
-    /// and takes `TC_ACT_UNSPEC` (-1), which cls_bpf in direct-action mode also passes.
-    pub tc_pass_code: i32,
-    /// Which machine's verifier the code must satisfy (see [`LowerTarget`]).
-    pub target: LowerTarget,
+    /// What the target asks of the code (MOD available, bounds its verifier needs, the TC
+    /// pass code): taken from the target's profile by the caller; lowering never names a target.
+    pub codegen: CodegenProfile,
 }
 
 impl Default for LowerOptions {
@@ -118,8 +104,7 @@ impl Default for LowerOptions {
             set_map_threshold: 8,
             hash_maps: true,
             merge_runs: true,
-            tc_pass_code: 0,
-            target: LowerTarget::Host,
+            codegen: CodegenProfile::HOST,
         }
     }
 }
@@ -177,15 +162,14 @@ pub(crate) const SLOT_SET_KEY: i16 = -24; // 16 bytes: -24..-8
 pub(crate) const SLOT_TEMPS: i16 = -32; // temps go down from here, 8 bytes each
 pub(crate) const MAX_TEMPS: usize = 48;
 
-/// `__sk_buff` and `xdp_md` offsets.
-const XDP_DATA: i16 = 0;
-const XDP_DATA_END: i16 = 4;
-const SKB_LEN: i16 = 0;
-const SKB_IFINDEX: i16 = 40;
-const SKB_DATA: i16 = 76;
-const SKB_DATA_END: i16 = 80;
-const HELPER_MAP_LOOKUP: i32 = 1;
-const HELPER_REDIRECT: i32 = 23;
+/// `__sk_buff` and `xdp_md` offsets (their home is [`ir::ctx`]).
+const XDP_DATA: i16 = ir::ctx::xdp_md::DATA as i16;
+const XDP_DATA_END: i16 = ir::ctx::xdp_md::DATA_END as i16;
+const SKB_LEN: i16 = ir::ctx::sk_buff::LEN as i16;
+const SKB_IFINDEX: i16 = ir::ctx::sk_buff::IFINDEX as i16;
+const SKB_DATA: i16 = ir::ctx::sk_buff::DATA as i16;
+const SKB_DATA_END: i16 = ir::ctx::sk_buff::DATA_END as i16;
+use ir::helpers::helper_id::{MAP_LOOKUP_ELEM as HELPER_MAP_LOOKUP, REDIRECT as HELPER_REDIRECT};
 
 pub(crate) struct Lowerer<'a> {
     pub rs: &'a RuleSet,
@@ -477,7 +461,7 @@ impl Lowerer<'_> {
                 self.e.mov_imm(Reg::R2, 0);
                 self.e.push(Insn::Call(CallTarget::Helper(HELPER_REDIRECT)));
             }
-            (Hook::Tc, Action::Pass) => self.e.mov_imm(Reg::R0, self.opts.tc_pass_code),
+            (Hook::Tc, Action::Pass) => self.e.mov_imm(Reg::R0, self.opts.codegen.tc_pass_code),
             _ => {
                 let code = hook.code(action).unwrap_or(0);
                 self.e.mov_imm(Reg::R0, code);
