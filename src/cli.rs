@@ -1,7 +1,7 @@
 //! What the user typed: the clap definitions. `main` resolves them into command calls.
 
 use crate::commands::build;
-use crate::engine::Engine;
+use crate::engine::MapsMode;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -123,11 +123,12 @@ pub enum Command {
         #[arg(long)]
         unprivileged: bool,
     },
-    /// Run a program on one engine or all of them.
+    /// Run a program on one engine or all of them: each engine prepares it once, then runs
+    /// every input.
     Run {
         prog: PathBuf,
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
+        #[arg(long, default_value = "interp", value_parser = crate::engine::value_parser())]
+        engine: String,
         /// Memory for r1/r2 (conformance style), hex bytes.
         #[arg(long, conflicts_with_all = ["packet", "pcap"])]
         mem: Option<String>,
@@ -140,9 +141,17 @@ pub enum Command {
         /// Run each input N times (engines that time runs report the mean).
         #[arg(long, default_value_t = 1)]
         repeat: u32,
-        /// Seed for bpf_get_prandom_u32.
+        /// Seed for bpf_get_prandom_u32 (the same on every engine that takes one).
         #[arg(long)]
         seed: Option<u64>,
+        /// Maps over a capture: `shared` keeps them from packet to packet as on a live
+        /// interface (counters add up); `fresh` gives every packet the initial contents.
+        #[arg(long, value_enum, default_value = "shared")]
+        maps: MapsMode,
+        /// After the run, print the per-rule hit counts of the `rule_hits` map (a program
+        /// built with `build --counters`; needs `--maps shared`).
+        #[arg(long)]
+        counters: bool,
         /// JIT engines: blind the program's constants (no immediate it chose appears in the code).
         #[arg(long)]
         harden: bool,
@@ -155,8 +164,8 @@ pub enum Command {
     /// The bpf_conformance plugin contract: program hex on stdin, memory hex as argument,
     /// prints r0 in hex.
     Plugin {
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
+        #[arg(long, default_value = "interp", value_parser = crate::engine::value_parser())]
+        engine: String,
         /// Memory, hex bytes.
         mem: Option<String>,
     },
@@ -205,8 +214,8 @@ pub enum Command {
     },
     /// Measure engines side by side on built-in programs.
     Bench {
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
+        #[arg(long, default_value = "interp", value_parser = crate::engine::value_parser())]
+        engine: String,
         /// Target seconds of measurement per program and engine.
         #[arg(long, default_value_t = 0.5)]
         seconds: f64,

@@ -73,6 +73,8 @@ fn main() {
             pcap,
             repeat,
             seed,
+            maps,
+            counters,
             harden,
             section,
             json,
@@ -86,6 +88,8 @@ fn main() {
             seed,
             harden,
             section,
+            maps,
+            counters,
             json,
         }),
         Command::Check {
@@ -142,12 +146,12 @@ fn main() {
                 caps,
             })
         }),
-        Command::Plugin { engine, mem } => commands::plugin::run(engine, mem.as_deref()),
+        Command::Plugin { engine, mem } => commands::plugin::run(&engine, mem.as_deref()),
         Command::Bench {
             engine,
             seconds,
             json,
-        } => commands::bench::run(engine, seconds, json),
+        } => commands::bench::run(&engine, seconds, json),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -1,4 +1,6 @@
-//! Helper id <-> name table: Linux `enum bpf_func_id` (include/uapi/linux/bpf.h), ids 0..=211.
+//! The helper table: Linux `enum bpf_func_id` (include/uapi/linux/bpf.h) ids 0..=211 with their
+//! names, the ids this project calls by name ([`helper_id`]), and the prototypes
+//! ([`HelperProto`], [`ALL`]) that the verifier checks calls against and the frontend emits to.
 //!
 //! Names are the kernel's `bpf_`-prefixed function names (`bpf_map_lookup_elem` is id 1), as the
 //! verifier log and `llvm-objdump` print them. Id 0 (`unspec`) has no callable helper but keeps its
@@ -226,7 +228,30 @@ pub const HELPER_NAMES: [&str; 212] = [
     "bpf_cgrp_storage_delete",            // 211
 ];
 
-/// The highest helper id this table knows.
+/// Helper ids (Linux `include/uapi/linux/bpf.h`, `___BPF_FUNC_MAPPER`).
+#[allow(missing_docs)]
+pub mod helper_id {
+    pub const MAP_LOOKUP_ELEM: i32 = 1;
+    pub const MAP_UPDATE_ELEM: i32 = 2;
+    pub const MAP_DELETE_ELEM: i32 = 3;
+    pub const KTIME_GET_NS: i32 = 5;
+    pub const TRACE_PRINTK: i32 = 6;
+    pub const GET_PRANDOM_U32: i32 = 7;
+    pub const GET_SMP_PROCESSOR_ID: i32 = 8;
+    pub const TAIL_CALL: i32 = 12;
+    pub const REDIRECT: i32 = 23;
+    pub const PERF_EVENT_OUTPUT: i32 = 25;
+    pub const SKB_LOAD_BYTES: i32 = 26;
+    pub const CSUM_DIFF: i32 = 28;
+    pub const XDP_ADJUST_HEAD: i32 = 44;
+    pub const REDIRECT_MAP: i32 = 51;
+    pub const XDP_ADJUST_META: i32 = 54;
+    pub const XDP_ADJUST_TAIL: i32 = 65;
+    /// The conformance suite's "unwind" helper (ubpf), same id as `ktime_get_ns`.
+    pub const CONFORMANCE_UNWIND: i32 = 5;
+}
+
+/// The highest helper id this table knows (`__BPF_FUNC_MAX_ID - 1` in Linux 6.18).
 pub const MAX_HELPER_ID: i32 = HELPER_NAMES.len() as i32 - 1;
 
 /// The kernel name of helper `id` (`bpf_map_lookup_elem` for 1), if the id is known.
@@ -247,6 +272,236 @@ pub fn id(name: &str) -> Option<i32> {
     });
     found.and_then(|i| i32::try_from(i).ok())
 }
+
+// Prototypes: what each helper takes in r1..r5 and returns in r0, as the kernel's
+// `struct bpf_func_proto` says. The verifier checks calls against these; the name a
+// prototype prints is the one in `HELPER_NAMES`.
+
+use crate::program::MapType;
+
+/// What a helper argument must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgKind {
+    /// Any initialised value.
+    Anything,
+    /// A map pointer (`LD_IMM64` of a map).
+    ConstMapPtr,
+    /// Pointer to `key_size` readable bytes of the map in the map argument.
+    MapKey,
+    /// Pointer to `value_size` readable bytes of the map in the map argument.
+    MapValue,
+    /// The context pointer, unmodified.
+    Ctx,
+    /// Pointer to readable memory whose size is the next argument.
+    Mem,
+    /// Pointer to writable memory (may be uninitialised) whose size is the next argument.
+    UninitMem,
+    /// Pointer to initialised memory the helper reads and writes; size is the next argument.
+    MemRw,
+    /// As `Mem`, or NULL.
+    MemOrNull,
+    /// A known-bounded size for the previous pointer argument, not zero.
+    ConstSize,
+    /// As `ConstSize`, zero allowed.
+    ConstSizeOrZero,
+}
+
+/// What a helper returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetKind {
+    /// A number.
+    Integer,
+    /// Nothing (r0 is left uninitialised).
+    Void,
+    /// A map value of the map argument, or NULL.
+    MapValueOrNull,
+}
+
+/// One helper's prototype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HelperProto {
+    /// The helper's static id (`call 1`).
+    pub id: i32,
+    /// Arguments r1.. in order.
+    pub args: &'static [ArgKind],
+    /// Return kind.
+    pub ret: RetKind,
+    /// Whether calling it may move packet data (invalidates every packet pointer).
+    pub changes_pkt_data: bool,
+    /// Map types the map argument may have; empty = any map the kernel allows generally.
+    pub map_types: &'static [MapType],
+}
+
+impl HelperProto {
+    /// The kernel's name with `bpf_` (`bpf_map_lookup_elem`), from [`HELPER_NAMES`].
+    pub fn name(&self) -> &'static str {
+        name(self.id).unwrap_or("bpf_unknown")
+    }
+
+    /// `bpf_map_lookup_elem#1` as the kernel's log names it.
+    pub fn log_name(&self) -> String {
+        format!("{}#{}", self.name(), self.id)
+    }
+}
+
+use self::ArgKind::*;
+
+const fn proto(
+    id: i32,
+    args: &'static [ArgKind],
+    ret: RetKind,
+    changes_pkt_data: bool,
+) -> HelperProto {
+    HelperProto {
+        id,
+        args,
+        ret,
+        changes_pkt_data,
+        map_types: &[],
+    }
+}
+
+const GENERIC_MAPS: &[MapType] = &[
+    MapType::Hash,
+    MapType::Array,
+    MapType::PercpuHash,
+    MapType::PercpuArray,
+    MapType::LruHash,
+    MapType::LruPercpuHash,
+    MapType::LpmTrie,
+];
+
+/// Every prototype this crate knows (the kernel's XDP and TC sets, common part).
+pub const ALL: &[HelperProto] = &[
+    HelperProto {
+        map_types: GENERIC_MAPS_AND_DEVMAP,
+        ..proto(1, &[ConstMapPtr, MapKey], RetKind::MapValueOrNull, false)
+    },
+    HelperProto {
+        map_types: GENERIC_MAPS,
+        ..proto(
+            2,
+            &[ConstMapPtr, MapKey, MapValue, Anything],
+            RetKind::Integer,
+            false,
+        )
+    },
+    HelperProto {
+        map_types: GENERIC_MAPS,
+        ..proto(3, &[ConstMapPtr, MapKey], RetKind::Integer, false)
+    },
+    proto(5, &[], RetKind::Integer, false),
+    proto(6, &[Mem, ConstSize], RetKind::Integer, false),
+    proto(7, &[], RetKind::Integer, false),
+    proto(8, &[], RetKind::Integer, false),
+    proto(
+        9,
+        &[Ctx, Anything, Mem, ConstSize, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(
+        10,
+        &[Ctx, Anything, Anything, Anything, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(
+        11,
+        &[Ctx, Anything, Anything, Anything, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    HelperProto {
+        map_types: &[MapType::ProgArray],
+        ..proto(12, &[Ctx, ConstMapPtr, Anything], RetKind::Void, false)
+    },
+    proto(13, &[Ctx, Anything, Anything], RetKind::Integer, true),
+    proto(23, &[Anything, Anything], RetKind::Integer, false),
+    HelperProto {
+        map_types: &[MapType::PerfEventArray],
+        ..proto(
+            25,
+            &[Ctx, ConstMapPtr, Anything, Mem, ConstSizeOrZero],
+            RetKind::Integer,
+            false,
+        )
+    },
+    proto(
+        26,
+        &[Ctx, Anything, UninitMem, ConstSize],
+        RetKind::Integer,
+        false,
+    ),
+    proto(34, &[Ctx], RetKind::Integer, false),
+    proto(18, &[Ctx, Anything, Anything], RetKind::Integer, true),
+    proto(19, &[Ctx], RetKind::Integer, true),
+    proto(
+        28,
+        &[
+            MemOrNull,
+            ConstSizeOrZero,
+            MemOrNull,
+            ConstSizeOrZero,
+            Anything,
+        ],
+        RetKind::Integer,
+        false,
+    ),
+    proto(38, &[Ctx, Anything, Anything], RetKind::Integer, true),
+    proto(39, &[Ctx, Anything], RetKind::Integer, true),
+    proto(42, &[], RetKind::Integer, false),
+    proto(
+        50,
+        &[Ctx, Anything, Anything, Anything],
+        RetKind::Integer,
+        true,
+    ),
+    proto(
+        69,
+        &[Ctx, MemRw, ConstSize, Anything],
+        RetKind::Integer,
+        false,
+    ),
+    proto(125, &[], RetKind::Integer, false),
+    proto(44, &[Ctx, Anything], RetKind::Integer, true),
+    HelperProto {
+        map_types: &[MapType::DevMap],
+        ..proto(
+            51,
+            &[ConstMapPtr, Anything, Anything],
+            RetKind::Integer,
+            false,
+        )
+    },
+    proto(54, &[Ctx, Anything], RetKind::Integer, true),
+    proto(65, &[Ctx, Anything], RetKind::Integer, true),
+];
+
+const GENERIC_MAPS_AND_DEVMAP: &[MapType] = &[
+    MapType::Hash,
+    MapType::Array,
+    MapType::PercpuHash,
+    MapType::PercpuArray,
+    MapType::LruHash,
+    MapType::LruPercpuHash,
+    MapType::LpmTrie,
+    MapType::DevMap,
+];
+
+/// The prototype of helper `id`, if this crate knows it.
+pub fn by_id(id: i32) -> Option<&'static HelperProto> {
+    ALL.iter().find(|p| p.id == id)
+}
+
+/// Helper ids the kernel offers to XDP programs (of those in [`ALL`]).
+pub const XDP_IDS: &[i32] = &[
+    1, 2, 3, 5, 6, 7, 8, 12, 23, 25, 28, 42, 44, 51, 54, 65, 69, 125,
+];
+/// Helper ids the kernel offers to TC classifier/action programs (of those in [`ALL`]).
+pub const TC_IDS: &[i32] = &[
+    1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 19, 23, 25, 26, 28, 34, 38, 39, 42, 50, 69, 125,
+];
 
 #[cfg(test)]
 mod tests {
@@ -271,5 +526,12 @@ mod tests {
         }
         assert_eq!(id("tail_call"), Some(12));
         assert_eq!(id("nope"), None);
+        for p in ALL {
+            assert!(p.id > 0 && p.id <= MAX_HELPER_ID);
+        }
+        for ids in [XDP_IDS, TC_IDS] {
+            assert!(ids.iter().all(|i| by_id(*i).is_some()));
+        }
+        assert_eq!(by_id(1).unwrap().log_name(), "bpf_map_lookup_elem#1");
     }
 }

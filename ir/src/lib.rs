@@ -17,8 +17,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod arith;
 pub mod asm;
 pub mod conformance;
+pub mod ctx;
 pub mod disasm;
 pub mod elf;
 pub mod helpers;
@@ -29,6 +31,7 @@ pub mod interp;
 pub mod opcode;
 #[allow(missing_docs)]
 pub mod program;
+pub mod regset;
 pub mod runtime;
 #[allow(missing_docs)]
 pub mod wire;

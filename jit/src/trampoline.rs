@@ -299,59 +299,15 @@ pub(crate) extern "sysv64" fn slow_trampoline(
             Ok(()) => 0,
             Err(e) => fail(env, host, RunError::Ctx(e)),
         },
-        slow::LD_ABS => match ld_abs(&host.env, a as i64 as i32, size) {
+        slow::LD_ABS => match host.env.ld_abs(a as i64 as i32, size) {
             Ok(Some(v)) => v,
             Ok(None) => {
                 env.result = 0;
                 env.stop = stop::FINISH;
                 0
             }
-            Err(e) => fail(env, host, e),
+            Err(e) => fail(env, host, RunError::Unsupported(e)),
         },
         _ => fail(env, host, RunError::Internal(format!("slow path {kind}"))),
     }
-}
-
-/// Linux `SKF_NET_OFF`.
-const SKF_NET_OFF: i32 = -0x100000;
-/// Linux `SKF_LL_OFF`.
-const SKF_LL_OFF: i32 = -0x200000;
-
-/// LD_ABS/LD_IND as the interpreter does them: `Some(value)` in host order from network order,
-/// `None` when out of bounds (the program ends with r0 = 0).
-pub(crate) fn ld_abs(env: &ExecEnv, off: i32, size: MemSize) -> Result<Option<u64>, RunError> {
-    let Some((data, len, mac, net)) = env.legacy_packet() else {
-        return Err(RunError::Unsupported(
-            "LD_ABS/LD_IND need an skb (TC, socket filter) or input memory",
-        ));
-    };
-    let end = data + len;
-    let n = size.bytes() as u64;
-    let addr = if off >= 0 {
-        data + off as u64
-    } else if off >= SKF_NET_OFF {
-        net.wrapping_add((off - SKF_NET_OFF) as u64)
-    } else if off >= SKF_LL_OFF {
-        mac.wrapping_add((off - SKF_LL_OFF) as u64)
-    } else {
-        return Ok(None);
-    };
-    let start = mac.min(data);
-    if addr < start || addr > end || end - addr < n {
-        return Ok(None);
-    }
-    let mut b = [0u8; 8];
-    // SAFETY: [addr, addr + n) lies inside the packet buffer or the input memory, which the
-    // execution environment owns for the whole run.
-    #[allow(unsafe_code)]
-    unsafe {
-        std::ptr::copy_nonoverlapping(addr as *const u8, b.as_mut_ptr(), n as usize)
-    };
-    let raw = u64::from_le_bytes(b);
-    Ok(Some(match size {
-        MemSize::B => raw,
-        MemSize::H => (raw as u16).swap_bytes() as u64,
-        MemSize::W => (raw as u32).swap_bytes() as u64,
-        MemSize::DW => raw.swap_bytes(),
-    }))
 }

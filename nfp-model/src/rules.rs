@@ -3,6 +3,7 @@
 //! there. Cross-path and whole-program checks are in [`crate::finish`] and [`crate::maps`].
 
 use crate::profile::Profile;
+use ir::ctx::{sk_buff, xdp_md};
 use ir::insn::{AluOp, AtomicOp, CallTarget, Endian, Insn, LdImm64Src, Operand, Width};
 use ir::{ProgType, Program, Reg};
 use offload::assertions::{TargetAssertion, TargetCheck};
@@ -26,10 +27,17 @@ pub const MEM_KINDS: [RegKind; 4] = [
 ];
 
 /// `struct xdp_md` and `struct __sk_buff` fields the JIT translates loads of (offset, name).
-const XDP_CTX_LOADS: [(i16, &str); 2] = [(0, "data"), (4, "data_end")];
-const SKB_CTX_LOADS: [(i16, &str); 3] = [(0, "len"), (76, "data"), (80, "data_end")];
+const XDP_CTX_LOADS: [(i16, &str); 2] = [
+    (xdp_md::DATA as i16, "data"),
+    (xdp_md::DATA_END as i16, "data_end"),
+];
+const SKB_CTX_LOADS: [(i16, &str); 3] = [
+    (sk_buff::LEN as i16, "len"),
+    (sk_buff::DATA as i16, "data"),
+    (sk_buff::DATA_END as i16, "data_end"),
+];
 /// `offsetof(struct xdp_md, rx_queue_index)`.
-const XDP_RX_QUEUE_INDEX: i16 = 16;
+const XDP_RX_QUEUE_INDEX: i16 = xdp_md::RX_QUEUE_INDEX as i16;
 
 /// Hints, one per kind of fix.
 pub mod hints {

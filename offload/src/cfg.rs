@@ -208,59 +208,17 @@ fn analyse_inner(prog: &Program, unprivileged: bool) -> Result<Cfg, Rejection> {
 }
 
 fn bit(r: ir::Reg) -> u16 {
-    1 << r.num()
+    ir::regset::RegSet::one(r).bits()
 }
 
-fn uses_defs(insn: &Insn) -> (u16, u16) {
-    const ARGS: u16 = 0b11_1110;
-    const CALLER_SAVED: u16 = 0b11_1111;
-    let op = |o: &Operand| match o {
-        Operand::Reg(r) => bit(*r),
-        Operand::Imm(_) => 0,
-    };
-    match insn {
-        Insn::Alu {
-            op: ir::insn::AluOp::Mov,
-            dst,
-            src,
-            ..
-        } => (op(src), bit(*dst)),
-        Insn::Alu { dst, src, .. } => (op(src) | bit(*dst), bit(*dst)),
-        Insn::MovSx { dst, src, .. } => (bit(*src), bit(*dst)),
-        Insn::Neg { dst, .. } | Insn::End { dst, .. } => (bit(*dst), bit(*dst)),
-        Insn::Ja { .. } => (0, 0),
-        Insn::Jmp { dst, src, .. } => (bit(*dst) | op(src), 0),
-        Insn::Load { dst, src, .. } => (bit(*src), bit(*dst)),
-        Insn::Store { dst, src, .. } => (bit(*dst) | op(src), 0),
-        Insn::Atomic {
-            dst,
-            src,
-            op: aop,
-            fetch,
-            ..
-        } => {
-            let mut uses = bit(*dst) | bit(*src);
-            let mut defs = 0;
-            if *aop == ir::insn::AtomicOp::CmpXchg {
-                uses |= 1;
-                defs |= 1;
-            } else if *fetch {
-                defs |= bit(*src);
-            }
-            (uses, defs)
-        }
-        Insn::LdImm64 { dst, .. } => (0, bit(*dst)),
-        Insn::LdImm64Tail => (0, 0),
-        Insn::LdAbs { .. } => (bit(ir::Reg::R6), CALLER_SAVED),
-        Insn::LdInd { src, .. } => (bit(ir::Reg::R6) | bit(*src), CALLER_SAVED),
-        Insn::Call(_) | Insn::CallX { .. } => (ARGS, CALLER_SAVED),
-        Insn::Exit => (1, 0),
-    }
-}
-
+/// Live registers before each slot, from [`Insn::uses`] and [`Insn::defs`] (the facts in `ir`).
 fn liveness(prog: &Program, n: usize) -> Vec<u16> {
     let mut live = vec![0u16; n];
-    let ud: Vec<(u16, u16)> = prog.insns.iter().map(uses_defs).collect();
+    let ud: Vec<(u16, u16)> = prog
+        .insns
+        .iter()
+        .map(|i| (i.uses().bits(), i.defs().bits()))
+        .collect();
     let mut succ = Vec::new();
     let mut changed = true;
     let mut rounds = 0;

@@ -6,6 +6,7 @@
 //! is true at run time.
 
 use crate::tnum::Tnum;
+use ir::arith;
 use ir::insn::{AluOp, JmpCond, Width};
 use std::fmt;
 
@@ -283,6 +284,11 @@ impl Scalar {
     /// `self OP other` at `width`. `None` when the kernel would leave the result unknown
     /// (it is then [`Scalar::UNKNOWN`], or the 32-bit unknown for ALU32).
     pub fn alu(&self, op: AluOp, width: Width, other: &Scalar) -> Scalar {
+        if let (Some(x), Some(y)) = (self.as_const(), other.as_const()) {
+            if folds_constants(op, width, y) {
+                return Scalar::constant(arith::alu(op, width, x, y));
+            }
+        }
         match width {
             Width::W64 => alu64(self, op, other),
             Width::W32 => alu32(self, op, other),
@@ -467,49 +473,25 @@ fn truncate32(r: &Scalar) -> Scalar {
     t
 }
 
-/// The concrete result of a division or modulo, as the ISA defines it (by zero: 0 / dividend).
-pub fn concrete64(op: AluOp, x: u64, y: u64) -> u64 {
+/// Whether the kernel computes `x OP y` of two constants exactly (with [`arith::alu`]): not
+/// for division or modulo, which it does not track at all, nor for a shift by the width or more,
+/// which it treats as unknown.
+fn folds_constants(op: AluOp, width: Width, y: u64) -> bool {
+    let bits = match width {
+        Width::W64 => 64,
+        Width::W32 => 32,
+    };
     match op {
-        AluOp::Div => x.checked_div(y).unwrap_or(0),
-        AluOp::Mod => x.checked_rem(y).unwrap_or(x),
-        AluOp::SDiv => {
-            if y == 0 {
-                0
+        AluOp::Div | AluOp::SDiv | AluOp::Mod | AluOp::SMod => false,
+        AluOp::Lsh | AluOp::Rsh | AluOp::Arsh => {
+            let y = if width == Width::W32 {
+                y as u32 as u64
             } else {
-                (x as i64).wrapping_div(y as i64) as u64
-            }
+                y
+            };
+            y < bits
         }
-        AluOp::SMod => {
-            if y == 0 {
-                x
-            } else {
-                (x as i64).wrapping_rem(y as i64) as u64
-            }
-        }
-        _ => 0,
-    }
-}
-
-#[cfg_attr(not(test), allow(dead_code))]
-fn concrete32(op: AluOp, x: u32, y: u32) -> u32 {
-    match op {
-        AluOp::Div => x.checked_div(y).unwrap_or(0),
-        AluOp::Mod => x.checked_rem(y).unwrap_or(x),
-        AluOp::SDiv => {
-            if y == 0 {
-                0
-            } else {
-                (x as i32).wrapping_div(y as i32) as u32
-            }
-        }
-        AluOp::SMod => {
-            if y == 0 {
-                x
-            } else {
-                (x as i32).wrapping_rem(y as i32) as u32
-            }
-        }
-        _ => 0,
+        _ => true,
     }
 }
 
@@ -809,65 +791,6 @@ mod tests {
         ]
     }
 
-    fn concrete(op: AluOp, w: Width, x: u64, y: u64) -> u64 {
-        match w {
-            Width::W64 => match op {
-                AluOp::Add => x.wrapping_add(y),
-                AluOp::Sub => x.wrapping_sub(y),
-                AluOp::Mul => x.wrapping_mul(y),
-                AluOp::And => x & y,
-                AluOp::Or => x | y,
-                AluOp::Xor => x ^ y,
-                AluOp::Lsh => x.wrapping_shl(y as u32 & 63),
-                AluOp::Rsh => x.wrapping_shr(y as u32 & 63),
-                AluOp::Arsh => ((x as i64).wrapping_shr(y as u32 & 63)) as u64,
-                AluOp::Mov => y,
-                _ => concrete64(op, x, y),
-            },
-            Width::W32 => {
-                let (a, b) = (x as u32, y as u32);
-                (match op {
-                    AluOp::Add => a.wrapping_add(b),
-                    AluOp::Sub => a.wrapping_sub(b),
-                    AluOp::Mul => a.wrapping_mul(b),
-                    AluOp::And => a & b,
-                    AluOp::Or => a | b,
-                    AluOp::Xor => a ^ b,
-                    AluOp::Lsh => a.wrapping_shl(b & 31),
-                    AluOp::Rsh => a.wrapping_shr(b & 31),
-                    AluOp::Arsh => ((a as i32).wrapping_shr(b & 31)) as u32,
-                    AluOp::Mov => b,
-                    _ => concrete32(op, a, b),
-                }) as u64
-            }
-        }
-    }
-
-    fn cond_holds(c: JmpCond, w: Width, x: u64, y: u64) -> bool {
-        let (x, y, sx, sy) = match w {
-            Width::W64 => (x, y, x as i64, y as i64),
-            Width::W32 => (
-                x as u32 as u64,
-                y as u32 as u64,
-                x as u32 as i32 as i64,
-                y as u32 as i32 as i64,
-            ),
-        };
-        match c {
-            JmpCond::Eq => x == y,
-            JmpCond::Ne => x != y,
-            JmpCond::Gt => x > y,
-            JmpCond::Ge => x >= y,
-            JmpCond::Lt => x < y,
-            JmpCond::Le => x <= y,
-            JmpCond::Sgt => sx > sy,
-            JmpCond::Sge => sx >= sy,
-            JmpCond::Slt => sx < sy,
-            JmpCond::Sle => sx <= sy,
-            JmpCond::Set => x & y != 0,
-        }
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
@@ -881,8 +804,20 @@ mod tests {
                     if !holds(&b, y) { return Ok(()); }
                 }
                 let r = a.alu(op, w, &b);
-                let c = concrete(op, w, x, y);
+                let c = ir::arith::alu(op, w, x, y);
                 prop_assert!(holds(&r, c), "{:?} {:?} {} {} = {} not in {:?}", op, w, x, y, c, r);
+            }
+        }
+
+        #[test]
+        fn constants_fold_with_ir_arith(x in any::<u64>(), y in prop_oneof![any::<u64>(), 0u64..70],
+                                        op in proptest::sample::select(AluOp::ALL.to_vec()), w64 in any::<bool>()) {
+            let w = if w64 { Width::W64 } else { Width::W32 };
+            let r = Scalar::constant(x).alu(op, w, &Scalar::constant(y));
+            if folds_constants(op, w, y) {
+                prop_assert_eq!(r.as_const(), Some(arith::alu(op, w, x, y)));
+            } else {
+                prop_assert!(r.contains(&Scalar::constant(arith::alu(op, w, x, y))));
             }
         }
 
@@ -892,7 +827,7 @@ mod tests {
             let w = if w64 { Width::W64 } else { Width::W32 };
             if let (Some(x), Some(y)) = (member_of(&a, ra), member_of(&b, rb)) {
                 let (t, f) = refine(c, w, &a, &b);
-                let side = if cond_holds(c, w, x, y) { t } else { f };
+                let side = if ir::arith::cond(c, w, x, y) { t } else { f };
                 let Some((na, nb)) = side else {
                     return Err(TestCaseError::fail(format!("{c:?} {x} {y} lost its branch: {a:?} {b:?}")));
                 };

@@ -14,46 +14,7 @@ use ir::{Insn, MapType, ProgType, Program};
 use std::fmt;
 use std::sync::Arc;
 
-/// How one context field may be accessed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CtxField {
-    /// Byte offset in the context structure.
-    pub off: u32,
-    /// Field size in bytes.
-    pub size: u32,
-    /// Kernel field name (`data`, `data_end`, `mark`, ...), for messages.
-    pub name: &'static str,
-    /// What a full-size load yields.
-    pub load: CtxLoad,
-    /// Whether narrower (1/2-byte) aligned loads are allowed.
-    pub narrow_read: bool,
-    /// Whether stores are allowed (full size only).
-    pub write: bool,
-}
-
-/// The kind of value a context load gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CtxLoad {
-    /// A number.
-    Scalar,
-    /// Packet start.
-    Packet,
-    /// Packet end.
-    PacketEnd,
-    /// Packet metadata start.
-    PacketMeta,
-    /// Not readable.
-    None,
-}
-
-/// A program type's context layout.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CtxLayout {
-    /// Size of the structure.
-    pub size: u32,
-    /// The accessible fields; offsets not covered are inaccessible.
-    pub fields: Vec<CtxField>,
-}
+pub use ir::ctx::{CtxField, CtxLayout, CtxLoad};
 
 /// Limits of a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,76 +101,6 @@ impl fmt::Debug for Capabilities {
     }
 }
 
-fn field(
-    off: u32,
-    size: u32,
-    name: &'static str,
-    load: CtxLoad,
-    narrow_read: bool,
-    write: bool,
-) -> CtxField {
-    CtxField {
-        off,
-        size,
-        name,
-        load,
-        narrow_read,
-        write,
-    }
-}
-
-/// `struct xdp_md`.
-pub fn xdp_ctx() -> CtxLayout {
-    use CtxLoad::*;
-    CtxLayout {
-        size: 24,
-        fields: vec![
-            field(0, 4, "data", Packet, false, false),
-            field(4, 4, "data_end", PacketEnd, false, false),
-            field(8, 4, "data_meta", PacketMeta, false, false),
-            field(12, 4, "ingress_ifindex", Scalar, false, false),
-            field(16, 4, "rx_queue_index", Scalar, false, false),
-            field(20, 4, "egress_ifindex", None, false, false),
-        ],
-    }
-}
-
-/// `struct __sk_buff` as a TC classifier/action sees it.
-pub fn skb_ctx() -> CtxLayout {
-    use CtxLoad::*;
-    let mut fields = vec![
-        field(0, 4, "len", Scalar, true, false),
-        field(4, 4, "pkt_type", Scalar, true, false),
-        field(8, 4, "mark", Scalar, true, true),
-        field(12, 4, "queue_mapping", Scalar, true, true),
-        field(16, 4, "protocol", Scalar, true, false),
-        field(20, 4, "vlan_present", Scalar, true, false),
-        field(24, 4, "vlan_tci", Scalar, true, false),
-        field(28, 4, "vlan_proto", Scalar, true, false),
-        field(32, 4, "priority", Scalar, true, true),
-        field(36, 4, "ingress_ifindex", Scalar, true, false),
-        field(40, 4, "ifindex", Scalar, true, false),
-        field(44, 4, "tc_index", Scalar, true, true),
-    ];
-    for i in 0..5 {
-        fields.push(field(48 + 4 * i, 4, "cb", Scalar, true, true));
-    }
-    fields.extend([
-        field(68, 4, "hash", Scalar, true, false),
-        field(72, 4, "tc_classid", Scalar, true, true),
-        field(76, 4, "data", Packet, false, false),
-        field(80, 4, "data_end", PacketEnd, false, false),
-        field(84, 4, "napi_id", Scalar, true, false),
-        field(140, 4, "data_meta", PacketMeta, false, false),
-        field(152, 8, "tstamp", Scalar, false, true),
-        field(160, 4, "wire_len", Scalar, true, false),
-        field(164, 4, "gso_segs", Scalar, true, false),
-        field(176, 4, "gso_size", Scalar, true, false),
-        field(184, 8, "hwtstamp", Scalar, false, false),
-    ]);
-    CtxLayout { size: 192, fields }
-}
-
 impl Capabilities {
     /// The host kernel's XDP and TC (SCHED_CLS, SCHED_ACT) profile.
     pub fn kernel() -> Capabilities {
@@ -221,9 +112,9 @@ impl Capabilities {
         Capabilities {
             name: "kernel".to_string(),
             prog_types: vec![
-                (ProgType::Xdp, xdp_ctx()),
-                (ProgType::SchedCls, skb_ctx()),
-                (ProgType::SchedAct, skb_ctx()),
+                (ProgType::Xdp, CtxLayout::xdp_md()),
+                (ProgType::SchedCls, CtxLayout::sk_buff()),
+                (ProgType::SchedAct, CtxLayout::sk_buff()),
             ],
             helpers: vec![
                 (ProgType::Xdp, pick(helpers::XDP_IDS)),

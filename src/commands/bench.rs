@@ -6,10 +6,10 @@
 //! Ratios are against the kernel when it is available (root, feature `kernel`), else against the
 //! interpreter.
 
-use crate::engine::{self, Engine};
+use crate::engine::{self, Engine, PrepareOptions};
 use crate::error::{CliError, CliResult};
 use crate::output::print;
-use ir::interp::{Input, Prepared};
+use ir::interp::Input;
 use ir::runtime::Runtime;
 use ir::Program;
 use std::time::{Duration, Instant};
@@ -55,12 +55,12 @@ struct Measure {
     ns_per_run: f64,
 }
 
-pub fn run(engine: Engine, seconds: f64, json: bool) -> CliResult {
+pub fn run(engine: &str, seconds: f64, json: bool) -> CliResult {
     if !(seconds > 0.0 && seconds <= 60.0) {
         return Err(CliError::bad_input("--seconds must be in (0, 60]"));
     }
     let budget = Duration::from_secs_f64(seconds);
-    let engines = engine::resolve(engine);
+    let engines = engine::resolve(engine)?;
     let empty = assemble("empty", EMPTY)?;
     let empty_packet = frame(17, 53, 60);
     let mut overhead = Vec::new();
@@ -69,7 +69,7 @@ pub fn run(engine: Engine, seconds: f64, json: bool) -> CliResult {
     }
     let reference = engines
         .iter()
-        .position(|&e| e == Engine::Kernel)
+        .position(|e| e.name() == "kernel")
         .unwrap_or(0);
     let mut rows = Vec::new();
     for bp in PROGRAMS {
@@ -165,91 +165,35 @@ fn interp_steps(prog: &Program, pkt: &[u8]) -> CliResult<u64> {
     Ok(out.steps.max(1))
 }
 
-/// Mean ns per run of `prog` on `engine`, measured for about `budget`.
-fn measure(engine: Engine, prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
-    match engine {
-        Engine::Interp => {
-            let prepared = Prepared::new(prog);
-            let mut rt = Runtime::new(prog);
-            let input = Input::Packet(pkt.to_vec());
-            // Calibrate a batch that takes ~1/20 of the budget, then run batches.
-            let mut batch = 1u64;
-            loop {
-                let t = Instant::now();
-                for _ in 0..batch {
-                    prepared
-                        .run(&mut rt, &input, 10_000_000)
-                        .map_err(|e| CliError::rejected(format!("interp: {e}")))?;
-                }
-                if t.elapsed() * 20 >= budget || batch >= 1 << 30 {
-                    break;
-                }
-                batch *= 2;
-            }
-            // The best batch: a batch the scheduler took the CPU away from during says nothing
-            // about the interpreter (the kernel's and our JIT's figures leave such time out).
-            let start = Instant::now();
-            let mut best = f64::INFINITY;
-            while start.elapsed() < budget {
-                let t = Instant::now();
-                for _ in 0..batch {
-                    let _ = prepared.run(&mut rt, &input, 10_000_000);
-                }
-                best = best.min(t.elapsed().as_nanos() as f64 / batch as f64);
-            }
-            Ok(Measure { ns_per_run: best })
-        }
-        Engine::Kernel => measure_kernel(prog, pkt, budget),
-        Engine::X86_64 => measure_x86_64(prog, pkt, budget),
-        Engine::All => Err(CliError::bad_input("`all` is not a single engine")),
-    }
-}
-
-/// Our JIT, as `BPF_PROG_TEST_RUN` measures the kernel's: the input set up once, the code run
-/// `repeat` times on it, the loop alone timed.
-fn measure_x86_64(prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
-    let v = offload::verify(prog, &offload::Capabilities::kernel(), &Default::default())
-        .map_err(|r| CliError::rejected(format!("x86_64: verifier: {r}")))?;
-    let jp = jit::x86_64::compile(&v, &jit::x86_64::Options::default())
-        .map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+/// Mean ns per run of `prog` on `engine`, measured for about `budget`: the engine's session
+/// times batches of runs on one input (as `BPF_PROG_TEST_RUN` with `repeat` does); the best
+/// batch counts, since a batch the scheduler took the CPU away from during says nothing about
+/// the engine.
+fn measure(
+    engine: &dyn Engine,
+    prog: &Program,
+    pkt: &[u8],
+    budget: Duration,
+) -> CliResult<Measure> {
+    let mut session = engine.prepare(prog, &PrepareOptions::default())?;
     let input = Input::Packet(pkt.to_vec());
-    let mut rt = Runtime::new(prog);
-    let run = |rt: &mut Runtime, repeat: u64| {
-        jp.run_repeat(rt, &input, repeat)
-            .map_err(|e| CliError::rejected(format!("x86_64: {e}")))
+    let time = |session: &mut Box<dyn engine::Session>, repeat: u32| {
+        session
+            .time(&input, repeat)
+            .map_err(|r| r.into_error(engine.name()))
     };
-    let (_, probe) = run(&mut rt, 1000)?;
-    let per = (probe.as_nanos() as f64 / 1000.0).max(0.1);
-    let repeat = ((budget.as_nanos() as f64 / per) as u64).clamp(1000, 1 << 32);
-    let (_, took) = run(&mut rt, repeat)?;
-    Ok(Measure {
-        ns_per_run: took.as_nanos() as f64 / repeat as f64,
-    })
-}
-
-#[cfg(feature = "kernel")]
-fn measure_kernel(prog: &Program, pkt: &[u8], budget: Duration) -> CliResult<Measure> {
-    let run = |repeat: u32| {
-        bpf_offload::kernel::run_in_kernel(prog, pkt, repeat)
-            .map_err(|e| CliError::rejected(format!("kernel: {e}")))
-    };
-    // Calibrate the repeat count so one test run takes about the budget.
-    let probe = run(1000)?;
-    let per = f64::from(probe.duration_ns.max(1));
-    let repeat = ((budget.as_nanos() as f64 / per) as u64).clamp(1000, u32::MAX as u64) as u32;
-    let out = run(repeat)?;
-    Ok(Measure {
-        ns_per_run: f64::from(out.duration_ns),
-    })
-}
-
-#[cfg(not(feature = "kernel"))]
-fn measure_kernel(_: &Program, _: &[u8], _: Duration) -> CliResult<Measure> {
-    Err(CliError::bad_input(
-        engine::availability(Engine::Kernel)
-            .err()
-            .unwrap_or_default(),
-    ))
+    let per = time(&mut session, 1000)?.max(0.1);
+    let batches = 10u32;
+    let per_batch = (budget.as_nanos() as f64 / per / f64::from(batches)).clamp(100.0, 1e9) as u32;
+    let start = Instant::now();
+    let mut best = f64::INFINITY;
+    for _ in 0..batches {
+        best = best.min(time(&mut session, per_batch)?);
+        if start.elapsed() > budget * 2 {
+            break;
+        }
+    }
+    Ok(Measure { ns_per_run: best })
 }
 
 /// A frame of `len` bytes: Ethernet, IPv4 (no options) with protocol `proto`, then source port

@@ -2,17 +2,20 @@
 //!
 //! The upstream runner writes the program as hex on standard input and the memory as the first
 //! argument; the plugin prints r0 in hex and exits 0, or prints an error and exits non-zero.
+//! On the kernel engine the program runs as bpf_conformance's libbpf plugin runs it (an XDP
+//! program whose packet is the memory; see `engine::kernel`).
 
-use crate::engine::{self, Engine, RunOptions};
+use crate::engine::{self, PrepareOptions};
 use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::{parse_hex, print};
 use ir::interp::Input;
 
-pub fn run(engine: Engine, mem: Option<&str>) -> CliResult {
-    if engine == Engine::All {
+pub fn run(engine: &str, mem: Option<&str>) -> CliResult {
+    if engine == "all" {
         return Err(CliError::bad_input("plugin: pick one engine, not `all`"));
     }
+    let engines = engine::resolve(engine)?;
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
         .map_err(|e| CliError::bad_input(format!("<stdin>: {e}")))?;
@@ -22,16 +25,20 @@ pub fn run(engine: Engine, mem: Option<&str>) -> CliResult {
         Some(m) => parse_hex("memory argument", m)?,
         None => Vec::new(),
     };
-    let opts = RunOptions {
+    let opts = PrepareOptions {
         conformance: true,
-        ..RunOptions::default()
+        ..PrepareOptions::default()
     };
     let input = if mem.is_empty() {
         Input::None
     } else {
         Input::Mem(mem)
     };
-    let r = engine::run(engine, &prog, &input, &opts)?;
+    let e = engines[0];
+    let mut session = e.prepare(&prog, &opts)?;
+    let r = session
+        .run(&input)
+        .map_err(|refusal| refusal.into_error(e.name()))?;
     print(&format!("{:x}\n", r.r0));
     Ok(())
 }

@@ -1,21 +1,33 @@
-//! `bpf-offload run PROG [--engine E] [--mem HEX | --packet HEX | --pcap FILE] [--json]`.
+//! `bpf-offload run PROG [--engine E] [--mem HEX | --packet HEX | --pcap FILE] [--maps M]
+//! [--counters] [--json]`.
 //!
-//! With a `.data` file the expected `-- result` is checked (exit 1 on a mismatch); with
-//! `--engine all` every available engine runs and any disagreement exits 1. When
+//! Each engine prepares the program once (see [`crate::engine`]) and runs every input on that
+//! session. With a `.data` file the expected `-- result` is checked (exit 1 on a mismatch);
+//! with `--engine all` every available engine runs and any disagreement exits 1. When
 //! `PROG.maps.sh` (written by `build -o PROG`) is beside the program, its map entries are
 //! loaded first, for every engine.
+//!
+//! A capture (`--pcap`) prints one row per packet as it goes. A packet an engine cannot run
+//! (a runt, a frame the kernel's test run refuses, a helper the engine lacks) is named in its
+//! row with the reason and the capture goes on; the exit status says whether the engines agreed
+//! on every packet each of them could run, and (with more than one engine) on the final map
+//! contents. Results that differ by nature (the clock, random numbers, uninitialised stack)
+//! are named in the row, not counted.
 
-use crate::engine::{self, Engine, EngineResult, RunOptions};
+use crate::engine::{
+    self, Engine, EngineResult, MapsMode, Nature, PrepareOptions, Refusal, Session,
+};
 use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::{hex, parse_hex, print};
 use ir::interp::Input;
-use std::path::{Path, PathBuf};
+use ir::MapType;
+use std::path::PathBuf;
 
 /// The resolved arguments of `run`.
 pub struct RunArgs {
     pub prog: PathBuf,
-    pub engine: Engine,
+    pub engine: String,
     pub mem: Option<String>,
     pub packet: Option<String>,
     pub pcap: Option<PathBuf>,
@@ -23,7 +35,18 @@ pub struct RunArgs {
     pub seed: Option<u64>,
     pub harden: bool,
     pub section: Option<String>,
+    pub maps: MapsMode,
+    pub counters: bool,
     pub json: bool,
+}
+
+/// The name of the hit-counter map `build --counters` adds.
+const COUNTER_MAP: &str = "rule_hits";
+
+/// One engine's session over the run.
+struct Prepared {
+    engine: &'static dyn Engine,
+    session: Box<dyn Session>,
 }
 
 pub fn run(args: RunArgs) -> CliResult {
@@ -39,23 +62,55 @@ pub fn run(args: RunArgs) -> CliResult {
             "{name}: the program has no instructions"
         )));
     }
-    let opts = RunOptions {
-        conformance: loaded.case.is_some(),
+    if args.counters {
+        if args.maps == MapsMode::Fresh {
+            return Err(CliError::bad_input(
+                "--counters adds up hits over a capture: use it with --maps shared",
+            ));
+        }
+        if !prog.maps.iter().any(|m| m.name == COUNTER_MAP) {
+            return Err(CliError::bad_input(format!(
+                "{name}: no `{COUNTER_MAP}` map: build the program with `build --counters`"
+            )));
+        }
+    }
+    let conformance = loaded.case.is_some();
+    let opts = PrepareOptions {
+        conformance,
         seed: args.seed,
-        repeat: args.repeat.max(1),
         harden: args.harden,
+        maps: args.maps,
     };
-    let mut engines = engine::resolve(args.engine);
+    let mut engines = engine::resolve(&args.engine)?;
     let has_packet = args.packet.is_some() || args.pcap.is_some();
-    if args.engine == Engine::All && !has_packet && engines.len() > 1 {
-        engines.retain(|&e| e != Engine::Kernel);
-        eprintln!(
-            "note: engine kernel left out: it runs packet programs (give --packet or --pcap)"
-        );
+    if args.engine == "all" && !has_packet && !conformance && engines.len() > 1 {
+        engines.retain(|e| {
+            if e.packets_only() {
+                eprintln!(
+                    "note: engine {} left out: it runs packet programs (give --packet or --pcap)",
+                    e.name()
+                );
+            }
+            !e.packets_only()
+        });
+    }
+    let mut sessions = Vec::new();
+    for e in engines {
+        sessions.push(Prepared {
+            engine: e,
+            session: e.prepare(prog, &opts)?,
+        });
     }
 
     if let Some(pcap) = &args.pcap {
-        return run_pcap(prog, pcap, &engines, &opts, args.json);
+        let packets = crate::pcap::read_packets(pcap)?;
+        let result = run_capture(prog, &mut sessions, packets, conformance, args.json);
+        report_counts(&sessions);
+        result?;
+        if args.counters {
+            report_counters(&mut sessions, args.json)?;
+        }
+        return Ok(());
     }
     let input = if let Some(p) = &args.packet {
         Input::Packet(parse_hex("--packet", p)?)
@@ -70,10 +125,30 @@ pub fn run(args: RunArgs) -> CliResult {
     } else {
         Input::None
     };
-    let results = run_engines(prog, &input, &engines, &opts)?;
-    let first = &results[0].1;
+    let mut results = Vec::new();
+    for s in &mut sessions {
+        let mut r = s
+            .session
+            .run(&input)
+            .map_err(|refusal| refusal.into_error(s.engine.name()))?;
+        if args.repeat > 1 {
+            let ns = s
+                .session
+                .time(&input, args.repeat)
+                .map_err(|refusal| refusal.into_error(s.engine.name()))?;
+            r.ns_per_run = Some(ns);
+        }
+        results.push((s.engine, r));
+    }
+    let first = results[0].1.clone();
     report_one(&results, &input, args.json);
-    check_agreement(&results, None)?;
+    check_agreement(prog, &results, conformance)?;
+    if sessions.len() > 1 {
+        compare_maps(prog, &mut sessions)?;
+    }
+    if args.counters {
+        report_counters(&mut sessions, args.json)?;
+    }
 
     if let Some(case) = &loaded.case {
         if case.error.is_some() {
@@ -100,32 +175,37 @@ pub fn run(args: RunArgs) -> CliResult {
     Ok(())
 }
 
-/// Run every engine in `engines` on one input.
-fn run_engines(
+/// Single run: every engine must agree with the first, except where the program makes them
+/// differ by nature (then a note says why).
+fn check_agreement(
     prog: &ir::Program,
-    input: &Input,
-    engines: &[Engine],
-    opts: &RunOptions,
-) -> CliResult<Vec<(Engine, EngineResult)>> {
-    engines
-        .iter()
-        .map(|&e| engine::run(e, prog, input, opts).map(|r| (e, r)))
-        .collect()
-}
-
-fn check_agreement(results: &[(Engine, EngineResult)], index: Option<usize>) -> CliResult {
+    results: &[(&'static dyn Engine, EngineResult)],
+    conformance: bool,
+) -> CliResult {
     let (e0, r0) = &results[0];
+    let mut nature: Option<Nature> = None;
     for (e, r) in &results[1..] {
-        if r != r0 {
-            let at = index.map(|i| format!("packet {i}: ")).unwrap_or_default();
-            return Err(CliError::rejected(format!(
-                "{at}engines disagree: {} gives {}, {} gives {}",
+        if r.agrees_with(r0) {
+            continue;
+        }
+        let n = nature.get_or_insert_with(|| Nature::of(prog, conformance));
+        if let Some(why) = n.between(*e0, *e) {
+            eprintln!(
+                "note: {} gives {}, {} gives {}: they differ by nature: {why}",
                 e0.name(),
                 describe(r0),
                 e.name(),
                 describe(r)
-            )));
+            );
+            continue;
         }
+        return Err(CliError::rejected(format!(
+            "engines disagree: {} gives {}, {} gives {}",
+            e0.name(),
+            describe(r0),
+            e.name(),
+            describe(r)
+        )));
     }
     Ok(())
 }
@@ -145,7 +225,7 @@ fn describe(r: &EngineResult) -> String {
     s
 }
 
-fn report_one(results: &[(Engine, EngineResult)], input: &Input, json: bool) {
+fn report_one(results: &[(&'static dyn Engine, EngineResult)], input: &Input, json: bool) {
     let in_packet = match input {
         Input::Packet(p) => Some(p.as_slice()),
         _ => None,
@@ -153,7 +233,9 @@ fn report_one(results: &[(Engine, EngineResult)], input: &Input, json: bool) {
     if json {
         let mut s = String::new();
         for (e, r) in results {
-            s.push_str(&json_result(e, r, None, in_packet).to_string());
+            let mut v = result_json(r, in_packet);
+            v["engine"] = e.name().into();
+            s.push_str(&v.to_string());
             s.push('\n');
         }
         print(&s);
@@ -201,19 +283,9 @@ fn report_one(results: &[(Engine, EngineResult)], input: &Input, json: bool) {
     }
 }
 
-fn json_result(
-    e: &Engine,
-    r: &EngineResult,
-    index: Option<usize>,
-    in_packet: Option<&[u8]>,
-) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "engine": e.name(),
-        "r0": format!("{:#x}", r.r0),
-    });
-    if let Some(i) = index {
-        v["index"] = i.into();
-    }
+/// r0, action, timing and (when changed) the packet of one result.
+fn result_json(r: &EngineResult, in_packet: Option<&[u8]>) -> serde_json::Value {
+    let mut v = serde_json::json!({ "r0": format!("{:#x}", r.r0) });
     if let Some(ns) = r.ns_per_run {
         v["ns_per_run"] = ns.into();
     }
@@ -228,47 +300,295 @@ fn json_result(
     v
 }
 
-fn run_pcap(
+/// What the engines did with one packet.
+struct Row {
+    /// The engine whose result the row shows, and that result (`None`: no engine ran it).
+    shown: Option<(&'static dyn Engine, EngineResult)>,
+    /// Engines that could not run it, with the reason.
+    not_run: Vec<(&'static dyn Engine, Refusal)>,
+    /// Engines that gave another result, by nature (with why).
+    by_nature: Vec<(&'static dyn Engine, EngineResult, String)>,
+    /// Engines that gave another result.
+    disagree: Vec<(&'static dyn Engine, EngineResult)>,
+}
+
+/// Run every packet on every session, printing a row per packet as it is done.
+fn run_capture(
     prog: &ir::Program,
-    path: &Path,
-    engines: &[Engine],
-    opts: &RunOptions,
+    sessions: &mut [Prepared],
+    packets: Vec<Vec<u8>>,
+    conformance: bool,
     json: bool,
 ) -> CliResult {
-    let packets = crate::pcap::read_packets(path)?;
-    let mut out = String::new();
-    let mut mismatch = None;
+    let mut nature: Option<Nature> = None;
+    let mut disagreements = 0usize;
+    let mut first_disagreement = None;
+    let mut not_run = vec![0usize; sessions.len()];
+    let mut named = 0usize;
     for (i, pkt) in packets.into_iter().enumerate() {
         let index = i + 1;
-        let input = Input::Packet(pkt.clone());
-        let results = run_engines(prog, &input, engines, opts)?;
-        if let Err(e) = check_agreement(&results, Some(index)) {
-            mismatch.get_or_insert(e);
-        }
-        let r = &results[0].1;
-        if json {
-            let mut v = json_result(&results[0].0, r, Some(index), Some(&pkt));
-            if results.len() > 1 {
-                v.as_object_mut().map(|o| o.remove("engine"));
-                v["engines"] = results
-                    .iter()
-                    .map(|(e, _)| e.name())
-                    .collect::<Vec<_>>()
-                    .into();
+        let input = Input::Packet(pkt);
+        let mut row = Row {
+            shown: None,
+            not_run: Vec::new(),
+            by_nature: Vec::new(),
+            disagree: Vec::new(),
+        };
+        for (k, s) in sessions.iter_mut().enumerate() {
+            match s.session.run(&input) {
+                Err(refusal) => {
+                    not_run[k] += 1;
+                    row.not_run.push((s.engine, refusal));
+                }
+                Ok(r) => match &row.shown {
+                    None => row.shown = Some((s.engine, r)),
+                    Some((e0, r0)) if !r.agrees_with(r0) => {
+                        let n = nature.get_or_insert_with(|| Nature::of(prog, conformance));
+                        match n.between(*e0, s.engine) {
+                            Some(why) => row.by_nature.push((s.engine, r, why)),
+                            None => row.disagree.push((s.engine, r)),
+                        }
+                    }
+                    Some(_) => {}
+                },
             }
-            out.push_str(&v.to_string());
-            out.push('\n');
+        }
+        let Input::Packet(pkt) = &input else {
+            continue;
+        };
+        if !row.by_nature.is_empty() {
+            named += 1;
+        }
+        if !row.disagree.is_empty() {
+            disagreements += 1;
+            if first_disagreement.is_none() {
+                if let (Some((e0, r0)), Some((e, r))) = (&row.shown, row.disagree.first()) {
+                    first_disagreement = Some(format!(
+                        "packet {index}: {} gives {}, {} gives {}",
+                        e0.name(),
+                        describe(r0),
+                        e.name(),
+                        describe(r)
+                    ));
+                }
+            }
+        }
+        let line = if json {
+            row_json(&row, index, pkt, sessions.len()).to_string()
         } else {
-            out.push_str(&format!(
-                "{index} {} {:#x}\n",
-                r.action.as_deref().unwrap_or("-"),
-                r.r0
-            ));
+            row_text(&row, index)
+        };
+        print(&format!("{line}\n"));
+    }
+    for (k, s) in sessions.iter().enumerate() {
+        if not_run[k] > 0 {
+            eprintln!(
+                "note: {} could not run {} packet(s) (reasons in their rows)",
+                s.engine.name(),
+                not_run[k]
+            );
         }
     }
-    print(&out);
-    match mismatch {
-        Some(e) => Err(e),
+    if named > 0 {
+        eprintln!(
+            "note: {named} packet(s) gave results that differ by nature (named in their rows)"
+        );
+    }
+    if sessions.len() > 1 {
+        compare_maps(prog, sessions)?;
+    }
+    match first_disagreement {
+        Some(first) => Err(CliError::rejected(format!(
+            "engines disagree on {disagreements} packet(s); the first: {first}"
+        ))),
         None => Ok(()),
     }
+}
+
+fn row_text(row: &Row, index: usize) -> String {
+    let mut s = match &row.shown {
+        Some((_, r)) => format!("{index} {} {:#x}", r.action.as_deref().unwrap_or("-"), r.r0),
+        None => format!("{index} - -"),
+    };
+    for (e, r) in &row.disagree {
+        s.push_str(&format!(" [DISAGREE {}: {}]", e.name(), describe(r)));
+    }
+    for (e, r, why) in &row.by_nature {
+        s.push_str(&format!(
+            " [{} differs by nature: {}: {why}]",
+            e.name(),
+            describe(r)
+        ));
+    }
+    for (e, refusal) in &row.not_run {
+        s.push_str(&format!(" [{} not run: {}]", e.name(), refusal.reason));
+    }
+    s
+}
+
+fn row_json(row: &Row, index: usize, pkt: &[u8], engines: usize) -> serde_json::Value {
+    let mut v = match &row.shown {
+        Some((e, r)) => {
+            let mut v = result_json(r, Some(pkt));
+            if engines == 1 {
+                v["engine"] = e.name().into();
+            }
+            v
+        }
+        None => serde_json::json!({ "r0": null }),
+    };
+    v["index"] = index.into();
+    if engines > 1 {
+        let mut ran: Vec<&str> = row.shown.iter().map(|(e, _)| e.name()).collect();
+        let others = row
+            .disagree
+            .iter()
+            .map(|(e, _)| *e)
+            .chain(row.by_nature.iter().map(|(e, _, _)| *e));
+        ran.extend(others.map(|e| e.name()));
+        v["engines"] = ran.into();
+    }
+    if !row.not_run.is_empty() {
+        v["not_run"] = row
+            .not_run
+            .iter()
+            .map(|(e, r)| {
+                (
+                    e.name().to_string(),
+                    serde_json::Value::from(r.reason.clone()),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    if !row.disagree.is_empty() {
+        v["disagree"] = row
+            .disagree
+            .iter()
+            .map(|(e, r)| (e.name().to_string(), result_json(r, Some(pkt))))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    if !row.by_nature.is_empty() {
+        v["differs_by_nature"] = row
+            .by_nature
+            .iter()
+            .map(|(e, r, why)| {
+                let mut o = result_json(r, Some(pkt));
+                o["why"] = why.clone().into();
+                (e.name().to_string(), o)
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    v
+}
+
+/// Each session's work, on stderr: a capture costs one verification, compilation and load.
+fn report_counts(sessions: &[Prepared]) {
+    for s in sessions {
+        let c = s.session.counts();
+        eprintln!(
+            "note: session {}: verified {}, compiled {}, loaded {}, runs {}",
+            s.engine.name(),
+            c.verified,
+            c.compiled,
+            c.loaded,
+            c.runs
+        );
+    }
+}
+
+/// With more than one engine: every map both engines can read back must hold the same
+/// contents at the end (one set of maps per engine).
+fn compare_maps(prog: &ir::Program, sessions: &mut [Prepared]) -> CliResult {
+    let Some((first, rest)) = sessions.split_first_mut() else {
+        return Ok(());
+    };
+    let reference = match first.session.maps() {
+        Ok(m) => m,
+        Err(why) => {
+            eprintln!("note: maps of {} not compared: {why}", first.engine.name());
+            return Ok(());
+        }
+    };
+    for s in rest {
+        let theirs = match s.session.maps() {
+            Ok(m) => m,
+            Err(why) => {
+                eprintln!("note: maps of {} not compared: {why}", s.engine.name());
+                continue;
+            }
+        };
+        for (name, contents) in &theirs {
+            let comparable = prog
+                .maps
+                .iter()
+                .any(|m| &m.name == name && matches!(m.map_type, MapType::Hash | MapType::Array));
+            let Some((_, want)) = reference.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            if !comparable {
+                continue;
+            }
+            let (mut want, mut contents) = (want.clone(), contents.clone());
+            want.sort();
+            contents.sort();
+            if want != contents {
+                let diff = want
+                    .iter()
+                    .zip(contents.iter())
+                    .find(|(a, b)| a != b)
+                    .map(|((k, a), (_, b))| format!("key {}: {} vs {}", hex(k), hex(a), hex(b)))
+                    .unwrap_or_else(|| format!("{} vs {} entries", want.len(), contents.len()));
+                return Err(CliError::rejected(format!(
+                    "engines disagree on the final contents of map `{name}`: {} and {} differ ({diff})",
+                    first.engine.name(),
+                    s.engine.name()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--counters`: the per-rule hit counts the `rule_hits` map holds now (rule numbers are
+/// 1-based, as `build` reports them).
+fn report_counters(sessions: &mut [Prepared], json: bool) -> CliResult {
+    let Some(s) = sessions.first_mut() else {
+        return Ok(());
+    };
+    let maps = s
+        .session
+        .maps()
+        .map_err(|why| CliError::bad_input(format!("{}: maps: {why}", s.engine.name())))?;
+    let Some((_, entries)) = maps.iter().find(|(n, _)| n == COUNTER_MAP) else {
+        return Err(CliError::bad_input(format!(
+            "{}: the `{COUNTER_MAP}` map cannot be read back",
+            s.engine.name()
+        )));
+    };
+    let mut counts = vec![0u64; entries.len()];
+    for (k, v) in entries {
+        let mut kb = [0u8; 4];
+        let mut vb = [0u8; 8];
+        kb[..k.len().min(4)].copy_from_slice(&k[..k.len().min(4)]);
+        vb[..v.len().min(8)].copy_from_slice(&v[..v.len().min(8)]);
+        if let Some(slot) = counts.get_mut(u32::from_le_bytes(kb) as usize) {
+            *slot = u64::from_le_bytes(vb);
+        }
+    }
+    if json {
+        print(&format!(
+            "{}\n",
+            serde_json::json!({ "engine": s.engine.name(), "counters": counts })
+        ));
+    } else {
+        let mut text = String::new();
+        for (i, n) in counts.iter().enumerate() {
+            text.push_str(&format!("rule {}: {n} hits\n", i + 1));
+        }
+        print(&text);
+    }
+    Ok(())
 }

@@ -160,15 +160,7 @@ pub fn run_in_kernel(
     input: &[u8],
     repeat: u32,
 ) -> Result<KernelOutcome, KernelError> {
-    let (obj, _) = load(prog)?;
-    let (retval, packet_out, duration_ns) = obj
-        .test_run(input, repeat)
-        .map_err(|e| sys_error(e, String::new()))?;
-    Ok(KernelOutcome {
-        r0: retval as u64,
-        packet_out,
-        duration_ns,
-    })
+    KernelProgram::load(prog)?.test_run(input, repeat)
 }
 
 /// Load `prog` once and run it on every packet of `inputs` (one BPF_PROG_TEST_RUN each,
@@ -180,20 +172,152 @@ pub fn run_many_in_kernel(
     inputs: &[Vec<u8>],
     repeat: u32,
 ) -> Result<Vec<Result<KernelOutcome, KernelError>>, KernelError> {
-    let (obj, _) = load(prog)?;
+    let loaded = KernelProgram::load(prog)?;
     Ok(inputs
         .iter()
-        .map(|input| {
-            let (retval, packet_out, duration_ns) = obj
-                .test_run(input, repeat)
-                .map_err(|e| sys_error(e, String::new()))?;
-            Ok(KernelOutcome {
-                r0: retval as u64,
-                packet_out,
-                duration_ns,
-            })
-        })
+        .map(|input| loaded.test_run(input, repeat))
         .collect())
+}
+
+/// A map's contents as the kernel holds them: (key, value) pairs sorted by key.
+pub type KernelMapContents = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A program loaded into the kernel once (BPF_PROG_LOAD, maps created and filled), then run
+/// packet after packet with BPF_PROG_TEST_RUN. Maps keep their contents between runs until
+/// [`KernelProgram::reset_maps`]. Unloaded on drop.
+pub struct KernelProgram {
+    obj: sys::LoadedObject,
+    stats: VerifierStats,
+    /// The program's maps as it declared them (names, types, initial contents).
+    maps: Vec<ir::MapDef>,
+}
+
+impl KernelProgram {
+    /// Load `prog` with its maps; on rejection the error carries the verifier log.
+    pub fn load(prog: &Program) -> Result<KernelProgram, KernelError> {
+        let (obj, stats) = load(prog)?;
+        Ok(KernelProgram {
+            obj,
+            stats,
+            maps: prog.maps.clone(),
+        })
+    }
+
+    /// The verifier's statistics for the load.
+    pub fn stats(&self) -> &VerifierStats {
+        &self.stats
+    }
+
+    /// One BPF_PROG_TEST_RUN of the program on `packet`, `repeat` times (the result is the
+    /// last run's; the duration the mean).
+    pub fn test_run(&self, packet: &[u8], repeat: u32) -> Result<KernelOutcome, KernelError> {
+        let (retval, packet_out, duration_ns) = self
+            .obj
+            .test_run(packet, repeat)
+            .map_err(|e| sys_error(e, String::new()))?;
+        Ok(KernelOutcome {
+            r0: retval as u64,
+            packet_out,
+            duration_ns,
+        })
+    }
+
+    /// Every map of the program that holds plain keys and values (hash and array kinds, per-CPU
+    /// ones with every CPU's value in turn), by the program's name for it, entries sorted by key.
+    pub fn map_dump(&self) -> Result<Vec<(String, KernelMapContents)>, KernelError> {
+        let mut out = Vec::new();
+        for m in &self.maps {
+            if !dumpable(m.map_type) {
+                continue;
+            }
+            let name = m.name.as_str();
+            let keys = self
+                .obj
+                .map_keys(name)
+                .map_err(|e| sys_error(e, String::new()))?;
+            let mut entries = Vec::with_capacity(keys.len());
+            for k in keys {
+                if let Some(v) = self
+                    .obj
+                    .map_lookup(name, &k)
+                    .map_err(|e| sys_error(e, String::new()))?
+                {
+                    entries.push((k, v));
+                }
+            }
+            entries.sort();
+            out.push((m.name.clone(), entries));
+        }
+        Ok(out)
+    }
+
+    /// The value under `key` in the program's map `name`, as [`KernelProgram::map_dump`] shows it.
+    pub fn map_lookup(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, KernelError> {
+        self.obj
+            .map_lookup(name, key)
+            .map_err(|e| sys_error(e, String::new()))
+    }
+
+    /// Put every plain map back to the program's initial contents: arrays to their initial
+    /// value (or zeros) and initial entries, in one batch update each; hash maps emptied, then
+    /// given their initial entries.
+    pub fn reset_maps(&self) -> Result<(), KernelError> {
+        let err = |e| sys_error(e, String::new());
+        for m in &self.maps {
+            let name = m.name.as_str();
+            let vs = m.value_size as usize;
+            match m.map_type {
+                ir::MapType::Array => {
+                    let n = m.max_entries as usize;
+                    let mut values = vec![0u8; n * vs];
+                    if let Some(init) = &m.initial_value {
+                        let len = init.len().min(vs).min(values.len());
+                        values[..len].copy_from_slice(&init[..len]);
+                    }
+                    for (k, v) in &m.initial_entries {
+                        let Some(idx) = k
+                            .get(..4)
+                            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                        else {
+                            continue;
+                        };
+                        if idx < n && v.len() == vs {
+                            values[idx * vs..(idx + 1) * vs].copy_from_slice(v);
+                        }
+                    }
+                    let keys: Vec<u8> = (0..n as u32).flat_map(|i| i.to_le_bytes()).collect();
+                    if n > 0 {
+                        self.obj
+                            .map_update_batch(name, &keys, &values, n as u32)
+                            .map_err(err)?;
+                    }
+                }
+                ir::MapType::Hash | ir::MapType::LruHash => {
+                    for k in self.obj.map_keys(name).map_err(err)? {
+                        self.obj.map_delete(name, &k).map_err(err)?;
+                    }
+                    for (k, v) in &m.initial_entries {
+                        self.obj.update_map(name, k, v).map_err(err)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Map kinds whose contents [`KernelProgram::map_dump`] reads.
+fn dumpable(t: ir::MapType) -> bool {
+    matches!(
+        t,
+        ir::MapType::Hash
+            | ir::MapType::Array
+            | ir::MapType::LruHash
+            | ir::MapType::PercpuHash
+            | ir::MapType::PercpuArray
+            | ir::MapType::LruPercpuHash
+    )
 }
 
 /// Why the kernel engine cannot be used right now, or `None` when it can (root and bpf()).

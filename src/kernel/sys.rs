@@ -95,19 +95,173 @@ impl LoadedObject {
         Ok(())
     }
 
+    /// The map of the object called `name`; libbpf names a global data map
+    /// `<object prefix>.rodata`, which `.rodata` also finds.
+    fn find_map(&self, name: &str, step: &'static str) -> Result<*mut sys::bpf_map, SysError> {
+        let fail = |errno| SysError { step, errno };
+        let mut map = std::ptr::null_mut();
+        loop {
+            // SAFETY: `self.obj` is live; `map` is null or one of its maps.
+            map = unsafe { sys::bpf_object__next_map(self.obj, map) };
+            if map.is_null() {
+                return Err(fail(std::io::Error::from_raw_os_error(libc::ENOENT)));
+            }
+            // SAFETY: `map` belongs to the live object; libbpf returns a NUL-terminated name
+            // owned by the map.
+            let found = unsafe {
+                let p = sys::bpf_map__name(map);
+                !p.is_null() && {
+                    let n = std::ffi::CStr::from_ptr(p).to_string_lossy();
+                    n == name || (name.starts_with('.') && n.ends_with(name))
+                }
+            };
+            if found {
+                return Ok(map);
+            }
+        }
+    }
+
+    /// Every key of the map called `name`, in the kernel's iteration order.
+    pub(crate) fn map_keys(&self, name: &str) -> Result<Vec<Vec<u8>>, SysError> {
+        let map = self.find_map(name, "map keys")?;
+        // SAFETY: `map` belongs to the live object.
+        let key_size = unsafe { sys::bpf_map__key_size(map) } as usize;
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        loop {
+            let mut next = vec![0u8; key_size.max(1)];
+            let cur = keys
+                .last()
+                .map_or(std::ptr::null(), |k| k.as_ptr() as *const c_void);
+            // SAFETY: `cur` is null (first key) or a key of `key_size` bytes; `next` has room for
+            // one key; both outlive the call.
+            let rc = unsafe {
+                sys::bpf_map__get_next_key(
+                    map,
+                    cur,
+                    next.as_mut_ptr() as *mut c_void,
+                    key_size as _,
+                )
+            };
+            if rc < 0 {
+                if -rc == libc::ENOENT {
+                    return Ok(keys);
+                }
+                return Err(SysError {
+                    step: "map keys",
+                    errno: std::io::Error::from_raw_os_error(-rc),
+                });
+            }
+            next.truncate(key_size);
+            keys.push(next);
+            if keys.len() > 1 << 24 {
+                return Ok(keys);
+            }
+        }
+    }
+
+    /// The value under `key` in the map called `name` (`None`: absent). Per-CPU maps give
+    /// every possible CPU's value, each padded to 8 bytes, one after the other.
+    pub(crate) fn map_lookup(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, SysError> {
+        let map = self.find_map(name, "map lookup")?;
+        // SAFETY: `map` belongs to the live object.
+        let (value_size, map_type) = unsafe {
+            (
+                sys::bpf_map__value_size(map) as usize,
+                sys::bpf_map__type(map),
+            )
+        };
+        let percpu = matches!(map_type, 5 | 6 | 10);
+        let size = if percpu {
+            // SAFETY: no preconditions.
+            let cpus = unsafe { sys::libbpf_num_possible_cpus() }.max(1) as usize;
+            value_size.div_ceil(8) * 8 * cpus
+        } else {
+            value_size
+        };
+        let mut value = vec![0u8; size.max(1)];
+        // SAFETY: `key` and `value` are valid for the sizes given and outlive the call.
+        let rc = unsafe {
+            sys::bpf_map__lookup_elem(
+                map,
+                key.as_ptr() as *const c_void,
+                key.len() as _,
+                value.as_mut_ptr() as *mut c_void,
+                size as _,
+                0,
+            )
+        };
+        if rc < 0 {
+            if -rc == libc::ENOENT {
+                return Ok(None);
+            }
+            return Err(SysError {
+                step: "map lookup",
+                errno: std::io::Error::from_raw_os_error(-rc),
+            });
+        }
+        value.truncate(size);
+        Ok(Some(value))
+    }
+
+    /// `bpf_map__delete_elem` on the map called `name`.
+    pub(crate) fn map_delete(&self, name: &str, key: &[u8]) -> Result<(), SysError> {
+        let map = self.find_map(name, "map delete")?;
+        // SAFETY: `key` is valid for its length during the call.
+        let rc = unsafe {
+            sys::bpf_map__delete_elem(map, key.as_ptr() as *const c_void, key.len() as _, 0)
+        };
+        if rc < 0 && -rc != libc::ENOENT {
+            return Err(SysError {
+                step: "map delete",
+                errno: std::io::Error::from_raw_os_error(-rc),
+            });
+        }
+        Ok(())
+    }
+
+    /// `BPF_MAP_UPDATE_BATCH` of `count` keys and values laid out back to back, into the map
+    /// called `name` (one system call for a whole array).
+    pub(crate) fn map_update_batch(
+        &self,
+        name: &str,
+        keys: &[u8],
+        values: &[u8],
+        count: u32,
+    ) -> Result<(), SysError> {
+        let map = self.find_map(name, "map update")?;
+        // SAFETY: `map` belongs to the live, loaded object.
+        let fd = unsafe { sys::bpf_map__fd(map) };
+        // SAFETY: all-zero batch options mean "none"; `sz` names the fields.
+        let mut opts: sys::bpf_map_batch_opts = unsafe { std::mem::zeroed() };
+        opts.sz = std::mem::size_of::<sys::bpf_map_batch_opts>() as _;
+        let mut n = count;
+        // SAFETY: the caller lays out `count` keys and values of the map's sizes in `keys` and
+        // `values` (the kernel copies exactly that many); both outlive the call.
+        let rc = unsafe {
+            sys::bpf_map_update_batch(
+                fd,
+                keys.as_ptr() as *const c_void,
+                values.as_ptr() as *const c_void,
+                &mut n,
+                &opts,
+            )
+        };
+        if rc < 0 {
+            return Err(SysError {
+                step: "map update",
+                errno: std::io::Error::from_raw_os_error(-rc),
+            });
+        }
+        Ok(())
+    }
+
     /// `bpf_map__update_elem` on the loaded map called `name` (BPF_ANY).
     pub(crate) fn update_map(&self, name: &str, key: &[u8], value: &[u8]) -> Result<(), SysError> {
         let fail = |errno| SysError {
             step: "map update",
             errno,
         };
-        let cname = std::ffi::CString::new(name)
-            .map_err(|_| fail(std::io::Error::from_raw_os_error(libc::EINVAL)))?;
-        // SAFETY: `self.obj` is live; `cname` is a NUL-terminated string valid for the call.
-        let map = unsafe { sys::bpf_object__find_map_by_name(self.obj, cname.as_ptr()) };
-        if map.is_null() {
-            return Err(fail(std::io::Error::from_raw_os_error(libc::ENOENT)));
-        }
+        let map = self.find_map(name, "map update")?;
         // SAFETY: `map` belongs to the live, loaded object; key and value are valid for the
         // lengths given (libbpf checks them against the map's sizes).
         let rc = unsafe {

@@ -177,15 +177,14 @@ pub(crate) const SLOT_SET_KEY: i16 = -24; // 16 bytes: -24..-8
 pub(crate) const SLOT_TEMPS: i16 = -32; // temps go down from here, 8 bytes each
 pub(crate) const MAX_TEMPS: usize = 48;
 
-/// `__sk_buff` and `xdp_md` offsets.
-const XDP_DATA: i16 = 0;
-const XDP_DATA_END: i16 = 4;
-const SKB_LEN: i16 = 0;
-const SKB_IFINDEX: i16 = 40;
-const SKB_DATA: i16 = 76;
-const SKB_DATA_END: i16 = 80;
-const HELPER_MAP_LOOKUP: i32 = 1;
-const HELPER_REDIRECT: i32 = 23;
+/// `__sk_buff` and `xdp_md` offsets (their home is [`ir::ctx`]).
+const XDP_DATA: i16 = ir::ctx::xdp_md::DATA as i16;
+const XDP_DATA_END: i16 = ir::ctx::xdp_md::DATA_END as i16;
+const SKB_LEN: i16 = ir::ctx::sk_buff::LEN as i16;
+const SKB_IFINDEX: i16 = ir::ctx::sk_buff::IFINDEX as i16;
+const SKB_DATA: i16 = ir::ctx::sk_buff::DATA as i16;
+const SKB_DATA_END: i16 = ir::ctx::sk_buff::DATA_END as i16;
+use ir::helpers::helper_id::{MAP_LOOKUP_ELEM as HELPER_MAP_LOOKUP, REDIRECT as HELPER_REDIRECT};
 
 pub(crate) struct Lowerer<'a> {
     pub rs: &'a RuleSet,

@@ -2,7 +2,8 @@
 
 use super::prepare::{atomic_decode, prepare, Op, K, UNSUPPORTED};
 use super::{Action, ExecError, ExecErrorKind, Input, Outcome};
-use crate::insn::MemSize;
+use crate::arith;
+use crate::insn::{AluOp, Endian, JmpCond, MemSize, Width};
 use crate::program::{ProgType, Program};
 use crate::runtime::mem::{self, HostBuf};
 use crate::runtime::{Control, ExecEnv, Region, RegionKind, Runtime};
@@ -20,10 +21,6 @@ use std::sync::Arc;
 pub const STACK_SIZE: usize = 512;
 /// Maximum call frames (the entry function counts as one).
 pub const MAX_FRAMES: usize = 8;
-
-/// `SKF_NET_OFF` and `SKF_LL_OFF`: LD_ABS offsets relative to the network / MAC header.
-const SKF_NET_OFF: i32 = -0x10_0000;
-const SKF_LL_OFF: i32 = -0x20_0000;
 
 /// A program decoded once for execution; run it many times with [`Prepared::run`].
 #[derive(Clone, Debug)]
@@ -331,124 +328,124 @@ impl Machine<'_> {
             let d = op.dst as usize & 15;
             let s = op.src as usize & 15;
             match op.k {
-                K::Add64I => regs[d] = regs[d].wrapping_add(op.imm),
-                K::Add64R => regs[d] = regs[d].wrapping_add(regs[s]),
-                K::Sub64I => regs[d] = regs[d].wrapping_sub(op.imm),
-                K::Sub64R => regs[d] = regs[d].wrapping_sub(regs[s]),
-                K::Mul64I => regs[d] = regs[d].wrapping_mul(op.imm),
-                K::Mul64R => regs[d] = regs[d].wrapping_mul(regs[s]),
-                K::Div64I => regs[d] = div64(regs[d], op.imm),
-                K::Div64R => regs[d] = div64(regs[d], regs[s]),
-                K::SDiv64I => regs[d] = sdiv64(regs[d], op.imm),
-                K::SDiv64R => regs[d] = sdiv64(regs[d], regs[s]),
-                K::Or64I => regs[d] |= op.imm,
-                K::Or64R => regs[d] |= regs[s],
-                K::And64I => regs[d] &= op.imm,
-                K::And64R => regs[d] &= regs[s],
-                K::Lsh64I => regs[d] <<= op.imm & 63,
-                K::Lsh64R => regs[d] <<= regs[s] & 63,
-                K::Rsh64I => regs[d] >>= op.imm & 63,
-                K::Rsh64R => regs[d] >>= regs[s] & 63,
-                K::Mod64I => regs[d] = mod64(regs[d], op.imm),
-                K::Mod64R => regs[d] = mod64(regs[d], regs[s]),
-                K::SMod64I => regs[d] = smod64(regs[d], op.imm),
-                K::SMod64R => regs[d] = smod64(regs[d], regs[s]),
-                K::Xor64I => regs[d] ^= op.imm,
-                K::Xor64R => regs[d] ^= regs[s],
-                K::Mov64I => regs[d] = op.imm,
-                K::Mov64R => regs[d] = regs[s],
-                K::Arsh64I => regs[d] = ((regs[d] as i64) >> (op.imm & 63)) as u64,
-                K::Arsh64R => regs[d] = ((regs[d] as i64) >> (regs[s] & 63)) as u64,
+                K::Add64I => regs[d] = arith::alu64(AluOp::Add, regs[d], op.imm),
+                K::Add64R => regs[d] = arith::alu64(AluOp::Add, regs[d], regs[s]),
+                K::Sub64I => regs[d] = arith::alu64(AluOp::Sub, regs[d], op.imm),
+                K::Sub64R => regs[d] = arith::alu64(AluOp::Sub, regs[d], regs[s]),
+                K::Mul64I => regs[d] = arith::alu64(AluOp::Mul, regs[d], op.imm),
+                K::Mul64R => regs[d] = arith::alu64(AluOp::Mul, regs[d], regs[s]),
+                K::Div64I => regs[d] = arith::alu64(AluOp::Div, regs[d], op.imm),
+                K::Div64R => regs[d] = arith::alu64(AluOp::Div, regs[d], regs[s]),
+                K::SDiv64I => regs[d] = arith::alu64(AluOp::SDiv, regs[d], op.imm),
+                K::SDiv64R => regs[d] = arith::alu64(AluOp::SDiv, regs[d], regs[s]),
+                K::Or64I => regs[d] = arith::alu64(AluOp::Or, regs[d], op.imm),
+                K::Or64R => regs[d] = arith::alu64(AluOp::Or, regs[d], regs[s]),
+                K::And64I => regs[d] = arith::alu64(AluOp::And, regs[d], op.imm),
+                K::And64R => regs[d] = arith::alu64(AluOp::And, regs[d], regs[s]),
+                K::Lsh64I => regs[d] = arith::alu64(AluOp::Lsh, regs[d], op.imm),
+                K::Lsh64R => regs[d] = arith::alu64(AluOp::Lsh, regs[d], regs[s]),
+                K::Rsh64I => regs[d] = arith::alu64(AluOp::Rsh, regs[d], op.imm),
+                K::Rsh64R => regs[d] = arith::alu64(AluOp::Rsh, regs[d], regs[s]),
+                K::Mod64I => regs[d] = arith::alu64(AluOp::Mod, regs[d], op.imm),
+                K::Mod64R => regs[d] = arith::alu64(AluOp::Mod, regs[d], regs[s]),
+                K::SMod64I => regs[d] = arith::alu64(AluOp::SMod, regs[d], op.imm),
+                K::SMod64R => regs[d] = arith::alu64(AluOp::SMod, regs[d], regs[s]),
+                K::Xor64I => regs[d] = arith::alu64(AluOp::Xor, regs[d], op.imm),
+                K::Xor64R => regs[d] = arith::alu64(AluOp::Xor, regs[d], regs[s]),
+                K::Mov64I => regs[d] = arith::alu64(AluOp::Mov, regs[d], op.imm),
+                K::Mov64R => regs[d] = arith::alu64(AluOp::Mov, regs[d], regs[s]),
+                K::Arsh64I => regs[d] = arith::alu64(AluOp::Arsh, regs[d], op.imm),
+                K::Arsh64R => regs[d] = arith::alu64(AluOp::Arsh, regs[d], regs[s]),
 
-                K::Add32I => regs[d] = (regs[d] as u32).wrapping_add(op.imm as u32) as u64,
-                K::Add32R => regs[d] = (regs[d] as u32).wrapping_add(regs[s] as u32) as u64,
-                K::Sub32I => regs[d] = (regs[d] as u32).wrapping_sub(op.imm as u32) as u64,
-                K::Sub32R => regs[d] = (regs[d] as u32).wrapping_sub(regs[s] as u32) as u64,
-                K::Mul32I => regs[d] = (regs[d] as u32).wrapping_mul(op.imm as u32) as u64,
-                K::Mul32R => regs[d] = (regs[d] as u32).wrapping_mul(regs[s] as u32) as u64,
-                K::Div32I => regs[d] = div32(regs[d], op.imm),
-                K::Div32R => regs[d] = div32(regs[d], regs[s]),
-                K::SDiv32I => regs[d] = sdiv32(regs[d], op.imm),
-                K::SDiv32R => regs[d] = sdiv32(regs[d], regs[s]),
-                K::Or32I => regs[d] = (regs[d] as u32 | op.imm as u32) as u64,
-                K::Or32R => regs[d] = (regs[d] as u32 | regs[s] as u32) as u64,
-                K::And32I => regs[d] = (regs[d] as u32 & op.imm as u32) as u64,
-                K::And32R => regs[d] = (regs[d] as u32 & regs[s] as u32) as u64,
-                K::Lsh32I => regs[d] = ((regs[d] as u32) << (op.imm & 31)) as u64,
-                K::Lsh32R => regs[d] = ((regs[d] as u32) << (regs[s] & 31)) as u64,
-                K::Rsh32I => regs[d] = ((regs[d] as u32) >> (op.imm & 31)) as u64,
-                K::Rsh32R => regs[d] = ((regs[d] as u32) >> (regs[s] & 31)) as u64,
-                K::Mod32I => regs[d] = mod32(regs[d], op.imm),
-                K::Mod32R => regs[d] = mod32(regs[d], regs[s]),
-                K::SMod32I => regs[d] = smod32(regs[d], op.imm),
-                K::SMod32R => regs[d] = smod32(regs[d], regs[s]),
-                K::Xor32I => regs[d] = (regs[d] as u32 ^ op.imm as u32) as u64,
-                K::Xor32R => regs[d] = (regs[d] as u32 ^ regs[s] as u32) as u64,
-                K::Mov32I => regs[d] = op.imm as u32 as u64,
-                K::Mov32R => regs[d] = regs[s] as u32 as u64,
-                K::Arsh32I => regs[d] = ((regs[d] as i32) >> (op.imm & 31)) as u32 as u64,
-                K::Arsh32R => regs[d] = ((regs[d] as i32) >> (regs[s] & 31)) as u32 as u64,
+                K::Add32I => regs[d] = arith::alu32(AluOp::Add, regs[d], op.imm),
+                K::Add32R => regs[d] = arith::alu32(AluOp::Add, regs[d], regs[s]),
+                K::Sub32I => regs[d] = arith::alu32(AluOp::Sub, regs[d], op.imm),
+                K::Sub32R => regs[d] = arith::alu32(AluOp::Sub, regs[d], regs[s]),
+                K::Mul32I => regs[d] = arith::alu32(AluOp::Mul, regs[d], op.imm),
+                K::Mul32R => regs[d] = arith::alu32(AluOp::Mul, regs[d], regs[s]),
+                K::Div32I => regs[d] = arith::alu32(AluOp::Div, regs[d], op.imm),
+                K::Div32R => regs[d] = arith::alu32(AluOp::Div, regs[d], regs[s]),
+                K::SDiv32I => regs[d] = arith::alu32(AluOp::SDiv, regs[d], op.imm),
+                K::SDiv32R => regs[d] = arith::alu32(AluOp::SDiv, regs[d], regs[s]),
+                K::Or32I => regs[d] = arith::alu32(AluOp::Or, regs[d], op.imm),
+                K::Or32R => regs[d] = arith::alu32(AluOp::Or, regs[d], regs[s]),
+                K::And32I => regs[d] = arith::alu32(AluOp::And, regs[d], op.imm),
+                K::And32R => regs[d] = arith::alu32(AluOp::And, regs[d], regs[s]),
+                K::Lsh32I => regs[d] = arith::alu32(AluOp::Lsh, regs[d], op.imm),
+                K::Lsh32R => regs[d] = arith::alu32(AluOp::Lsh, regs[d], regs[s]),
+                K::Rsh32I => regs[d] = arith::alu32(AluOp::Rsh, regs[d], op.imm),
+                K::Rsh32R => regs[d] = arith::alu32(AluOp::Rsh, regs[d], regs[s]),
+                K::Mod32I => regs[d] = arith::alu32(AluOp::Mod, regs[d], op.imm),
+                K::Mod32R => regs[d] = arith::alu32(AluOp::Mod, regs[d], regs[s]),
+                K::SMod32I => regs[d] = arith::alu32(AluOp::SMod, regs[d], op.imm),
+                K::SMod32R => regs[d] = arith::alu32(AluOp::SMod, regs[d], regs[s]),
+                K::Xor32I => regs[d] = arith::alu32(AluOp::Xor, regs[d], op.imm),
+                K::Xor32R => regs[d] = arith::alu32(AluOp::Xor, regs[d], regs[s]),
+                K::Mov32I => regs[d] = arith::alu32(AluOp::Mov, regs[d], op.imm),
+                K::Mov32R => regs[d] = arith::alu32(AluOp::Mov, regs[d], regs[s]),
+                K::Arsh32I => regs[d] = arith::alu32(AluOp::Arsh, regs[d], op.imm),
+                K::Arsh32R => regs[d] = arith::alu32(AluOp::Arsh, regs[d], regs[s]),
 
-                K::Neg64 => regs[d] = regs[d].wrapping_neg(),
-                K::Neg32 => regs[d] = (regs[d] as u32).wrapping_neg() as u64,
-                K::MovSx64B => regs[d] = regs[s] as i8 as i64 as u64,
-                K::MovSx64H => regs[d] = regs[s] as i16 as i64 as u64,
-                K::MovSx64W => regs[d] = regs[s] as i32 as i64 as u64,
-                K::MovSx32B => regs[d] = regs[s] as i8 as i32 as u32 as u64,
-                K::MovSx32H => regs[d] = regs[s] as i16 as i32 as u32 as u64,
-                K::Trunc16 => regs[d] = regs[d] as u16 as u64,
-                K::Trunc32 => regs[d] = regs[d] as u32 as u64,
+                K::Neg64 => regs[d] = arith::neg(Width::W64, regs[d]),
+                K::Neg32 => regs[d] = arith::neg(Width::W32, regs[d]),
+                K::MovSx64B => regs[d] = arith::movsx(Width::W64, 8, regs[s]),
+                K::MovSx64H => regs[d] = arith::movsx(Width::W64, 16, regs[s]),
+                K::MovSx64W => regs[d] = arith::movsx(Width::W64, 32, regs[s]),
+                K::MovSx32B => regs[d] = arith::movsx(Width::W32, 8, regs[s]),
+                K::MovSx32H => regs[d] = arith::movsx(Width::W32, 16, regs[s]),
+                K::Trunc16 => regs[d] = arith::endian(Endian::ToLe, 16, regs[d]),
+                K::Trunc32 => regs[d] = arith::endian(Endian::ToLe, 32, regs[d]),
                 K::Nop => {}
-                K::Swap16 => regs[d] = (regs[d] as u16).swap_bytes() as u64,
-                K::Swap32 => regs[d] = (regs[d] as u32).swap_bytes() as u64,
-                K::Swap64 => regs[d] = regs[d].swap_bytes(),
+                K::Swap16 => regs[d] = arith::endian(Endian::Swap, 16, regs[d]),
+                K::Swap32 => regs[d] = arith::endian(Endian::Swap, 32, regs[d]),
+                K::Swap64 => regs[d] = arith::endian(Endian::Swap, 64, regs[d]),
 
                 K::Ja => jump!(true, op),
-                K::Jeq64I => jump!(regs[d] == op.imm, op),
-                K::Jeq64R => jump!(regs[d] == regs[s], op),
-                K::Jgt64I => jump!(regs[d] > op.imm, op),
-                K::Jgt64R => jump!(regs[d] > regs[s], op),
-                K::Jge64I => jump!(regs[d] >= op.imm, op),
-                K::Jge64R => jump!(regs[d] >= regs[s], op),
-                K::Jset64I => jump!(regs[d] & op.imm != 0, op),
-                K::Jset64R => jump!(regs[d] & regs[s] != 0, op),
-                K::Jne64I => jump!(regs[d] != op.imm, op),
-                K::Jne64R => jump!(regs[d] != regs[s], op),
-                K::Jsgt64I => jump!((regs[d] as i64) > op.imm as i64, op),
-                K::Jsgt64R => jump!((regs[d] as i64) > regs[s] as i64, op),
-                K::Jsge64I => jump!((regs[d] as i64) >= op.imm as i64, op),
-                K::Jsge64R => jump!((regs[d] as i64) >= regs[s] as i64, op),
-                K::Jlt64I => jump!(regs[d] < op.imm, op),
-                K::Jlt64R => jump!(regs[d] < regs[s], op),
-                K::Jle64I => jump!(regs[d] <= op.imm, op),
-                K::Jle64R => jump!(regs[d] <= regs[s], op),
-                K::Jslt64I => jump!((regs[d] as i64) < op.imm as i64, op),
-                K::Jslt64R => jump!((regs[d] as i64) < regs[s] as i64, op),
-                K::Jsle64I => jump!((regs[d] as i64) <= op.imm as i64, op),
-                K::Jsle64R => jump!((regs[d] as i64) <= regs[s] as i64, op),
+                K::Jeq64I => jump!(arith::cond64(JmpCond::Eq, regs[d], op.imm), op),
+                K::Jeq64R => jump!(arith::cond64(JmpCond::Eq, regs[d], regs[s]), op),
+                K::Jgt64I => jump!(arith::cond64(JmpCond::Gt, regs[d], op.imm), op),
+                K::Jgt64R => jump!(arith::cond64(JmpCond::Gt, regs[d], regs[s]), op),
+                K::Jge64I => jump!(arith::cond64(JmpCond::Ge, regs[d], op.imm), op),
+                K::Jge64R => jump!(arith::cond64(JmpCond::Ge, regs[d], regs[s]), op),
+                K::Jset64I => jump!(arith::cond64(JmpCond::Set, regs[d], op.imm), op),
+                K::Jset64R => jump!(arith::cond64(JmpCond::Set, regs[d], regs[s]), op),
+                K::Jne64I => jump!(arith::cond64(JmpCond::Ne, regs[d], op.imm), op),
+                K::Jne64R => jump!(arith::cond64(JmpCond::Ne, regs[d], regs[s]), op),
+                K::Jsgt64I => jump!(arith::cond64(JmpCond::Sgt, regs[d], op.imm), op),
+                K::Jsgt64R => jump!(arith::cond64(JmpCond::Sgt, regs[d], regs[s]), op),
+                K::Jsge64I => jump!(arith::cond64(JmpCond::Sge, regs[d], op.imm), op),
+                K::Jsge64R => jump!(arith::cond64(JmpCond::Sge, regs[d], regs[s]), op),
+                K::Jlt64I => jump!(arith::cond64(JmpCond::Lt, regs[d], op.imm), op),
+                K::Jlt64R => jump!(arith::cond64(JmpCond::Lt, regs[d], regs[s]), op),
+                K::Jle64I => jump!(arith::cond64(JmpCond::Le, regs[d], op.imm), op),
+                K::Jle64R => jump!(arith::cond64(JmpCond::Le, regs[d], regs[s]), op),
+                K::Jslt64I => jump!(arith::cond64(JmpCond::Slt, regs[d], op.imm), op),
+                K::Jslt64R => jump!(arith::cond64(JmpCond::Slt, regs[d], regs[s]), op),
+                K::Jsle64I => jump!(arith::cond64(JmpCond::Sle, regs[d], op.imm), op),
+                K::Jsle64R => jump!(arith::cond64(JmpCond::Sle, regs[d], regs[s]), op),
 
-                K::Jeq32I => jump!(regs[d] as u32 == op.imm as u32, op),
-                K::Jeq32R => jump!(regs[d] as u32 == regs[s] as u32, op),
-                K::Jgt32I => jump!(regs[d] as u32 > op.imm as u32, op),
-                K::Jgt32R => jump!(regs[d] as u32 > regs[s] as u32, op),
-                K::Jge32I => jump!(regs[d] as u32 >= op.imm as u32, op),
-                K::Jge32R => jump!(regs[d] as u32 >= regs[s] as u32, op),
-                K::Jset32I => jump!(regs[d] as u32 & op.imm as u32 != 0, op),
-                K::Jset32R => jump!(regs[d] as u32 & regs[s] as u32 != 0, op),
-                K::Jne32I => jump!(regs[d] as u32 != op.imm as u32, op),
-                K::Jne32R => jump!(regs[d] as u32 != regs[s] as u32, op),
-                K::Jsgt32I => jump!((regs[d] as i32) > op.imm as i32, op),
-                K::Jsgt32R => jump!((regs[d] as i32) > regs[s] as i32, op),
-                K::Jsge32I => jump!((regs[d] as i32) >= op.imm as i32, op),
-                K::Jsge32R => jump!((regs[d] as i32) >= regs[s] as i32, op),
-                K::Jlt32I => jump!((regs[d] as u32) < op.imm as u32, op),
-                K::Jlt32R => jump!((regs[d] as u32) < regs[s] as u32, op),
-                K::Jle32I => jump!(regs[d] as u32 <= op.imm as u32, op),
-                K::Jle32R => jump!(regs[d] as u32 <= regs[s] as u32, op),
-                K::Jslt32I => jump!((regs[d] as i32) < op.imm as i32, op),
-                K::Jslt32R => jump!((regs[d] as i32) < regs[s] as i32, op),
-                K::Jsle32I => jump!((regs[d] as i32) <= op.imm as i32, op),
-                K::Jsle32R => jump!((regs[d] as i32) <= regs[s] as i32, op),
+                K::Jeq32I => jump!(arith::cond32(JmpCond::Eq, regs[d], op.imm), op),
+                K::Jeq32R => jump!(arith::cond32(JmpCond::Eq, regs[d], regs[s]), op),
+                K::Jgt32I => jump!(arith::cond32(JmpCond::Gt, regs[d], op.imm), op),
+                K::Jgt32R => jump!(arith::cond32(JmpCond::Gt, regs[d], regs[s]), op),
+                K::Jge32I => jump!(arith::cond32(JmpCond::Ge, regs[d], op.imm), op),
+                K::Jge32R => jump!(arith::cond32(JmpCond::Ge, regs[d], regs[s]), op),
+                K::Jset32I => jump!(arith::cond32(JmpCond::Set, regs[d], op.imm), op),
+                K::Jset32R => jump!(arith::cond32(JmpCond::Set, regs[d], regs[s]), op),
+                K::Jne32I => jump!(arith::cond32(JmpCond::Ne, regs[d], op.imm), op),
+                K::Jne32R => jump!(arith::cond32(JmpCond::Ne, regs[d], regs[s]), op),
+                K::Jsgt32I => jump!(arith::cond32(JmpCond::Sgt, regs[d], op.imm), op),
+                K::Jsgt32R => jump!(arith::cond32(JmpCond::Sgt, regs[d], regs[s]), op),
+                K::Jsge32I => jump!(arith::cond32(JmpCond::Sge, regs[d], op.imm), op),
+                K::Jsge32R => jump!(arith::cond32(JmpCond::Sge, regs[d], regs[s]), op),
+                K::Jlt32I => jump!(arith::cond32(JmpCond::Lt, regs[d], op.imm), op),
+                K::Jlt32R => jump!(arith::cond32(JmpCond::Lt, regs[d], regs[s]), op),
+                K::Jle32I => jump!(arith::cond32(JmpCond::Le, regs[d], op.imm), op),
+                K::Jle32R => jump!(arith::cond32(JmpCond::Le, regs[d], regs[s]), op),
+                K::Jslt32I => jump!(arith::cond32(JmpCond::Slt, regs[d], op.imm), op),
+                K::Jslt32R => jump!(arith::cond32(JmpCond::Slt, regs[d], regs[s]), op),
+                K::Jsle32I => jump!(arith::cond32(JmpCond::Sle, regs[d], op.imm), op),
+                K::Jsle32R => jump!(arith::cond32(JmpCond::Sle, regs[d], regs[s]), op),
 
                 K::LdxB => regs[d] = load!(addr!(s, op), MemSize::B),
                 K::LdxH => regs[d] = load!(addr!(s, op), MemSize::H),
@@ -528,7 +525,11 @@ impl Machine<'_> {
                     } else {
                         (regs[s] as u32).wrapping_add(op.imm as u32) as i32
                     };
-                    match self.ld_abs(off, op.sz) {
+                    match self
+                        .env
+                        .ld_abs(off, op.sz)
+                        .map_err(ExecErrorKind::Unsupported)
+                    {
                         Ok(Some(v)) => regs[0] = v,
                         Ok(None) => {
                             settle!();
@@ -707,94 +708,4 @@ impl Machine<'_> {
             }),
         }
     }
-
-    /// LD_ABS/LD_IND: `Some(value)` in host order from network order, `None` when out of
-    /// bounds (the program ends with r0 = 0).
-    #[cold]
-    #[inline(never)]
-    fn ld_abs(&self, off: i32, size: MemSize) -> Result<Option<u64>, ExecErrorKind> {
-        let Some((data, len, mac, net)) = self.env.legacy_packet() else {
-            return Err(ExecErrorKind::Unsupported(
-                "LD_ABS/LD_IND need an skb (TC, socket filter) or input memory",
-            ));
-        };
-        let end = data + len;
-        let n = size.bytes() as u64;
-        let addr = if off >= 0 {
-            data + off as u64
-        } else if off >= SKF_NET_OFF {
-            net.wrapping_add((off - SKF_NET_OFF) as u64)
-        } else if off >= SKF_LL_OFF {
-            mac.wrapping_add((off - SKF_LL_OFF) as u64)
-        } else {
-            return Ok(None);
-        };
-        let start = mac.min(data);
-        if addr < start || addr > end || end - addr < n {
-            return Ok(None);
-        }
-        // SAFETY: [addr, addr + n) lies inside the packet buffer or the input memory.
-        let raw = unsafe { mem::load(addr, size) };
-        Ok(Some(match size {
-            MemSize::B => raw,
-            MemSize::H => (raw as u16).swap_bytes() as u64,
-            MemSize::W => (raw as u32).swap_bytes() as u64,
-            MemSize::DW => raw.swap_bytes(),
-        }))
-    }
-}
-
-#[inline(always)]
-fn div64(a: u64, b: u64) -> u64 {
-    a.checked_div(b).unwrap_or(0)
-}
-
-#[inline(always)]
-fn mod64(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        a % b
-    }
-}
-
-#[inline(always)]
-fn sdiv64(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        0
-    } else {
-        (a as i64).wrapping_div(b as i64) as u64
-    }
-}
-
-#[inline(always)]
-fn smod64(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        (a as i64).wrapping_rem(b as i64) as u64
-    }
-}
-
-#[inline(always)]
-fn div32(a: u64, b: u64) -> u64 {
-    (a as u32).checked_div(b as u32).unwrap_or(0) as u64
-}
-
-#[inline(always)]
-fn mod32(a: u64, b: u64) -> u64 {
-    let (a, b) = (a as u32, b as u32);
-    (if b == 0 { a } else { a % b }) as u64
-}
-
-#[inline(always)]
-fn sdiv32(a: u64, b: u64) -> u64 {
-    let (a, b) = (a as i32, b as i32);
-    (if b == 0 { 0 } else { a.wrapping_div(b) }) as u32 as u64
-}
-
-#[inline(always)]
-fn smod32(a: u64, b: u64) -> u64 {
-    let (a, b) = (a as i32, b as i32);
-    (if b == 0 { a } else { a.wrapping_rem(b) }) as u32 as u64
 }

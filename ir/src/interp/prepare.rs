@@ -294,14 +294,7 @@ pub(crate) fn prepare_insn(pc: usize, insn: &Insn) -> Op {
             src,
         } => {
             let (imm, src_reg, is_imm) = match src {
-                Operand::Imm(i) => (
-                    match width {
-                        Width::W64 => i as i64 as u64,
-                        Width::W32 => i as u32 as u64,
-                    },
-                    0,
-                    true,
-                ),
+                Operand::Imm(i) => (crate::arith::imm_operand(width, i), 0, true),
                 Operand::Reg(r) => (0, r.num(), false),
             };
             Op {
@@ -363,14 +356,7 @@ pub(crate) fn prepare_insn(pc: usize, insn: &Insn) -> Op {
             off,
         } => {
             let (imm, src_reg, is_imm) = match src {
-                Operand::Imm(i) => (
-                    match width {
-                        Width::W64 => i as i64 as u64,
-                        Width::W32 => i as u32 as u64,
-                    },
-                    0,
-                    true,
-                ),
+                Operand::Imm(i) => (crate::arith::imm_operand(width, i), 0, true),
                 Operand::Reg(r) => (0, r.num(), false),
             };
             Op {

@@ -791,7 +791,7 @@ fn xdp_context_and_packet_access() {
 
 #[test]
 fn tc_context_fields() {
-    use crate::runtime::sk_buff as skb;
+    use crate::ctx::sk_buff as skb;
     let mut packet = pkt(64);
     packet[..6].copy_from_slice(&[0xff; 6]);
     packet[12] = 0x08;

@@ -10,6 +10,7 @@
 //! and [`ExecEnv::ctx_store`] implement the access rules of the kernel's `*_is_valid_access`.
 
 use super::mem::{HostBuf, Region, RegionKind};
+use crate::ctx::{sk_buff, xdp_md, SK_BUFF_SIZE, XDP_MD_SIZE};
 use crate::insn::MemSize;
 use crate::program::ProgType;
 use std::fmt;
@@ -24,63 +25,16 @@ pub const XDP_FRAME_SIZE: usize = 40;
 pub const SKB_SHARED_INFO_SIZE: usize = 320;
 /// Frame size of `BPF_PROG_TEST_RUN` XDP buffers (one page).
 pub const XDP_FRAME_BYTES: usize = 4096;
+/// `SKF_NET_OFF`: LD_ABS offsets from here up to 0 are relative to the network header.
+pub const SKF_NET_OFF: i32 = -0x10_0000;
+/// `SKF_LL_OFF`: LD_ABS offsets from here up to `SKF_NET_OFF` are relative to the MAC header.
+pub const SKF_LL_OFF: i32 = -0x20_0000;
 /// `ETH_HLEN`.
 pub const ETH_HLEN: usize = 14;
 /// Maximum packet metadata (`xdp_metalen_invalid`: `skb_shared_info.meta_len` is a u8, and the
 /// length must be a multiple of 4). Older kernels allowed 32; Linux 6.18 allows up to the
 /// headroom (216 bytes), which is smaller than this.
 pub const XDP_MAX_META: usize = 252;
-/// `sizeof(struct xdp_md)`.
-pub const XDP_MD_SIZE: usize = 24;
-/// `sizeof(struct __sk_buff)`.
-pub const SK_BUFF_SIZE: usize = 192;
-
-/// Offsets of `struct xdp_md` fields.
-#[allow(missing_docs)]
-pub mod xdp_md {
-    pub const DATA: usize = 0;
-    pub const DATA_END: usize = 4;
-    pub const DATA_META: usize = 8;
-    pub const INGRESS_IFINDEX: usize = 12;
-    pub const RX_QUEUE_INDEX: usize = 16;
-    pub const EGRESS_IFINDEX: usize = 20;
-}
-
-/// Offsets of `struct __sk_buff` fields (Linux `include/uapi/linux/bpf.h`).
-#[allow(missing_docs)]
-pub mod sk_buff {
-    pub const LEN: usize = 0;
-    pub const PKT_TYPE: usize = 4;
-    pub const MARK: usize = 8;
-    pub const QUEUE_MAPPING: usize = 12;
-    pub const PROTOCOL: usize = 16;
-    pub const VLAN_PRESENT: usize = 20;
-    pub const VLAN_TCI: usize = 24;
-    pub const VLAN_PROTO: usize = 28;
-    pub const PRIORITY: usize = 32;
-    pub const INGRESS_IFINDEX: usize = 36;
-    pub const IFINDEX: usize = 40;
-    pub const TC_INDEX: usize = 44;
-    pub const CB: usize = 48;
-    pub const CB_END: usize = 68;
-    pub const HASH: usize = 68;
-    pub const TC_CLASSID: usize = 72;
-    pub const DATA: usize = 76;
-    pub const DATA_END: usize = 80;
-    pub const NAPI_ID: usize = 84;
-    pub const FAMILY: usize = 88;
-    pub const LOCAL_PORT_END: usize = 140;
-    pub const DATA_META: usize = 140;
-    pub const FLOW_KEYS: usize = 144;
-    pub const TSTAMP: usize = 152;
-    pub const WIRE_LEN: usize = 160;
-    pub const GSO_SEGS: usize = 164;
-    pub const SK: usize = 168;
-    pub const GSO_SIZE: usize = 176;
-    pub const TSTAMP_TYPE: usize = 180;
-    pub const HWTSTAMP: usize = 184;
-}
-
 /// Values of context fields that do not come from the packet. Defaults are what
 /// `BPF_PROG_TEST_RUN` presents (loopback device, ifindex 1, queue 0).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -467,6 +421,43 @@ impl ExecEnv {
         }
         let m = self.mem.as_ref()?;
         Some((m.addr(), m.len() as u64, m.addr(), m.addr()))
+    }
+
+    /// `LD_ABS`/`LD_IND` (the legacy packet loads) at the final offset `off` (for `LD_IND`,
+    /// `src + imm` in 32 bits): `Ok(Some(value))` converted from network order, `Ok(None)` when
+    /// out of bounds (the program then ends with r0 = 0, as in the kernel), `Err` where no skb
+    /// or input memory is present (XDP). Negative offsets from [`SKF_NET_OFF`] and [`SKF_LL_OFF`]
+    /// are relative to the network and link-layer headers. Every engine executes these loads
+    /// through this function.
+    #[inline(never)]
+    pub fn ld_abs(&self, off: i32, size: MemSize) -> Result<Option<u64>, &'static str> {
+        let Some((data, len, mac, net)) = self.legacy_packet() else {
+            return Err("LD_ABS/LD_IND need an skb (TC, socket filter) or input memory");
+        };
+        let end = data + len;
+        let n = size.bytes() as u64;
+        let addr = if off >= 0 {
+            data + off as u64
+        } else if off >= SKF_NET_OFF {
+            net.wrapping_add((off - SKF_NET_OFF) as u64)
+        } else if off >= SKF_LL_OFF {
+            mac.wrapping_add((off - SKF_LL_OFF) as u64)
+        } else {
+            return Ok(None);
+        };
+        let start = mac.min(data);
+        if addr < start || addr > end || end - addr < n {
+            return Ok(None);
+        }
+        // SAFETY: [addr, addr + n) lies inside the packet buffer or the input memory, both
+        // HostBufs this environment owns.
+        let raw = unsafe { super::mem::load(addr, size) };
+        Ok(Some(match size {
+            MemSize::B => raw,
+            MemSize::H => (raw as u16).swap_bytes() as u64,
+            MemSize::W => (raw as u32).swap_bytes() as u64,
+            MemSize::DW => raw.swap_bytes(),
+        }))
     }
 
     pub(crate) fn rebuild_regions(&mut self) {

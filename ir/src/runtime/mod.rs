@@ -22,9 +22,8 @@ mod maps;
 pub mod mem;
 
 pub use env::{
-    sk_buff, xdp_md, Control, CtxAccessError, CtxConfig, ExecEnv, InputError, ETH_HLEN,
-    SKB_SHARED_INFO_SIZE, SK_BUFF_SIZE, XDP_FRAME_BYTES, XDP_FRAME_SIZE, XDP_HEADROOM,
-    XDP_MAX_META, XDP_MD_SIZE,
+    Control, CtxAccessError, CtxConfig, ExecEnv, InputError, ETH_HLEN, SKB_SHARED_INFO_SIZE,
+    SKF_LL_OFF, SKF_NET_OFF, XDP_FRAME_BYTES, XDP_FRAME_SIZE, XDP_HEADROOM, XDP_MAX_META,
 };
 pub use helpers::{helper_name, HelperError};
 pub use maps::{errno, MapError, BPF_ANY, BPF_EXIST, BPF_NOEXIST};
@@ -34,28 +33,7 @@ use crate::program::Program;
 use maps::MapSet;
 use std::sync::Arc;
 
-/// Helper ids (Linux `include/uapi/linux/bpf.h`, `___BPF_FUNC_MAPPER`).
-#[allow(missing_docs)]
-pub mod helper_id {
-    pub const MAP_LOOKUP_ELEM: i32 = 1;
-    pub const MAP_UPDATE_ELEM: i32 = 2;
-    pub const MAP_DELETE_ELEM: i32 = 3;
-    pub const KTIME_GET_NS: i32 = 5;
-    pub const TRACE_PRINTK: i32 = 6;
-    pub const GET_PRANDOM_U32: i32 = 7;
-    pub const GET_SMP_PROCESSOR_ID: i32 = 8;
-    pub const TAIL_CALL: i32 = 12;
-    pub const REDIRECT: i32 = 23;
-    pub const PERF_EVENT_OUTPUT: i32 = 25;
-    pub const SKB_LOAD_BYTES: i32 = 26;
-    pub const CSUM_DIFF: i32 = 28;
-    pub const XDP_ADJUST_HEAD: i32 = 44;
-    pub const REDIRECT_MAP: i32 = 51;
-    pub const XDP_ADJUST_META: i32 = 54;
-    pub const XDP_ADJUST_TAIL: i32 = 65;
-    /// The conformance suite's "unwind" helper (ubpf), same id as `ktime_get_ns`.
-    pub const CONFORMANCE_UNWIND: i32 = 5;
-}
+pub use crate::helpers::helper_id;
 
 /// `MAX_TAIL_CALL_CNT`: tail calls allowed in one run.
 pub const MAX_TAIL_CALLS: u32 = 33;

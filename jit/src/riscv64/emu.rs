@@ -182,13 +182,13 @@ fn on_ecall(uc: &mut Unicorn<'_, RunState<'_>>) {
         }
         trap::LD_ABS => {
             let (off, size) = (reg(uc, T1) as i32, size_of(reg(uc, T2)));
-            match crate::trampoline::ld_abs(&uc.get_data().env, off, size) {
+            match uc.get_data().env.ld_abs(off, size) {
                 Ok(Some(v)) => set(uc, rv(Reg::R0), v),
                 Ok(None) => {
                     uc.get_data_mut().finish = Some(0);
                     let _ = uc.emu_stop();
                 }
-                Err(e) => fail(uc, e),
+                Err(e) => fail(uc, RunError::Unsupported(e)),
             }
         }
         trap::CALL_DEPTH => fail(uc, RunError::CallDepth),

@@ -11,41 +11,12 @@ use ir::{ProgType, Program, Reg};
 
 /// Registers r6..r9 that the slots `start..end` mention.
 pub(crate) fn callee_saved_used(insns: &[Insn]) -> Vec<Register> {
-    let mut used = [false; Reg::COUNT];
-    let mut mark = |r: Reg| used[r.idx()] = true;
-    for insn in insns {
-        match *insn {
-            Insn::Alu { dst, src, .. } | Insn::Jmp { dst, src, .. } => {
-                mark(dst);
-                if let Operand::Reg(s) = src {
-                    mark(s);
-                }
-            }
-            Insn::Store { dst, src, .. } => {
-                mark(dst);
-                if let Operand::Reg(s) = src {
-                    mark(s);
-                }
-            }
-            Insn::MovSx { dst, src, .. }
-            | Insn::Load { dst, src, .. }
-            | Insn::Atomic { dst, src, .. } => {
-                mark(dst);
-                mark(src);
-            }
-            Insn::Neg { dst, .. } | Insn::End { dst, .. } | Insn::LdImm64 { dst, .. } => mark(dst),
-            Insn::LdInd { src, .. } => {
-                mark(src);
-                mark(Reg::R6);
-            }
-            Insn::LdAbs { .. } => mark(Reg::R6),
-            Insn::CallX { reg } => mark(reg),
-            Insn::Ja { .. } | Insn::LdImm64Tail | Insn::Call(_) | Insn::Exit => {}
-        }
-    }
+    let used = insns
+        .iter()
+        .fold(ir::regset::RegSet::EMPTY, |s, i| s.union(i.mentions()));
     CALLEE_SAVED
         .iter()
-        .filter(|(r, _)| used[r.idx()])
+        .filter(|(r, _)| used.contains(*r))
         .map(|(_, x)| *x)
         .collect()
 }
@@ -110,19 +81,7 @@ pub(crate) fn ctx_from_facts(
 
 /// Whether `insn` may change r1.
 pub(crate) fn writes_r1(insn: &Insn) -> bool {
-    match *insn {
-        Insn::Alu { dst, .. }
-        | Insn::MovSx { dst, .. }
-        | Insn::Neg { dst, .. }
-        | Insn::End { dst, .. }
-        | Insn::Load { dst, .. }
-        | Insn::LdImm64 { dst, .. } => dst == Reg::R1,
-        Insn::Atomic { src, op, fetch, .. } => {
-            src == Reg::R1 && (fetch || matches!(op, ir::insn::AtomicOp::Xchg))
-        }
-        Insn::Call(_) | Insn::CallX { .. } => true,
-        _ => false,
-    }
+    insn.defs().contains(Reg::R1)
 }
 
 /// Peepholes found before lowering, by slot.
@@ -236,7 +195,7 @@ pub(crate) fn movbe_fusions(
 /// The environment-block offset of the packet pointer a 32-bit context load at `field` yields,
 /// if `field` is one (`data`, `data_end`, `data_meta`).
 pub(crate) fn packet_pointer_field(t: ProgType, field: i64) -> Option<i32> {
-    use ir::runtime::{sk_buff, xdp_md};
+    use ir::ctx::{sk_buff, xdp_md};
     let f = usize::try_from(field).ok()?;
     match t {
         ProgType::Xdp => match f {
