@@ -58,6 +58,15 @@ pub enum DisasmTarget {
     /// The x86-64 JIT (Intel syntax).
     #[value(name = "x86_64")]
     X86_64,
+    /// The RV64 JIT (what `llvm-mc -M no-aliases` prints), for `--riscv-ext`.
+    #[value(name = "riscv64")]
+    Riscv64,
+}
+
+/// `--riscv-ext`: RV64 extensions beyond RV64IMA the code may use: `c`, `zba`, `zbb` (comma
+/// separated), `all` or `none`.
+pub fn parse_riscv_ext(s: &str) -> Result<jit::riscv64::Extensions, String> {
+    jit::riscv64::Extensions::parse(s)
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +100,9 @@ pub enum Command {
         /// With `--target`: blind the program's constants, as `run --harden` does.
         #[arg(long, requires = "target")]
         harden: bool,
+        /// With `--target riscv64`: the extensions the code may use (`c,zba,zbb`, `all`, `none`).
+        #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
+        riscv_ext: jit::riscv64::Extensions,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,
@@ -155,6 +167,10 @@ pub enum Command {
         /// JIT engines: blind the program's constants (no immediate it chose appears in the code).
         #[arg(long)]
         harden: bool,
+        /// The riscv64 engine: RV64 extensions the code may use beyond RV64IMA (`c`, `zba`,
+        /// `zbb`, comma separated; `all`; `none`).
+        #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
+        riscv_ext: jit::riscv64::Extensions,
         #[arg(long)]
         section: Option<String>,
         /// One JSON object per result.

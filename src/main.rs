@@ -58,11 +58,14 @@ fn main() {
             syntax,
             target,
             harden,
+            riscv_ext,
             section,
             source,
             json,
         } => match target {
-            Some(t) => commands::disasm::run_target(&prog, t, harden, section.as_deref()),
+            Some(t) => {
+                commands::disasm::run_target(&prog, t, harden, riscv_ext, section.as_deref())
+            }
             None => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
         },
         Command::Run {
@@ -76,6 +79,7 @@ fn main() {
             maps,
             counters,
             harden,
+            riscv_ext,
             section,
             json,
         } => commands::run::run(commands::run::RunArgs {
@@ -87,6 +91,7 @@ fn main() {
             repeat,
             seed,
             harden,
+            riscv_ext,
             section,
             maps,
             counters,

@@ -120,6 +120,8 @@ impl Default for Options {
 
 /// A program compiled to RV64 code.
 #[derive(Clone, Debug)]
+// Without `riscv-emu` nothing runs the code: the run-time fields are unread.
+#[cfg_attr(not(feature = "riscv-emu"), allow(dead_code))]
 pub struct Rv64Program {
     pub(crate) code: Vec<u8>,
     pub(crate) trust: Trust,
