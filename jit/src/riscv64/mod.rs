@@ -13,6 +13,7 @@
 //! [`HelperAbi`]); or, for ahead-of-time objects, an indirect call through the helper table of
 //! the environment block.
 
+pub mod aot;
 pub mod disasm;
 pub mod emit;
 #[cfg(test)]
