@@ -221,9 +221,14 @@ pub enum Command {
         #[arg(long)]
         counters: bool,
         /// Where the program must load: `kernel` (host XDP/TC) or `nfp` (offload to a
-        /// Netronome NIC: code generated for it and checked against its firmware's limits).
+        /// Netronome NIC: code generated for it and checked against its firmware's limits);
+        /// `riscv64` writes a native RV64 ELF object (and OUT.h, its C ABI) to link into a
+        /// user-space packet processor.
         #[arg(long, default_value = "kernel")]
         target: String,
+        /// With `--target riscv64`: extensions the code may use (`c,zba,zbb`, `all`, `none`).
+        #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
+        riscv_ext: jit::riscv64::Extensions,
         /// TOML overrides of the NFP firmware's capabilities and limits (as `check --caps`).
         #[arg(long)]
         caps: Option<PathBuf>,

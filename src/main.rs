@@ -127,6 +127,7 @@ fn main() {
             json,
             counters,
             target,
+            riscv_ext,
             caps,
         } => commands::build::rules_text(
             from,
@@ -148,6 +149,7 @@ fn main() {
                 json,
                 counters,
                 target,
+                riscv_ext,
                 caps,
             })
         }),

@@ -130,3 +130,42 @@ fn disasm_riscv64_needs_no_emulator() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("rv64imac"), "{text}");
 }
+
+#[test]
+fn build_target_riscv64_writes_object_and_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("drop80.o");
+    let run = bin()
+        .args([
+            "build",
+            "--from",
+            "iptables",
+            "-A INPUT -p tcp --dport 80 -j DROP",
+        ])
+        .args(["--target", "riscv64", "--riscv-ext", "c,zbb", "-o"])
+        .arg(&out)
+        .output()
+        .expect("build");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let elf = std::fs::read(&out).expect("object");
+    assert_eq!(&elf[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 243, "EM_RISCV");
+    let header = std::fs::read_to_string(dir.path().join("drop80.h")).expect("header");
+    assert!(header.contains("uint64_t drop80(void *ctx, uint64_t r2, struct bpf_rv64_env *env);"));
+    let x86 = bin()
+        .args([
+            "build",
+            "--from",
+            "iptables",
+            "-A INPUT -p tcp --dport 80 -j DROP",
+        ])
+        .args(["--target", "x86_64", "-o"])
+        .arg(dir.path().join("x.o"))
+        .output()
+        .expect("build");
+    assert_eq!(x86.status.code(), Some(2));
+}
