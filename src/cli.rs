@@ -52,6 +52,24 @@ impl ProgTypeArg {
     }
 }
 
+/// Where a program must load: a target profile, which gives the verifier its capabilities and
+/// the compiler the code it asks for (`offload::Capabilities`, with its `codegen`). A new
+/// target is one more variant here and one arm in `commands::check::target_caps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// The host kernel's XDP and TC.
+    Kernel,
+    /// Offload to a Netronome NFP: checked against its firmware's capabilities and limits
+    /// (`--caps` overrides them).
+    Nfp,
+    /// A native RV64 object (`build`): the kernel's rules, compiled ahead of time by our RV64
+    /// JIT for a user-space packet processor (`--riscv-ext` picks the extensions).
+    Riscv64,
+    /// A native x86-64 object (`build`; not implemented yet): the kernel's rules.
+    #[value(name = "x86_64")]
+    X86_64,
+}
+
 /// Backends whose machine code `disasm --target` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DisasmTarget {
@@ -115,9 +133,9 @@ pub enum Command {
     /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
     Check {
         prog: PathBuf,
-        /// Target profile: kernel or nfp.
-        #[arg(long, default_value = "kernel")]
-        target: String,
+        /// Target profile.
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
         /// TOML overrides of the target's firmware capabilities and limits (nfp only; schema in
         /// nfp-model/src/profile.rs).
         #[arg(long)]
@@ -224,8 +242,8 @@ pub enum Command {
         /// Netronome NIC: code generated for it and checked against its firmware's limits);
         /// `riscv64` writes a native RV64 ELF object (and OUT.h, its C ABI) to link into a
         /// user-space packet processor.
-        #[arg(long, default_value = "kernel")]
-        target: String,
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
         /// With `--target riscv64`: extensions the code may use (`c,zba,zbb`, `all`, `none`).
         #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
         riscv_ext: jit::riscv64::Extensions,

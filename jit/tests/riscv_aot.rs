@@ -118,7 +118,10 @@ fn qemu(exe: &Path, cpu: Option<&str>, packets: &[Vec<u8>]) -> Result<Vec<u64>, 
 #[test]
 fn corpus_objects_under_qemu_agree_with_interpreter() {
     if !have(GCC) || !have(QEMU) {
-        println!("SKIP corpus_objects_under_qemu_agree_with_interpreter: {GCC} or {QEMU} missing");
+        testkit::oracle::skip(
+            "corpus_objects_under_qemu_agree_with_interpreter",
+            format!("{GCC} or {QEMU} is not installed"),
+        );
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

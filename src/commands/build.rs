@@ -12,6 +12,7 @@
 //! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
 //! once the object is loaded; `run OUT` reads them back (see `maps_sh`).
 
+use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
 use frontend::lower::{self, Hook, LowerOptions, Lowered};
@@ -109,9 +110,8 @@ pub struct BuildArgs {
     pub output: Option<PathBuf>,
     pub json: bool,
     pub counters: bool,
-    /// `kernel`, `nfp`, or `riscv64` (a native RV64 object of the program, for the kernel's
-    /// rules).
-    pub target: String,
+    /// `kernel`, `nfp`, or `riscv64` (a native RV64 object of what the kernel target verifies).
+    pub target: TargetArg,
     /// With `--target riscv64`: the extensions the code may use.
     pub riscv_ext: jit::riscv64::Extensions,
     /// `--caps` overrides for the NFP profile.
@@ -126,6 +126,32 @@ pub fn parse_rules(
     action: Action,
     default: Action,
 ) -> Result<RuleSet, String> {
+    // Every syntax treats an input without rules alike: there is nothing to compile.
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || (syntax != Syntax::Pcap && l.trim().starts_with('#')))
+    {
+        return Err(format!(
+            "error: no {} rules: the input is empty",
+            syntax.name()
+        ));
+    }
+    // Only a pcap filter leaves the verdict of other packets open; the other syntaxes say it
+    // themselves.
+    if syntax != Syntax::Pcap && default != Action::Pass {
+        let whose = match syntax {
+            Syntax::Iptables | Syntax::Ip6tables => {
+                "the built-in chain's policy decides it: write '-P INPUT DROP' (or ':INPUT DROP' in a save file)"
+            }
+            Syntax::Nft => "the base chain's policy decides it: write 'policy drop;' in the chain",
+            _ => "packets no filter matches go on (tc and ethtool pass them): add a rule that drops the rest",
+        };
+        return Err(format!(
+            "error: --default {} has no effect on {} rules: {whose}",
+            default,
+            syntax.name()
+        ));
+    }
     let parsed = match syntax {
         Syntax::Pcap => {
             return frontend::pcap::compile(text, action, default)
@@ -181,10 +207,25 @@ pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliR
 
 /// What the verifiers said.
 struct Verdicts {
-    /// Our verifier (`offload`, host-kernel profile): its statistics line.
-    ours: String,
+    /// What our verifier (`offload`, the target's profile) accepted: the program written out
+    /// and reported is this one.
+    verified: offload::Verified,
+    /// The target it was verified for.
+    target: String,
     /// The kernel's verdict: `Ok(stats line)`, or `Err(why it did not run)`.
     kernel: Result<String, String>,
+}
+
+impl Verdicts {
+    /// Our verifier's statistics line.
+    fn ours(&self) -> String {
+        format!(
+            "accepted for target {} (processed {} insns, stack {} bytes)",
+            self.target,
+            self.verified.stats().processed,
+            self.verified.stack_depth()
+        )
+    }
 }
 
 pub fn run(args: BuildArgs) -> CliResult {
@@ -198,29 +239,17 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
-    if args.target == "x86_64" {
+    if args.target == TargetArg::X86_64 {
         return Err(CliError::bad_input(
             "--target x86_64: ahead-of-time x86-64 objects are not implemented yet (riscv64 is)",
         ));
     }
-    // A native RV64 object runs the program the kernel target verifies.
-    let native = args.target == "riscv64";
-    let caps_target = if native {
-        "kernel"
-    } else {
-        args.target.as_str()
-    };
-    let caps = crate::commands::check::target_caps(caps_target, args.caps.as_deref())?;
+    let caps = crate::commands::check::target_caps(args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
         counters: args.counters,
-        // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
-        tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
-        target: if args.target == "nfp" {
-            lower::LowerTarget::Nfp
-        } else {
-            lower::LowerTarget::Host
-        },
+        // What the target asks of the code (MOD, bounds, TC pass code) comes from its profile.
+        codegen: caps.codegen,
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
@@ -239,13 +268,11 @@ pub fn run(args: BuildArgs) -> CliResult {
                     "--emit elf writes a binary object: give -o OUT.o",
                 ));
             };
-            if native {
-                (
-                    riscv64_object(&lowered.program, path, args.riscv_ext)?,
-                    None,
-                )
+            if args.target == TargetArg::Riscv64 {
+                let object = riscv64_object(&verdicts.verified, path, args.riscv_ext)?;
+                (object, None)
             } else {
-                let elf = ir::elf::write_object(&[without_entries(&lowered.program)])
+                let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
                     .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
                 let script = entries_script(&lowered.program, path);
                 (elf, script.map(|s| (companion_path(path), s)))
@@ -262,7 +289,8 @@ pub fn run(args: BuildArgs) -> CliResult {
             (frontend::c::to_c_with(&rs, &opts).into_bytes(), script)
         }
         Emit::Asm => (
-            ir::disasm::disasm_program(&lowered.program, ir::asm::Syntax::Llvm).into_bytes(),
+            ir::disasm::disasm_program(verdicts.verified.program(), ir::asm::Syntax::Llvm)
+                .into_bytes(),
             None,
         ),
     };
@@ -298,13 +326,8 @@ pub fn run(args: BuildArgs) -> CliResult {
 /// Run every verifier available here: ours always, the kernel's when built in and root. A
 /// rejection is an error (exit 1) naming the instruction and the rule it came from.
 fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
-    let ours = match offload::verify(prog, caps, &offload::Options::default()) {
-        Ok(v) => format!(
-            "accepted for target {} (processed {} insns, stack {} bytes)",
-            caps.name,
-            v.stats().processed,
-            v.stack_depth()
-        ),
+    let verified = match offload::verify(prog, caps, &offload::Options::default()) {
+        Ok(v) => v,
         Err(rej) => {
             let mut msg = format!("our verifier rejects the program for target {}:", caps.name);
             for r in &rej.rejections {
@@ -326,8 +349,9 @@ fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
         }
     };
     Ok(Verdicts {
-        ours,
-        kernel: kernel_verify(prog)?,
+        kernel: kernel_verify(verified.program())?,
+        verified,
+        target: caps.name.to_string(),
     })
 }
 
@@ -378,15 +402,18 @@ fn without_entries(prog: &Program) -> Program {
 
 /// `--target riscv64`: the verified program as an RV64 ELF object whose function is named after
 /// the output file, and its C header (`OUT.h`) beside it.
-fn riscv64_object(prog: &Program, out: &Path, ext: jit::riscv64::Extensions) -> CliResult<Vec<u8>> {
-    let v = offload::verify(prog, &offload::Capabilities::kernel(), &Default::default())
-        .map_err(|r| CliError::rejected(format!("verifier: {r}")))?;
+fn riscv64_object(
+    v: &offload::Verified,
+    out: &Path,
+    ext: jit::riscv64::Extensions,
+) -> CliResult<Vec<u8>> {
+    let prog = v.program();
     let opts = jit::riscv64::Options {
         ext,
         helpers: jit::riscv64::HelperAbi::Table,
     };
-    let rp = jit::riscv64::compile(&v, &opts)
-        .map_err(|e| CliError::rejected(format!("riscv64: {e}")))?;
+    let rp =
+        jit::riscv64::compile(v, &opts).map_err(|e| CliError::rejected(format!("riscv64: {e}")))?;
     let stem = out
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
@@ -491,7 +518,7 @@ impl Report<'_> {
             }
             s.push('\n');
         }
-        let _ = writeln!(s, "our verifier: {}", self.verdicts.ours);
+        let _ = writeln!(s, "our verifier: {}", self.verdicts.ours());
         match &self.verdicts.kernel {
             Ok(v) => {
                 let _ = writeln!(s, "kernel verifier: {v}");
@@ -547,7 +574,7 @@ impl Report<'_> {
             "instructions": p.insns.len(),
             "maps": maps,
             "verifier": {
-                "ours": { "verdict": "accepted", "detail": self.verdicts.ours },
+                "ours": { "verdict": "accepted", "detail": self.verdicts.ours() },
                 "kernel": kernel,
             },
             "output": self.args.output.as_ref().map(|o| o.display().to_string()),

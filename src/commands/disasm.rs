@@ -40,8 +40,9 @@ pub fn run(
     Ok(())
 }
 
-/// `--target x86_64|riscv64`: each eBPF instruction followed by its machine code. The program is verified
-/// first (a `.data` conformance program, which no verifier accepts, is compiled unverified).
+/// `--target x86_64|riscv64`: each eBPF instruction followed by its machine code. The program
+/// is verified first (a `.data` conformance program, which no verifier accepts, is compiled in
+/// checked mode on x86-64, as `run` runs it, and unverified on RV64).
 pub fn run_target(
     prog: &Path,
     target: DisasmTarget,
@@ -59,7 +60,7 @@ pub fn run_target(
                 ..Default::default()
             };
             let compiled = if loaded.case.is_some() {
-                jit::x86_64::compile_unchecked(p, false, &opts)
+                jit::x86_64::compile_checked(p, false, crate::engine::STEP_BUDGET, &opts)
             } else {
                 let v = offload::verify(p, &offload::Capabilities::kernel(), &Default::default())
                     .map_err(|r| CliError::rejected(format!("verifier: {r}")))?;
