@@ -34,6 +34,7 @@ pub struct RunArgs {
     pub repeat: u32,
     pub seed: Option<u64>,
     pub harden: bool,
+    pub riscv_ext: jit::riscv64::Extensions,
     pub section: Option<String>,
     pub maps: MapsMode,
     pub counters: bool,
@@ -80,6 +81,7 @@ pub fn run(args: RunArgs) -> CliResult {
         seed: args.seed,
         harden: args.harden,
         maps: args.maps,
+        riscv_ext: args.riscv_ext,
     };
     let mut engines = engine::resolve(&args.engine)?;
     let has_packet = args.packet.is_some() || args.pcap.is_some();

@@ -30,6 +30,7 @@
 mod interp;
 mod kernel;
 mod nature;
+mod riscv64;
 mod x86_64;
 
 pub use nature::Nature;
@@ -43,7 +44,12 @@ use ir::Program;
 pub const STEP_BUDGET: u64 = 100_000_000;
 
 /// Every engine, in the order `--engine all` runs them (the interpreter first: the reference).
-pub static ENGINES: &[&dyn Engine] = &[&interp::Interp, &x86_64::X86_64, &kernel::Kernel];
+pub static ENGINES: &[&dyn Engine] = &[
+    &interp::Interp,
+    &x86_64::X86_64,
+    &riscv64::Riscv64,
+    &kernel::Kernel,
+];
 
 /// One execution engine: prepares programs into sessions.
 pub trait Engine: Sync {
@@ -175,6 +181,8 @@ pub struct PrepareOptions {
     pub harden: bool,
     /// Maps per run or per capture.
     pub maps: MapsMode,
+    /// The RV64 engine: the extensions the code may use (`--riscv-ext`).
+    pub riscv_ext: jit::riscv64::Extensions,
 }
 
 /// Whether maps start over for every run or carry over.
