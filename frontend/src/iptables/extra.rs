@@ -1,7 +1,7 @@
 //! The stateless matches of iptables-extensions(8) past the basic ones: `ah`, `esp`,
-//! `ipcomp`, `ecn`, `dccp`, `pkttype`, `u32`, and ip6tables' `frag`, `rt` and `mh`, each with
-//! the meaning of its kernel match (xt_esp, xt_ipcomp, xt_ecn, xt_dccp, xt_pkttype, xt_u32,
-//! ip6t_ah, ip6t_frag, ip6t_rt, ip6t_mh). IPv6 extension headers are read right after the
+//! `ipcomp`, `ecn`, `dccp`, `pkttype`, `u32`, and ip6tables' `frag`, `rt`, `mh`, `hbh` and
+//! `dst`, each with the meaning of its kernel match (xt_esp, xt_ipcomp, xt_ecn, xt_dccp,
+//! xt_pkttype, xt_u32, ip6t_ah, ip6t_frag, ip6t_rt, ip6t_mh, ip6t_hbh). IPv6 extension headers are read right after the
 //! fixed header (the kernel walks a chain of them first).
 
 use super::values;
@@ -53,18 +53,20 @@ pub(super) fn table(name: &str) -> Opts {
             ("--rt-0-not-strict", &[], 0),
         ],
         "mh" => &[("--mh-type", &[], 1)],
+        "hbh" => &[("--hbh-len", &[], 1), ("--hbh-opts", &[], 1)],
+        "dst" => &[("--dst-len", &[], 1), ("--dst-opts", &[], 1)],
         _ => &[],
     }
 }
 
 /// The modules of this file.
 pub(super) const MODULES: &[&str] = &[
-    "ah", "esp", "ipcomp", "ecn", "dccp", "pkttype", "u32", "frag", "rt", "mh",
+    "ah", "esp", "ipcomp", "ecn", "dccp", "pkttype", "u32", "frag", "rt", "mh", "hbh", "dst",
 ];
 
 /// Modules only ip6tables has.
 pub(super) fn v6_only(name: &str) -> bool {
-    matches!(name, "frag" | "rt" | "mh")
+    matches!(name, "frag" | "rt" | "mh" | "hbh" | "dst")
 }
 
 /// The `-p` a module's kernel match is registered for.
@@ -95,6 +97,8 @@ pub(super) fn finish(
         "ah" if hdr.v6 => c::all(std::iter::once(hdr.proto(51, span)).chain(parts).collect()),
         "frag" => c::all(std::iter::once(hdr.proto(44, span)).chain(parts).collect()),
         "rt" => c::all(std::iter::once(hdr.proto(43, span)).chain(parts).collect()),
+        "hbh" => c::all(std::iter::once(hdr.proto(0, span)).chain(parts).collect()),
+        "dst" => c::all(std::iter::once(hdr.proto(60, span)).chain(parts).collect()),
         "ah" | "esp" | "ipcomp" | "dccp" | "mh" => hdr.transport(span, parts),
         _ => c::all(parts),
     }
@@ -288,7 +292,7 @@ pub(super) fn option(
             let t = c::range(hdr.l4(3, 1), lo as u128, hi.min(255) as u128, a.span);
             c::maybe_not(if lo > 255 { Cond::False } else { t }, neg)
         }
-        ("rt", "--rt-len") => {
+        ("rt", "--rt-len") | ("hbh", "--hbh-len") | ("dst", "--dst-len") => {
             let a = arg(args, span)?;
             let v = syntax::parse_c_number(&a.text)
                 .filter(|v| *v <= u32::MAX as u64)
@@ -300,6 +304,10 @@ pub(super) fn option(
                 Cond::False
             };
             c::maybe_not(t, neg)
+        }
+        ("hbh", "--hbh-opts") | ("dst", "--dst-opts") => {
+            return Err(SyntaxError::new(span, format!("'{canon}' cannot be compiled"))
+                .with_note("ip6t_hbh walks the options of the header to find each one; the compiled rules read fields at fixed offsets and have no loop"))
         }
         ("rt", _) | ("frag", "--fraglen") => {
             return Err(SyntaxError::new(span, format!("'{canon}' cannot be compiled"))
