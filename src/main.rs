@@ -109,7 +109,7 @@ fn main() {
             unprivileged,
         } => commands::check::run(commands::check::CheckArgs {
             prog: &prog,
-            target: &target,
+            target,
             caps: caps.as_deref(),
             section: section.as_deref(),
             log,

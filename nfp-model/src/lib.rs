@@ -26,9 +26,17 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod disasm;
+pub mod encode;
+#[cfg(test)]
+mod encode_tests;
 pub mod finish;
+pub mod isa;
+pub mod jit;
 pub mod maps;
 pub mod profile;
+pub mod regs;
 pub mod rules;
+pub mod sim;
 
-pub use profile::{CapsError, Firmware, Limits, Profile};
+pub use profile::{CapsError, Firmware, Limits, Profile, Timing};

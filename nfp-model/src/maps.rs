@@ -110,20 +110,6 @@ pub fn violations(profile: &Profile, prog: &Program) -> Vec<Rejection> {
             );
         }
     }
-    // Code store: every eBPF slot becomes at least one NFP instruction (LD_IMM64 two), and the
-    // JIT appends 8 NOPs for the prefetch window. The exact count needs the translator.
-    let lower_bound = prog.insns.len() as u64 + 8;
-    if lower_bound > l.code_store as u64 {
-        out.push(
-            Rejection::program(
-                "nfp.code.too_large",
-                format!("instruction limit reached ({lower_bound} NFP instructions)"),
-            )
-            .with_hint(format!(
-                "the NFP code store holds {} instructions (counted here as a lower bound: one per eBPF slot plus 8): split the program",
-                l.code_store
-            )),
-        );
-    }
+    // The code store is checked on the real translation (`crate::jit::translate`).
     out
 }

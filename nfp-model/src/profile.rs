@@ -29,6 +29,19 @@
 //! code_store = 2560           # NFP instructions
 //! packet_split = 1888         # CTM packet split boundary: NFP_NET_CFG_BPF_INL_MTU * 64 - 32
 //! mtu = 1500                  # the netdev's MTU at attach time
+//!
+//! # The simulator's machine (see `Timing`; figures marked "estimate" have no public source).
+//! [timing]
+//! clock_mhz = 800             # NFP-4000 (Agilio CX)
+//! mes = 60                    # micro-engines running the program
+//! contexts = 4                # threads per ME (the BPF firmware's 4-context mode)
+//! branch_taken = 2            # estimate: cycles lost by a taken branch without defer slots
+//! ctm_read = 50               # estimate: CTM (packet) read latency, cycles
+//! ctm_write = 50              # estimate
+//! emem_read = 150             # estimate: EMEM (map value) read latency
+//! emem_atomic = 150           # estimate
+//! helper = 100                # estimate: a firmware map helper (hash + EMEM accesses)
+//! ctx_swap = 1                # estimate: cycles a context swap costs the ME
 //! ```
 //!
 //! ```
@@ -126,6 +139,56 @@ impl Default for Limits {
     }
 }
 
+/// The machine the simulator counts cycles on. Memory latencies and command costs are not
+/// published (neither the driver nor the firmware sources state them): those defaults are
+/// estimates, and say so wherever they are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timing {
+    /// ME clock, MHz (800 on the NFP-4000).
+    pub clock_mhz: u32,
+    /// Micro-engines running the program.
+    pub mes: u32,
+    /// Contexts (threads) per ME.
+    pub contexts: u32,
+    /// Cycles a taken branch loses, less its defer slots (estimate).
+    pub branch_taken: u32,
+    /// CTM read latency in cycles (estimate).
+    pub ctm_read: u32,
+    /// CTM write latency in cycles (estimate).
+    pub ctm_write: u32,
+    /// EMEM read latency in cycles (estimate).
+    pub emem_read: u32,
+    /// EMEM atomic add latency in cycles (estimate).
+    pub emem_atomic: u32,
+    /// Cycles of a firmware helper (estimate).
+    pub helper: u32,
+    /// Cycles a context swap costs the ME (estimate).
+    pub ctx_swap: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            clock_mhz: 800,
+            mes: 60,
+            contexts: 4,
+            branch_taken: 2,
+            ctm_read: 50,
+            ctm_write: 50,
+            emem_read: 150,
+            emem_atomic: 150,
+            helper: 100,
+            ctx_swap: 1,
+        }
+    }
+}
+
+impl Timing {
+    /// Which parameters are estimates, for printing beside results.
+    pub const ESTIMATES: &'static str = "branch_taken, ctm_read, ctm_write, emem_read, emem_atomic, helper and ctx_swap are estimates (no public figures); clock_mhz, mes and contexts follow the NFP-4000";
+}
+
 /// A firmware profile: capabilities and limits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -134,6 +197,8 @@ pub struct Profile {
     pub firmware: Firmware,
     /// Limits.
     pub limits: Limits,
+    /// The simulator's machine.
+    pub timing: Timing,
 }
 
 /// A `--caps` file that could not be read.
@@ -220,6 +285,14 @@ impl Profile {
                 ..kernel.limits
             },
             rules: Some(Arc::new(NfpRules { profile: *self })),
+            // No MOD; the NFP verifier wants u32-provable DIV/MUL operands (so quotients and
+            // byte-swapped loads are re-bounded); it refuses TC_ACT_OK.
+            codegen: ir::codegen::CodegenProfile {
+                has_mod: false,
+                bound_quotients: true,
+                bound_byte_swaps: true,
+                tc_pass_code: -1,
+            },
         }
     }
 }
