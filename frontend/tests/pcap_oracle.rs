@@ -97,3 +97,66 @@ fn refused_filters_are_refused_by_both() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// libpcap checks each load's own bounds: every cut of an IPv6 and an IPv4 packet gets
+/// libpcap's verdict (optimizer off, like every test here: tcpdump's default optimizer drops
+/// the loads of address words a prefix mask ignores, so there `ip6 dst net 2001:db8::/32`
+/// also holds on a packet cut inside the destination address).
+#[test]
+fn truncated_packets_get_libpcap_verdicts() {
+    if !common::tcpdump_available() {
+        testkit::oracle::skip(
+            "truncated_packets_get_libpcap_verdicts",
+            "tcpdump not installed",
+        );
+        return;
+    }
+    let dir = common::scratch("trunc");
+    let mut packets = Vec::new();
+    for d in [
+        "eth ipv6/src=2001:db8::1,dst=2001:db8:1::2 tcp/dport=80",
+        "eth ipv6/src=fe80::1,dst=2001:db8::2 udp/dport=53",
+        "eth ipv4/src=10.0.0.1,dst=192.168.1.1 tcp/dport=80",
+    ] {
+        let full = testkit::packet::build(d).expect("packet");
+        for n in 12..=full.len() {
+            packets.push(full[..n].to_vec());
+        }
+    }
+    let input = dir.join("cuts.pcap");
+    common::write_pcap(&input, &packets).expect("write");
+    let mut failures = Vec::new();
+    for (n, e) in [
+        "ip6 net 2001:db8::/32",
+        "ip6 src net 2001:db8::/32",
+        "ip6 dst net 2001:db8::/32",
+        "ip6 dst net 2001:db8:1::/48",
+        "ip6 dst net 2001:db8:1::/64",
+        "ip6 host 2001:db8::1",
+        "net 2001::/16",
+        "not ip6 net ::/16",
+        "ip6 net ::/0",
+        "net 10.0.0.0/8",
+        "dst net 192.168.0.0/16",
+        "tcp dst port 80",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let expected = common::tcpdump_matches(&input, e, &dir.join(format!("o{n}.pcap")))
+            .unwrap_or_else(|m| panic!("{e}: {m}"));
+        let rs = pcap::compile(e, Action::Drop, Action::Pass).expect(e);
+        for (i, p) in packets.iter().enumerate() {
+            let got = rs.eval(p).action == Action::Drop;
+            if got != expected[i] {
+                failures.push(format!(
+                    "{e:?}: {} bytes: libpcap={} ours={got}",
+                    p.len(),
+                    expected[i]
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
