@@ -160,3 +160,82 @@ fn truncated_packets_get_libpcap_verdicts() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The link-layer keywords libpcap compiles for Ethernet (pppoed, decnet, lat, sca, moprc,
+/// mopdl, llc [i|s|u], iso, stp, netbeui, clnp, esis, isis), plain, negated and after `vlan`,
+/// on 802.3/LLC and Ethernet II frames (tagged, untagged, cut short), against tcpdump.
+#[test]
+fn link_layer_keywords_agree_with_libpcap() {
+    if !common::tcpdump_available() {
+        testkit::oracle::skip(
+            "link_layer_keywords_agree_with_libpcap",
+            "tcpdump not installed",
+        );
+        return;
+    }
+    let dir = common::scratch("llc");
+    let mac = "0200000000020200000000 01".replace(' ', "");
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    let hex = |s: &str| -> Vec<u8> {
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect()
+    };
+    for body in [
+        // 802.3 length, then DSAP SSAP control (and an ISO NLPID).
+        "0030fefe0381000000000000",
+        "0030fefe0382000000000000",
+        "0030fefe0383000000000000",
+        "0030424203000000000000",
+        "0030f0f003000000000000",
+        "0030ffff0000000000000000",
+        "0030aaaa03000000080000",
+        "0030060600000000000000",
+        "0030060601000000000000",
+        "0030e0e00300000000",
+        "05dc424203000000",
+        "05dd424203000000",
+        // Ethernet II.
+        "8863110900000000",
+        "6003000000000000",
+        "6004000000000000",
+        "6007000000000000",
+        "6002000000000000",
+        "6001000000000000",
+        "0800450000140000",
+    ] {
+        let untagged = hex(&format!("{mac}{body}"));
+        let tagged = hex(&format!("{mac}81000005{body}"));
+        for f in [untagged, tagged] {
+            for cut in [f.len(), 15, 16, 17, 18, 20] {
+                frames.push(f[..cut.min(f.len())].to_vec());
+            }
+        }
+    }
+    let input = dir.join("llc.pcap");
+    common::write_pcap(&input, &frames).expect("write");
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for p in [
+        "pppoed", "decnet", "lat", "sca", "moprc", "mopdl", "llc", "llc i", "llc s", "llc u",
+        "iso", "stp", "netbeui", "clnp", "esis", "isis",
+    ] {
+        for e in [p.to_string(), format!("not {p}"), format!("vlan and {p}")] {
+            n += 1;
+            let expected = common::tcpdump_matches(&input, &e, &dir.join(format!("o{n}.pcap")))
+                .unwrap_or_else(|m| panic!("{e}: {m}"));
+            let rs = pcap::compile(&e, Action::Drop, Action::Pass).expect(&e);
+            for (i, f) in frames.iter().enumerate() {
+                let got = rs.eval(f).action == Action::Drop;
+                if got != expected[i] {
+                    failures.push(format!(
+                        "{e:?}: {:02x?}: libpcap={} ours={got}",
+                        f, expected[i]
+                    ));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -206,6 +206,58 @@ impl Gen {
         )
     }
 
+    /// The link-layer protocol keywords libpcap compiles for Ethernet from the EtherType
+    /// alone (`pppoed`, `decnet`, `lat`, `sca`, `moprc`, `mopdl`) or from an 802.3 length
+    /// field and the 802.2 LLC header after it (`llc`, `llc i|s|u`, `iso`, `stp`, `netbeui`,
+    /// `clnp`, `esis`, `isis`), in libpcap's order of loads. `None`: not one of them.
+    pub fn link_proto(&self, name: &str, llc_kind: Option<&str>, span: Span) -> Option<Cond> {
+        let ethertype = |t: u16| Some(self.ethertype(t, span));
+        let type_field = Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2);
+        // An 802.3 frame: the type field is a length (at most 1500).
+        let length = || cmp_with(type_field, Cmp::Le(0x5dc), span);
+        let llc = |rest: Vec<Cond>| {
+            let mut parts = vec![length()];
+            parts.extend(rest);
+            Some(Cond::All(parts))
+        };
+        // Novell's "raw" 802.3 (DSAP/SSAP 0xffff) carries no LLC header.
+        let not_raw = || cmp_eq(self.net_field(0, 2), 0xffff, span).negate();
+        let iso_nlpid = |n: u8| {
+            llc(vec![
+                cmp_eq(self.net_field(0, 2), 0xfefe, span),
+                cmp_eq(self.net_field(3, 1), n as u128, span),
+            ])
+        };
+        match (name, llc_kind) {
+            ("pppoed", _) => ethertype(0x8863),
+            ("decnet", _) => ethertype(0x6003),
+            ("lat", _) => ethertype(0x6004),
+            ("sca", _) => ethertype(0x6007),
+            ("moprc", _) => ethertype(0x6002),
+            ("mopdl", _) => ethertype(0x6001),
+            ("llc", None) => llc(vec![not_raw()]),
+            ("llc", Some("i")) => llc(vec![
+                not_raw(),
+                cmp_masked(self.net_field(2, 1), 0x01, 0, span),
+            ]),
+            ("llc", Some("s")) => llc(vec![
+                not_raw(),
+                cmp_masked(self.net_field(2, 1), 0x03, 0x01, span),
+            ]),
+            ("llc", Some("u")) => llc(vec![
+                not_raw(),
+                cmp_masked(self.net_field(2, 1), 0x03, 0x03, span),
+            ]),
+            ("iso", _) => llc(vec![cmp_eq(self.net_field(0, 2), 0xfefe, span)]),
+            ("stp", _) => llc(vec![cmp_eq(self.net_field(0, 1), 0x42, span)]),
+            ("netbeui", _) => llc(vec![cmp_eq(self.net_field(0, 2), 0xf0f0, span)]),
+            ("clnp", _) => iso_nlpid(0x81),
+            ("esis", _) => iso_nlpid(0x82),
+            ("isis", _) => iso_nlpid(0x83),
+            _ => None,
+        }
+    }
+
     /// `ether proto N`.
     pub fn ether_proto(&self, t: u32, span: Span) -> Cond {
         cmp_eq(

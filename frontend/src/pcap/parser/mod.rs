@@ -276,8 +276,26 @@ impl Parser {
                 self.bump();
                 return Ok((self.cast(Proto::Default, w, span)?, None));
             }
-            "mpls" | "pppoed" | "pppoes" | "geneve" | "inbound" | "outbound" | "ifindex"
-            | "byte" | "gateway" => {
+            "pppoed" | "decnet" | "lat" | "sca" | "moprc" | "mopdl" | "llc" | "iso" | "stp"
+            | "netbeui" | "clnp" | "esis" | "isis" => {
+                self.bump();
+                // `llc i`, `llc s`, `llc u`: the LLC frame kind.
+                let kind = match self.word_at(0) {
+                    Some(k @ ("i" | "s" | "u")) if w == "llc" => Some(k.to_string()),
+                    _ => None,
+                };
+                let mut end = span;
+                if kind.is_some() {
+                    end = self.bump().span;
+                }
+                let span = span.to(end);
+                if let Some(c) = self.gen.link_proto(w, kind.as_deref(), span) {
+                    return Ok((c, None));
+                }
+                return Err(self.err(span, format!("'{w}' is not supported by this compiler")));
+            }
+            "mpls" | "pppoes" | "geneve" | "inbound" | "outbound" | "ifindex" | "byte"
+            | "gateway" => {
                 return Err(self.err(span, format!("'{w}' is not supported by this compiler")))
             }
             _ => {}
