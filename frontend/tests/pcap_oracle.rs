@@ -239,3 +239,73 @@ fn link_layer_keywords_agree_with_libpcap() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The documented-forms corpus (`tests/doc_corpus/pcap.txt`, written from pcap-filter(7)):
+/// acceptance agrees with libpcap's for every line, and accepted lines give libpcap's verdict
+/// on every packet of the corpus. Prints the share of documented forms that build.
+#[test]
+fn documented_forms_agree_with_libpcap() {
+    if !common::tcpdump_available() {
+        testkit::oracle::skip(
+            "documented_forms_agree_with_libpcap",
+            "tcpdump not installed",
+        );
+        return;
+    }
+    let dir = common::scratch("doc");
+    let packets = common::corpus(9, 600);
+    let input = dir.join("corpus.pcap");
+    common::write_pcap(&input, &packets).expect("write corpus");
+    let (mut documented, mut built) = (0, 0);
+    let mut refused = Vec::new();
+    let mut failures = Vec::new();
+    let lines = include_str!("doc_corpus/pcap.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    for (n, line) in lines.enumerate() {
+        let (e, refuse) = match line.strip_prefix("refused: ") {
+            Some(e) => (e, true),
+            None => (line, false),
+        };
+        let theirs = common::tcpdump_matches(&input, e, &dir.join(format!("o{n}.pcap")));
+        let ours = pcap::compile(e, Action::Drop, Action::Pass);
+        if theirs.is_ok() {
+            documented += 1;
+        }
+        match (theirs, ours, refuse) {
+            (Ok(expected), Ok(rs), false) => {
+                built += 1;
+                let bad = packets
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, p)| (rs.eval(p).action == Action::Drop) != expected[*i])
+                    .count();
+                if bad > 0 {
+                    failures.push(format!("{e:?}: {bad} verdicts differ from libpcap's"));
+                }
+            }
+            (Err(_), Err(_), false) => {}
+            (Ok(_), Err(err), true) => refused.push(format!("{e}: {}", err.headline(e))),
+            (theirs, ours, _) => failures.push(format!(
+                "{e:?}: libpcap {}, ours {}{}",
+                if theirs.is_ok() { "accepts" } else { "refuses" },
+                if ours.is_ok() { "accepts" } else { "refuses" },
+                if refuse {
+                    " (marked as refused here)"
+                } else {
+                    ""
+                }
+            )),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "pcap: {built} of {documented} documented forms libpcap accepts build ({}%); refused here:",
+        100 * built / documented.max(1)
+    );
+    for r in &refused {
+        println!("  {r}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
