@@ -309,3 +309,76 @@ fn documented_forms_agree_with_libpcap() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `pppoes [ID]` and what follows it (tests on the PPP payload, the PPP protocol standing for
+/// the EtherType), against tcpdump, on PPPoE session frames carrying IPv4 and IPv6, other
+/// frames, and cuts.
+#[test]
+fn pppoe_sessions_agree_with_libpcap() {
+    if !common::tcpdump_available() {
+        testkit::oracle::skip("pppoe_sessions_agree_with_libpcap", "tcpdump not installed");
+        return;
+    }
+    let dir = common::scratch("pppoe");
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    for (d, ppp) in [
+        ("eth ipv4/src=10.0.0.1 tcp/dport=80", 0x0021u16),
+        ("eth ipv4/src=10.0.0.9 udp/dport=53", 0x0021),
+        ("eth ipv6 tcp/dport=80", 0x0057),
+        ("eth ipv6 icmp6", 0x0057),
+        ("eth ipv4 tcp/dport=22", 0x0057),
+    ] {
+        let inner = testkit::packet::build(d).expect("packet");
+        for sid in [5u16, 0x1234] {
+            let mut f = inner[..12].to_vec();
+            f.extend(0x8864u16.to_be_bytes());
+            f.extend([0x11, 0x00]);
+            f.extend(sid.to_be_bytes());
+            f.extend(((inner.len() - 14 + 2) as u16).to_be_bytes());
+            f.extend(ppp.to_be_bytes());
+            f.extend(&inner[14..]);
+            for cut in [f.len(), 16, 18, 21, 22, 30, 40] {
+                frames.push(f[..cut.min(f.len())].to_vec());
+            }
+        }
+        frames.push(inner);
+    }
+    frames.push(testkit::packet::build("eth/type=0x8863 hex=1109000000000000").expect("padi"));
+    let input = dir.join("pppoe.pcap");
+    common::write_pcap(&input, &frames).expect("write");
+    let mut failures = Vec::new();
+    for (n, e) in [
+        "pppoes",
+        "pppoes 5",
+        "pppoes 0x1234",
+        "not pppoes",
+        "pppoes and ip",
+        "pppoes and ip6",
+        "pppoes 5 and tcp port 80",
+        "pppoes and udp",
+        "pppoes and host 10.0.0.1",
+        "pppoes and not tcp",
+        "pppoed or pppoes",
+        "pppoes and ip[9] = 6",
+        "tcp or (pppoes and tcp)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let expected = common::tcpdump_matches(&input, e, &dir.join(format!("o{n}.pcap")))
+            .unwrap_or_else(|m| panic!("{e}: {m}"));
+        let rs = pcap::compile(e, Action::Drop, Action::Pass).expect(e);
+        for (i, f) in frames.iter().enumerate() {
+            let got = rs.eval(f).action == Action::Drop;
+            if got != expected[i] {
+                failures.push(format!(
+                    "{e:?}: {:02x?}: libpcap={} ours={got}",
+                    &f[..f.len().min(40)],
+                    expected[i]
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -138,8 +138,24 @@ const IPPROTO_FRAGMENT: u8 = 44;
 /// Generates conditions; holds the VLAN shift state (`vlan` moves every later offset).
 #[derive(Debug, Default)]
 pub struct Gen {
-    /// VLAN tags assumed so far.
+    /// VLAN tags assumed so far (a `pppoes` counts as two: its 6-byte header and the PPP
+    /// protocol move the network header by 8 bytes).
     pub tags: u8,
+    /// After `pppoes`: the "EtherType" is the PPP protocol, with PPP's numbers.
+    pub ppp: bool,
+}
+
+/// libpcap's `ethertype_to_ppptype`: the PPP protocol number for an EtherType.
+fn ppp_type(t: u16) -> u16 {
+    match t {
+        0x0800 => 0x0021,
+        0x86dd => 0x0057,
+        0x6003 => 0x0027,
+        0x809b => 0x0029,
+        0x8137 => 0x002b,
+        0x0600 => 0x0025,
+        other => other,
+    }
 }
 
 fn cmp_eq(field: Field, v: u128, span: Span) -> Cond {
@@ -197,8 +213,9 @@ impl Gen {
         Field::new(self.net(), offset, size)
     }
 
-    /// The EtherType at its (VLAN-shifted) offset.
+    /// The EtherType at its (VLAN-shifted) offset; after `pppoes`, the PPP protocol.
     pub fn ethertype(&self, t: u16, span: Span) -> Cond {
+        let t = if self.ppp { ppp_type(t) } else { t };
         cmp_eq(
             Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2),
             t as u128,
@@ -206,11 +223,39 @@ impl Gen {
         )
     }
 
+    /// `pppoes [ID]`: a PPPoE session frame (with that session id); every later test is
+    /// about the PPP payload, 8 bytes further on.
+    pub fn pppoes(&mut self, id: Option<u32>, span: Span) -> Result<Cond, String> {
+        if let Some(id) = id {
+            if id > 0xffff {
+                return Err(format!(
+                    "PPPoE session number {id} greater than maximum 65535"
+                ));
+            }
+        }
+        if self.ppp {
+            return Err("'pppoes' after 'pppoes' is not supported by this compiler".into());
+        }
+        if self.tags >= 7 {
+            return Err("too many 'vlan' and 'pppoes' tests".into());
+        }
+        let mut parts = vec![self.ethertype(0x8864, span)];
+        if let Some(id) = id {
+            parts.push(cmp_eq(self.net_field(2, 2), id as u128, span));
+        }
+        self.tags += 2;
+        self.ppp = true;
+        Ok(Cond::All(parts))
+    }
+
     /// The link-layer protocol keywords libpcap compiles for Ethernet from the EtherType
     /// alone (`pppoed`, `decnet`, `lat`, `sca`, `moprc`, `mopdl`) or from an 802.3 length
     /// field and the 802.2 LLC header after it (`llc`, `llc i|s|u`, `iso`, `stp`, `netbeui`,
     /// `clnp`, `esis`, `isis`), in libpcap's order of loads. `None`: not one of them.
     pub fn link_proto(&self, name: &str, llc_kind: Option<&str>, span: Span) -> Option<Cond> {
+        if self.ppp {
+            return None;
+        }
         let ethertype = |t: u16| Some(self.ethertype(t, span));
         let type_field = Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2);
         // An 802.3 frame: the type field is a length (at most 1500).
@@ -260,6 +305,10 @@ impl Gen {
 
     /// `ether proto N`.
     pub fn ether_proto(&self, t: u32, span: Span) -> Cond {
+        let t = match u16::try_from(t) {
+            Ok(t) if self.ppp => ppp_type(t) as u32,
+            _ => t,
+        };
         cmp_eq(
             Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2),
             t as u128,
@@ -552,6 +601,9 @@ impl Gen {
         }
         if self.tags >= 8 {
             return Err("more than 8 nested 'vlan' tests".into());
+        }
+        if self.ppp {
+            return Err("'vlan' after 'pppoes' is not supported by this compiler".into());
         }
         let tpid = Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2);
         let mut parts = vec![Cond::Any(vec![
