@@ -382,3 +382,77 @@ fn pppoe_sessions_agree_with_libpcap() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `mpls [LABEL]` (nested, too) and IPv4/IPv6 tests after it, against tcpdump, on labelled
+/// frames of one and two labels, other frames, and cuts.
+#[test]
+fn mpls_labels_agree_with_libpcap() {
+    if !common::tcpdump_available() {
+        testkit::oracle::skip("mpls_labels_agree_with_libpcap", "tcpdump not installed");
+        return;
+    }
+    let dir = common::scratch("mpls");
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    let label =
+        |l: u32, bos: bool| -> [u8; 4] { ((l << 12) | (u32::from(bos) << 8) | 64).to_be_bytes() };
+    for d in [
+        "eth ipv4/src=10.0.0.1 tcp/dport=80",
+        "eth ipv6 udp/dport=53",
+        "eth arp",
+    ] {
+        let inner = testkit::packet::build(d).expect("packet");
+        for labels in [
+            vec![(5u32, true)],
+            vec![(5, false), (7, true)],
+            vec![(7, true)],
+            vec![(5, false), (9, false), (7, true)],
+        ] {
+            let mut f = inner[..12].to_vec();
+            f.extend(0x8847u16.to_be_bytes());
+            for (l, bos) in &labels {
+                f.extend(label(*l, *bos));
+            }
+            f.extend(&inner[14..]);
+            for cut in [f.len(), 16, 17, 18, 22, 30] {
+                frames.push(f[..cut.min(f.len())].to_vec());
+            }
+        }
+        frames.push(inner);
+    }
+    let input = dir.join("mpls.pcap");
+    common::write_pcap(&input, &frames).expect("write");
+    let mut failures = Vec::new();
+    for (n, e) in [
+        "mpls",
+        "mpls 5",
+        "mpls 7",
+        "not mpls",
+        "mpls and ip",
+        "mpls and ip6",
+        "mpls 5 and tcp port 80",
+        "mpls and mpls 7",
+        "mpls 5 and mpls 7 and ip",
+        "mpls and mpls and mpls and ip",
+        "mpls and host 10.0.0.1",
+        "mpls and udp",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let expected = common::tcpdump_matches(&input, e, &dir.join(format!("o{n}.pcap")))
+            .unwrap_or_else(|m| panic!("{e}: {m}"));
+        let rs = pcap::compile(e, Action::Drop, Action::Pass).expect(e);
+        for (i, f) in frames.iter().enumerate() {
+            let got = rs.eval(f).action == Action::Drop;
+            if got != expected[i] {
+                failures.push(format!(
+                    "{e:?}: {:02x?}: libpcap={} ours={got}",
+                    &f[..f.len().min(40)],
+                    expected[i]
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

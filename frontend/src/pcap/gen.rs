@@ -143,6 +143,9 @@ pub struct Gen {
     pub tags: u8,
     /// After `pppoes`: the "EtherType" is the PPP protocol, with PPP's numbers.
     pub ppp: bool,
+    /// After `mpls`: each label counts as a tag; IPv4/IPv6 are told by the last label's
+    /// bottom-of-stack bit and the version nibble.
+    pub mpls: bool,
 }
 
 /// libpcap's `ethertype_to_ppptype`: the PPP protocol number for an EtherType.
@@ -215,12 +218,71 @@ impl Gen {
 
     /// The EtherType at its (VLAN-shifted) offset; after `pppoes`, the PPP protocol.
     pub fn ethertype(&self, t: u16, span: Span) -> Cond {
+        if self.mpls {
+            return self.over_mpls(t as u32, span);
+        }
         let t = if self.ppp { ppp_type(t) } else { t };
         cmp_eq(
             Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2),
             t as u128,
             span,
         )
+    }
+
+    /// After `mpls`: IPv4 or IPv6 right after the last label (its bottom-of-stack bit set, then
+    /// the IP version nibble), as libpcap's `gen_mpls_linktype`; other protocols never.
+    fn over_mpls(&self, t: u32, span: Span) -> Cond {
+        let version = match t {
+            0x0800 => 0x40,
+            0x86dd => 0x60,
+            _ => return Cond::False,
+        };
+        Cond::All(vec![
+            cmp_masked(
+                Field::new(Base::Frame, 12 + 4 * self.tags as u16, 1),
+                0x01,
+                0x01,
+                span,
+            ),
+            cmp_masked(self.net_field(0, 1), 0xf0, version, span),
+        ])
+    }
+
+    /// `mpls [LABEL]`: an MPLS unicast frame (or, after `mpls`, a label below the previous
+    /// one: its bottom-of-stack bit clear), with that label; later tests read 4 bytes on.
+    pub fn mpls(&mut self, label: Option<u32>, span: Span) -> Result<Cond, String> {
+        if let Some(l) = label {
+            if l > 0xfffff {
+                return Err(format!("MPLS label {l} greater than maximum 1048575"));
+            }
+        }
+        if self.ppp {
+            return Err("'mpls' after 'pppoes' is not supported by this compiler".into());
+        }
+        if self.tags >= 8 {
+            return Err("more than 8 nested 'vlan' or 'mpls' tests".into());
+        }
+        let mut parts = vec![if self.mpls {
+            cmp_masked(
+                Field::new(Base::Frame, 12 + 4 * self.tags as u16, 1),
+                0x01,
+                0,
+                span,
+            )
+        } else {
+            self.ethertype(0x8847, span)
+        }];
+        if let Some(l) = label {
+            parts.push(cmp_masked(
+                self.net_field(0, 4),
+                0xffff_f000,
+                (l as u128) << 12,
+                span,
+            ));
+        }
+        self.tags += 1;
+        self.mpls = true;
+        Ok(Cond::All(parts))
     }
 
     /// `pppoes [ID]`: a PPPoE session frame (with that session id); every later test is
@@ -233,8 +295,10 @@ impl Gen {
                 ));
             }
         }
-        if self.ppp {
-            return Err("'pppoes' after 'pppoes' is not supported by this compiler".into());
+        if self.ppp || self.mpls {
+            return Err(
+                "'pppoes' after 'pppoes' or 'mpls' is not supported by this compiler".into(),
+            );
         }
         if self.tags >= 7 {
             return Err("too many 'vlan' and 'pppoes' tests".into());
@@ -253,7 +317,7 @@ impl Gen {
     /// field and the 802.2 LLC header after it (`llc`, `llc i|s|u`, `iso`, `stp`, `netbeui`,
     /// `clnp`, `esis`, `isis`), in libpcap's order of loads. `None`: not one of them.
     pub fn link_proto(&self, name: &str, llc_kind: Option<&str>, span: Span) -> Option<Cond> {
-        if self.ppp {
+        if self.ppp || self.mpls {
             return None;
         }
         let ethertype = |t: u16| Some(self.ethertype(t, span));
@@ -305,6 +369,9 @@ impl Gen {
 
     /// `ether proto N`.
     pub fn ether_proto(&self, t: u32, span: Span) -> Cond {
+        if self.mpls {
+            return self.over_mpls(t, span);
+        }
         let t = match u16::try_from(t) {
             Ok(t) if self.ppp => ppp_type(t) as u32,
             _ => t,
@@ -602,8 +669,8 @@ impl Gen {
         if self.tags >= 8 {
             return Err("more than 8 nested 'vlan' tests".into());
         }
-        if self.ppp {
-            return Err("'vlan' after 'pppoes' is not supported by this compiler".into());
+        if self.ppp || self.mpls {
+            return Err("'vlan' after 'pppoes' or 'mpls' is not supported by this compiler".into());
         }
         let tpid = Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2);
         let mut parts = vec![Cond::Any(vec![

@@ -251,7 +251,7 @@ impl Parser {
         span: Span,
     ) -> Result<(Cond, Option<Quals>), PcapError> {
         match w {
-            "vlan" | "pppoes" => {
+            "vlan" | "pppoes" | "mpls" => {
                 self.bump();
                 let id = match self.word_at(0).map(classify) {
                     Some(WordClass::Number(n)) if !self.arith_op_or_relop(1) => {
@@ -261,10 +261,10 @@ impl Parser {
                     _ => None,
                 };
                 let span = span.to(self.toks[self.pos.saturating_sub(1)].span);
-                let c = if w == "vlan" {
-                    self.gen.vlan(id, span)
-                } else {
-                    self.gen.pppoes(id, span)
+                let c = match w {
+                    "vlan" => self.gen.vlan(id, span),
+                    "mpls" => self.gen.mpls(id, span),
+                    _ => self.gen.pppoes(id, span),
                 }
                 .map_err(|m| self.err(span, m))?;
                 return Ok((c, None));
@@ -299,7 +299,7 @@ impl Parser {
                 }
                 return Err(self.err(span, format!("'{w}' is not supported by this compiler")));
             }
-            "mpls" | "geneve" | "inbound" | "outbound" | "ifindex" | "byte" | "gateway" => {
+            "geneve" | "inbound" | "outbound" | "ifindex" | "byte" | "gateway" => {
                 return Err(self.err(span, format!("'{w}' is not supported by this compiler")))
             }
             _ => {}
