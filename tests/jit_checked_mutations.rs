@@ -74,7 +74,10 @@ fn bases(dir: &Path) -> Vec<Base> {
         let code = match (&case.asm, &case.raw) {
             (_, Some(raw)) => raw.clone(),
             (Some(asm), None) => match ir::asm::assemble(asm) {
-                Ok(prog) => prog.to_bytes(),
+                Ok(prog) => match prog.to_bytes() {
+                    Ok(bytes) => bytes,
+                    Err(_) => continue,
+                },
                 Err(_) => continue,
             },
             (None, None) => continue,

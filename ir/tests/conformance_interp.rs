@@ -23,7 +23,7 @@ fn conformance_dir(test: &str) -> Option<PathBuf> {
     if dir.join("tests").is_dir() {
         Some(dir)
     } else {
-        testkit::oracle::skip(
+        testkit::oracle::skip_data(
             test,
             format_args!("conformance data not found at {}", dir.display()),
         );

@@ -30,7 +30,7 @@ fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCas
 
 fn run_all(cpu: CpuFeatures, harden: bool) -> Vec<String> {
     let Some(dir) = conformance_dir() else {
-        testkit::oracle::skip(
+        testkit::oracle::skip_data(
             "conformance",
             "no conformance directory (set BPF_CONFORMANCE_DIR)",
         );

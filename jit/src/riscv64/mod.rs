@@ -159,7 +159,7 @@ fn regs_mentioned(insns: &[Insn]) -> [bool; Reg::COUNT] {
 
 /// Which packet pointer a context load at `field` yields, as an environment-block offset.
 fn packet_pointer_field(t: ProgType, field: i64) -> Option<i64> {
-    use ir::runtime::{sk_buff, xdp_md};
+    use ir::ctx::{sk_buff, xdp_md};
     let f = usize::try_from(field).ok()?;
     match t {
         ProgType::Xdp => match f {
