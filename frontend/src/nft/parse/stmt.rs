@@ -121,22 +121,16 @@ impl Parser<'_> {
     pub(super) fn lhs(&mut self) -> R<Option<Lhs>> {
         let span = self.span();
         if self.eat_punct("@") {
-            let (base, bspan) = self.word("ll, nh or th")?;
+            let (base, bspan) = self.word("ll, nh, th or ih")?;
             let base: &'static str = match base.as_str() {
                 "ll" => "ll",
                 "nh" => "nh",
                 "th" => "th",
-                "ih" => {
-                    return Err(SyntaxError::new(
-                        bspan,
-                        "'@ih' (inner header) cannot be compiled",
-                    )
-                    .with_note("nft finds the inner header after the UDP header or after a TCP header of the packet's own length; only @ll, @nh and @th are compiled"))
-                }
+                "ih" => "ih",
                 _ => {
                     return Err(
                         SyntaxError::new(bspan, format!("unknown payload base '{base}'"))
-                            .with_note("ll, nh or th"),
+                            .with_note("ll, nh, th or ih"),
                     )
                 }
             };
