@@ -62,11 +62,12 @@ pub(super) fn table(name: &str) -> Opts {
 /// The modules of this file.
 pub(super) const MODULES: &[&str] = &[
     "ah", "esp", "ipcomp", "ecn", "dccp", "pkttype", "u32", "frag", "rt", "mh", "hbh", "dst",
+    "eui64",
 ];
 
 /// Modules only ip6tables has.
 pub(super) fn v6_only(name: &str) -> bool {
-    matches!(name, "frag" | "rt" | "mh" | "hbh" | "dst")
+    matches!(name, "frag" | "rt" | "mh" | "hbh" | "dst" | "eui64")
 }
 
 /// The `-p` a module's kernel match is registered for.
@@ -99,6 +100,7 @@ pub(super) fn finish(
         "rt" => c::all(std::iter::once(hdr.proto(43, span)).chain(parts).collect()),
         "hbh" => c::all(std::iter::once(hdr.proto(0, span)).chain(parts).collect()),
         "dst" => c::all(std::iter::once(hdr.proto(60, span)).chain(parts).collect()),
+        "eui64" => eui64(hdr, span),
         "ah" | "esp" | "ipcomp" | "dccp" | "mh" => hdr.transport(span, parts),
         _ => c::all(parts),
     }
@@ -326,6 +328,40 @@ pub(super) fn option(
         }
         _ => return Err(SyntaxError::new(span, format!("unknown option '{canon}'"))),
     })
+}
+
+/// ip6t_eui64: the source address's interface identifier is the EUI-64 of the frame's source
+/// MAC address (its universal/local bit flipped, `ff:fe` in the middle).
+fn eui64(hdr: Hdr, span: Span) -> Cond {
+    let net = Base::Net { tags: hdr.tags };
+    let byte = |base: Base, off: u32| Expr::Load {
+        base,
+        offset: Box::new(Expr::Const(off)),
+        size: 1,
+    };
+    let eq = |lhs: Expr, rhs: Expr| {
+        Cond::test(
+            Test::Relation {
+                op: RelOp::Eq,
+                lhs,
+                rhs,
+            },
+            span,
+        )
+    };
+    let mac = |i: u32| byte(Base::Frame, 6 + i);
+    let mut parts = vec![c::masked(hdr.net(0, 1), 0xf0, 0x60, span)];
+    parts.push(eq(
+        byte(net, 16),
+        Expr::Bin(ArithOp::Xor, Box::new(mac(0)), Box::new(Expr::Const(2))),
+    ));
+    parts.push(eq(byte(net, 17), mac(1)));
+    parts.push(eq(byte(net, 18), mac(2)));
+    parts.push(c::eq(hdr.net(19, 2), 0xfffe, span));
+    for i in 0..3 {
+        parts.push(eq(byte(net, 21 + i), mac(3 + i)));
+    }
+    c::all(parts)
 }
 
 fn mh_type(s: &str) -> Option<u64> {
