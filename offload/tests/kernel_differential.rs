@@ -142,7 +142,7 @@ fn skip(test: &str) -> bool {
     match kernel::available() {
         Ok(()) => false,
         Err(why) => {
-            println!("SKIP {test}: {why}");
+            testkit::oracle::skip(test, why);
             true
         }
     }
@@ -200,7 +200,7 @@ fn c_programs_we_accept_load_in_the_kernel() {
         return;
     }
     let Some(clang) = clang() else {
-        println!("SKIP {test}: clang not installed");
+        testkit::oracle::skip(test, "clang not installed");
         return;
     };
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kernel_differential_c");
@@ -258,7 +258,7 @@ fn conformance_programs_we_accept_load_in_the_kernel() {
         return;
     }
     let Some(dir) = conformance_dir() else {
-        println!("SKIP {test}: conformance data not found");
+        testkit::oracle::skip_data(test, "conformance data not found");
         return;
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("tests"))
