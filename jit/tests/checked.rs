@@ -208,13 +208,3 @@ fn unchecked_programs_do_not_run_through_the_safe_entry() {
         Some(RunError::NotChecked)
     );
 }
-
-#[test]
-fn a_wild_offset_from_the_input_is_out_of_bounds() {
-    let src = "r0 = *(u64 *)(r1 + 0)\nr1 = *(u64 *)(r1 + 0x1dcc)\nexit\n";
-    let (want, got) = both(
-        src,
-        &Input::Mem(vec![0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]),
-    );
-    assert_eq!(want, got);
-}
