@@ -75,12 +75,9 @@ fn bases(dir: &Path) -> Vec<Base> {
         };
         let code = match (&case.asm, &case.raw) {
             (_, Some(raw)) => raw.clone(),
-            (Some(asm), None) => match ir::asm::assemble(asm) {
-                Ok(prog) => match prog.to_bytes() {
-                    Ok(bytes) => bytes,
-                    Err(_) => continue,
-                },
-                Err(_) => continue,
+            (Some(asm), None) => match ir::asm::assemble(asm).map(|p| p.to_bytes()) {
+                Ok(Ok(bytes)) => bytes,
+                _ => continue,
             },
             (None, None) => continue,
         };

@@ -110,8 +110,10 @@ pub struct BuildArgs {
     pub output: Option<PathBuf>,
     pub json: bool,
     pub counters: bool,
-    /// `kernel` or `nfp`.
+    /// `kernel`, `nfp`, or `riscv64` (a native RV64 object of what the kernel target verifies).
     pub target: TargetArg,
+    /// With `--target riscv64`: the extensions the code may use.
+    pub riscv_ext: jit::riscv64::Extensions,
     /// `--caps` overrides for the NFP profile.
     pub caps: Option<PathBuf>,
 }
@@ -189,14 +191,20 @@ pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliR
                 "give rules as arguments or with -f FILE, not both",
             ))
         }
-        Some(f) if f == Path::new("-") => {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                .map_err(|e| CliError::bad_input(format!("standard input: {e}")))?;
-            Ok(s)
+        Some(f) => {
+            let bytes = crate::input::read_limited(f, crate::input::Limit::Rules)?;
+            String::from_utf8(bytes).map_err(|e| {
+                CliError::bad_input(format!(
+                    "{}: not UTF-8 text (byte {})",
+                    if f == Path::new("-") {
+                        "<stdin>".to_string()
+                    } else {
+                        f.display().to_string()
+                    },
+                    e.utf8_error().valid_up_to()
+                ))
+            })
         }
-        Some(f) => std::fs::read_to_string(f)
-            .map_err(|e| CliError::bad_input(format!("{}: {e}", f.display()))),
         None if rules.is_empty() => Err(CliError::bad_input("no rules: give RULE... or -f FILE")),
         None if syntax == Syntax::Pcap => Ok(rules.join(" ")),
         None => Ok(rules.join("\n")),
@@ -237,6 +245,11 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
+    if args.target == TargetArg::X86_64 {
+        return Err(CliError::bad_input(
+            "--target x86_64: ahead-of-time x86-64 objects are not implemented yet (riscv64 is)",
+        ));
+    }
     let caps = crate::commands::check::target_caps(args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
@@ -261,10 +274,15 @@ pub fn run(args: BuildArgs) -> CliResult {
                     "--emit elf writes a binary object: give -o OUT.o",
                 ));
             };
-            let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
-                .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
-            let script = entries_script(&lowered.program, path);
-            (elf, script.map(|s| (companion_path(path), s)))
+            if args.target == TargetArg::Riscv64 {
+                let object = riscv64_object(&verdicts.verified, path, args.riscv_ext)?;
+                (object, None)
+            } else {
+                let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
+                    .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+                let script = entries_script(&lowered.program, path);
+                (elf, script.map(|s| (companion_path(path), s)))
+            }
         }
         Emit::C => {
             // The C declares the same maps; their contents are loaded the same way.
@@ -282,11 +300,12 @@ pub fn run(args: BuildArgs) -> CliResult {
             None,
         ),
     };
+    // The companion is written with the output, and a stale one from an earlier build removed.
+    let mut companion = companion;
     if let Some(path) = &args.output {
-        output::write_atomic(path, &bytes)?;
-        if let Some((cpath, script)) = &companion {
-            output::write_atomic(cpath, script.as_bytes())?;
-        }
+        let script = companion.as_ref().map(|(_, s)| s.as_bytes());
+        let written = output::write_with_companion(path, &bytes, &companion_path(path), script)?;
+        companion = companion.filter(|_| written.is_some());
     }
     let report = Report {
         args: &args,
@@ -327,9 +346,7 @@ fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
                     span,
                 }) = &r.origin
                 {
-                    let part = span
-                        .and_then(|(a, b)| text.get(a..b))
-                        .unwrap_or(text.as_str());
+                    let part = span.and_then(|(a, b)| text.get(a..b)).unwrap_or(text);
                     let _ = write!(msg, "\n  from {syntax} rule {}: {part}", index + 1);
                 }
             }
@@ -386,6 +403,38 @@ fn without_entries(prog: &Program) -> Program {
         m.initial_entries.clear();
     }
     p
+}
+
+/// `--target riscv64`: the verified program as an RV64 ELF object whose function is named after
+/// the output file, and its C header (`OUT.h`) beside it.
+fn riscv64_object(
+    v: &offload::Verified,
+    out: &Path,
+    ext: jit::riscv64::Extensions,
+) -> CliResult<Vec<u8>> {
+    let prog = v.program();
+    let opts = jit::riscv64::Options {
+        ext,
+        helpers: jit::riscv64::HelperAbi::Table,
+    };
+    let rp =
+        jit::riscv64::compile(v, &opts).map_err(|e| CliError::rejected(format!("riscv64: {e}")))?;
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "prog_");
+    }
+    let object = jit::riscv64::aot::object(&rp, &name)
+        .map_err(|e| CliError::bad_input(format!("{}: {e}", out.display())))?;
+    let header = jit::riscv64::aot::header(&name, prog.maps.len(), ext);
+    output::write_atomic(&out.with_extension("h"), header.as_bytes())?;
+    Ok(object)
 }
 
 fn companion_path(out: &Path) -> PathBuf {
