@@ -433,7 +433,11 @@ fn riscv64_object(
     let object = jit::riscv64::aot::object(&rp, &name)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", out.display())))?;
     let header = jit::riscv64::aot::header(&name, prog.maps.len(), ext);
-    output::write_atomic(&out.with_extension("h"), header.as_bytes())?;
+    // The header is a companion of a file output; a device or FIFO (`-o /dev/null`) gets none.
+    let out_is_file = std::fs::metadata(out).map_or(true, |m| m.is_file());
+    if out_is_file {
+        output::write_output(&out.with_extension("h"), header.as_bytes())?;
+    }
     Ok(object)
 }
 
