@@ -513,3 +513,34 @@ pub(crate) fn fault_of(e: &JitError, len: usize) -> Option<ExecErrorKind> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_count_instructions_between_leaders() {
+        // 0: r0 = 0; 1-2: r1 = lddw; 3: r0 += 1; 4: if r0 < 9 goto 3; 5: call local 7;
+        // 6: exit; 7: r0 = 1; 8: exit
+        let prog = ir::asm::assemble(
+            "r0 = 0\nr1 = 0x100000000 ll\nl:\nr0 += 1\nif r0 < 9 goto l\ncall local f\nexit\nf:\nr0 = 1\nexit\n",
+        )
+        .expect("asm");
+        let mut is_target = vec![false; prog.insns.len()];
+        is_target[3] = true;
+        let b = blocks(&prog.insns, &is_target);
+        // The LD_IMM64 counts once; the loop body, the call, the return point and the callee
+        // each start a block.
+        assert_eq!(b, vec![2, 0, 0, 2, 0, 1, 1, 2, 0]);
+    }
+
+    #[test]
+    fn r10_writes_are_found() {
+        let prog = ir::asm::assemble(
+            "r10 = 1\nr10 = *(u64 *)(r10 - 8)\nr1 = r10\n*(u64 *)(r10 - 8) = r1\nexit\n",
+        )
+        .expect("asm");
+        let w: Vec<bool> = prog.insns.iter().map(writes_r10).collect();
+        assert_eq!(w, vec![true, true, false, false, false]);
+    }
+}

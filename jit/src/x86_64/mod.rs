@@ -361,7 +361,8 @@ impl Lowering<'_> {
         if self.checked && self.checked_insn(pc, insn)? {
             return Ok(());
         }
-        // Checked mode: a jump outside its function goes to a stop, taken only with the jump.
+        // Checked mode: a jump out of the program or into an LD_IMM64 goes to a stop, taken
+        // only with the jump, as the interpreter stops only when control gets there.
         let mut bad_target = None;
         let jump_to = match insn {
             Insn::Ja { .. } | Insn::Jmp { .. } => match self.target(pc, jump_off(&insn), f) {
@@ -376,7 +377,6 @@ impl Lowering<'_> {
             },
             _ => None,
         };
-
         if let Insn::Alu {
             width,
             op,
