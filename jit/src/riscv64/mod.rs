@@ -1,7 +1,7 @@
 //! The RV64 backend: eBPF to RV64IMAC (+ Zba/Zbb when the target has them).
 //!
-//! [`lower`] is the one loop: one exhaustive `match` over [`ir::Insn`], each eBPF instruction
-//! lowered to [`encode::Inst`]s in an [`emit::Asm`], branches kept symbolic. [`layout`] then
+//! `lower` is the one loop: one exhaustive `match` over [`ir::Insn`], each eBPF instruction
+//! lowered to [`encode::Inst`]s in an `emit::Asm`, branches kept symbolic. `layout` then
 //! settles every branch on its shortest form that reaches (B-type, the inverted B-type over
 //! `jal`, the inverted B-type over `auipc`+`jalr`; `c.j`/`jal`/`auipc`+`jalr` for jumps),
 //! starting from the shortest and growing (forms only grow, so the passes are bounded), and the
