@@ -5,6 +5,10 @@ use crate::engine::MapsMode;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The largest `run --repeat`: a million runs of a program at the interpreter's step budget
+/// already take hours, and nothing reports progress meanwhile.
+pub const MAX_REPEAT: u32 = 1_000_000;
+
 /// Packet-filter rules to verified eBPF: assemble, verify, check offload, JIT and run.
 #[derive(Parser, Debug)]
 #[command(name = "bpf-offload", version, about, max_term_width = 100)]
@@ -168,8 +172,9 @@ pub enum Command {
         /// A pcap or pcapng file: one result line per packet.
         #[arg(long)]
         pcap: Option<PathBuf>,
-        /// Run each input N times (engines that time runs report the mean).
-        #[arg(long, default_value_t = 1)]
+        /// Run each input N times (engines that time runs report the mean); 1 to 1,000,000.
+        #[arg(long, default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPEAT)))]
         repeat: u32,
         /// Seed for bpf_get_prandom_u32 (the same on every engine that takes one).
         #[arg(long)]

@@ -5,6 +5,7 @@
 use crate::error::{CliError, CliResult};
 use ir::conformance::{self, TestCase};
 use ir::Program;
+use std::io::Read;
 use std::path::Path;
 
 /// What a PROG argument turned out to be.
@@ -40,15 +41,90 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Kind {
     }
 }
 
-/// Read a file (or standard input for `-`).
-pub fn read_file(path: &Path) -> CliResult<Vec<u8>> {
-    if path == Path::new("-") {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
-            .map_err(|e| CliError::bad_input(format!("<stdin>: {e}")))?;
-        return Ok(v);
+/// The size limit of each kind of input (documented in the README). Reading stops one byte
+/// past the limit, so `/dev/zero`, an endless pipe or a huge file is refused at once (exit 2)
+/// with the limit named, never read into memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A program: ELF object, assembly text, `.data` file or raw instructions (64 MiB; a
+    /// 1,000,000-instruction program is 8 MiB raw, about 30 MiB as assembly).
+    Program,
+    /// Rule text (`build -f`): 16 MiB.
+    Rules,
+    /// A pcap or pcapng capture (`run --pcap`): 256 MiB.
+    Capture,
+    /// A `--caps` TOML file: 1 MiB.
+    Caps,
+    /// A `X.o.maps.sh` companion beside an object: 64 MiB.
+    Companion,
+}
+
+impl Limit {
+    /// The limit in bytes.
+    pub fn bytes(self) -> u64 {
+        const MIB: u64 = 1 << 20;
+        match self {
+            Limit::Program => 64 * MIB,
+            Limit::Rules => 16 * MIB,
+            Limit::Capture => 256 * MIB,
+            Limit::Caps => MIB,
+            Limit::Companion => 64 * MIB,
+        }
     }
-    std::fs::read(path).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))
+
+    /// What the limit is for, in messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Limit::Program => "a program",
+            Limit::Rules => "rule text",
+            Limit::Capture => "a capture",
+            Limit::Caps => "a --caps file",
+            Limit::Companion => "a .maps.sh companion",
+        }
+    }
+}
+
+/// Read a file (or standard input for `-`), at most `limit` bytes.
+pub fn read_limited(path: &Path, limit: Limit) -> CliResult<Vec<u8>> {
+    let stdin = path == Path::new("-");
+    let name = if stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let err = |e: std::io::Error| CliError::bad_input(format!("{name}: {e}"));
+    let max = limit.bytes();
+    let too_big = || {
+        CliError::bad_input(format!(
+            "{name}: larger than the {} MiB limit for {} (is it the right file?)",
+            max >> 20,
+            limit.what()
+        ))
+    };
+    let reader: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(path).map_err(err)?;
+        let meta = f.metadata().map_err(err)?;
+        if meta.is_dir() {
+            return Err(CliError::bad_input(format!("{name}: is a directory")));
+        }
+        if meta.is_file() && meta.len() > max {
+            return Err(too_big());
+        }
+        Box::new(f)
+    };
+    let mut v = Vec::new();
+    reader.take(max + 1).read_to_end(&mut v).map_err(err)?;
+    if v.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(v)
+}
+
+/// Read a program file (or standard input for `-`), within [`Limit::Program`].
+pub fn read_file(path: &Path) -> CliResult<Vec<u8>> {
+    read_limited(path, Limit::Program)
 }
 
 /// Load PROG. `section` picks a program in an ELF object.
@@ -69,7 +145,8 @@ pub fn load_program(path: &Path, section: Option<&str>) -> CliResult<Loaded> {
             let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
             let case = conformance::parse_linked(text, &mut |linked| {
                 let p = dir.join(linked);
-                std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))
+                let bytes = read_limited(&p, Limit::Program).map_err(|e| e.message)?;
+                String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", p.display()))
             })
             .map_err(|e| {
                 CliError::bad_input(format!("{name}:{}:{}: {}", e.line, e.col, e.message))

@@ -15,6 +15,10 @@ mod output;
 mod pcap;
 
 use clap::Parser;
+
+/// The longest word of an error message printed in full (paths stay whole; a huge token does
+/// not).
+const MAX_ECHOED_WORD: usize = 256;
 use cli::{Cli, Command};
 
 /// `build` takes whole rules as arguments, and an iptables rule starts with '-'
@@ -43,13 +47,42 @@ fn rule_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::Os
     out
 }
 
+/// The stack the commands run on. Deep but valid inputs are handled by recursion (a pcap
+/// filter may switch between `and` and `or` 10,000 times, nesting its condition as deep);
+/// the memory is reserved, and only what is used is touched.
+const STACK_BYTES: usize = 256 << 20;
+
 fn main() {
+    let worker = std::thread::Builder::new()
+        .name("bpf-offload".into())
+        .stack_size(STACK_BYTES)
+        .spawn(run_command);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(())) => {}
+        // The panic has been reported on stderr already.
+        Ok(Err(_)) => std::process::exit(101),
+        Err(e) => {
+            eprintln!("error: cannot start the worker thread: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run_command() {
     let cli = match Cli::try_parse_from(rule_args(std::env::args_os())) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            std::process::exit(code);
+            if !e.use_stderr() {
+                // --help, --version: what was asked for, on stdout.
+                let _ = e.print();
+                std::process::exit(0);
+            }
+            let text = e.render().to_string();
+            eprint!(
+                "{}",
+                frontend::diag::shorten_words_over(&text, MAX_ECHOED_WORD)
+            );
+            std::process::exit(2);
         }
     };
     let result = match cli.command {
@@ -168,7 +201,10 @@ fn main() {
         } => commands::bench::run(&engine, seconds, json),
     };
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        // Whatever the input was, no word of it is echoed past a few hundred characters (a
+        // 100,000-digit token would otherwise fill the terminal, several times over).
+        let message = frontend::diag::shorten_words_over(&e.message, MAX_ECHOED_WORD);
+        eprintln!("error: {message}");
         std::process::exit(e.exit_code());
     }
 }

@@ -139,12 +139,12 @@ pub fn load_companion(object: &Path, prog: &mut Program) -> CliResult<Option<(Pa
         return Ok(None);
     }
     let path = companion_path(object);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text", path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CliError::bad_input(format!("{}: {e}", path.display()))),
-    };
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = crate::input::read_limited(&path, crate::input::Limit::Companion)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text", path.display())))?;
     let n = apply(prog, &path, &text)?;
     Ok(Some((path, n)))
 }

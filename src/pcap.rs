@@ -8,7 +8,7 @@ use std::path::Path;
 /// Every packet's bytes, in file order. pcap and pcapng (enhanced/simple packet blocks).
 pub fn read_packets(path: &Path) -> CliResult<Vec<Vec<u8>>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| CliError::bad_input(format!("{name}: {e}")))?;
+    let bytes = crate::input::read_limited(path, crate::input::Limit::Capture)?;
     let bad = |i: usize, e: pcap_file::PcapError| {
         CliError::bad_input(format!("{name}: packet {}: {e}", i + 1))
     };

@@ -69,6 +69,9 @@ fn merge_cond(c: &Cond, sets: &mut Vec<ValueSet>, min_run: usize) -> Cond {
         Cond::Not(a) => Cond::Not(Box::new(merge_cond(a, sets, min_run))),
         Cond::All(cs) => Cond::All(cs.iter().map(|c| merge_cond(c, sets, min_run)).collect()),
         Cond::Any(cs) => {
+            // References, not copies: a part may hold the whole rest of a long filter
+            // (`a and b or c and d ...` nests to its length), and copying it at every level
+            // cost the length squared.
             let mut flat = Vec::new();
             flatten_any(cs, &mut flat);
             let mut parts = Vec::new();
@@ -80,7 +83,7 @@ fn merge_cond(c: &Cond, sets: &mut Vec<ValueSet>, min_run: usize) -> Cond {
                         i += len;
                     }
                     None => {
-                        parts.push(merge_cond(&flat[i], sets, min_run));
+                        parts.push(merge_cond(flat[i], sets, min_run));
                         i += 1;
                     }
                 }
@@ -95,11 +98,11 @@ fn merge_cond(c: &Cond, sets: &mut Vec<ValueSet>, min_run: usize) -> Cond {
     }
 }
 
-fn flatten_any(cs: &[Cond], out: &mut Vec<Cond>) {
+fn flatten_any<'a>(cs: &'a [Cond], out: &mut Vec<&'a Cond>) {
     for c in cs {
         match c {
             Cond::Any(inner) => flatten_any(inner, out),
-            other => out.push(other.clone()),
+            other => out.push(other),
         }
     }
 }

@@ -245,11 +245,12 @@ pub enum Origin {
         text: Option<String>,
     },
     /// A filter rule: its syntax (`iptables`, `pcap`, ...), index and text, with a byte span of
-    /// the part that produced this instruction.
+    /// the part that produced this instruction. The text is shared by every instruction of the
+    /// rule (one long rule is thousands of instructions: copies would cost its length squared).
     Rule {
         syntax: String,
         index: usize,
-        text: String,
+        text: std::sync::Arc<str>,
         span: Option<(usize, usize)>,
     },
 }

@@ -64,6 +64,14 @@ impl Tally {
                 if let (Some(pc), Some(kpc)) = (r.rejections[0].pc, k.failing_insn()) {
                     self.both_refuse_at_insn += 1;
                     self.same_insn += (pc == kpc) as usize;
+                    if pc != kpc && std::env::var_os("OFFLOAD_SHOW_INSN").is_some() {
+                        println!(
+                            "{name}: we refuse at {pc} ({}), the kernel at {kpc} ({})\n{}",
+                            r.rejections[0].message,
+                            k.reason(),
+                            listing(prog)
+                        );
+                    }
                 }
             }
             (Ok(_), false) if NON_SAFETY.iter().any(|m| k.log.contains(m)) => self
@@ -84,8 +92,10 @@ impl Tally {
                 self.unsupported += 1
             }
             (Err(r), true) => self.over_strict.push(format!(
-                "{name}: ours: {} at insn {:?}",
-                r.rejections[0].message, r.rejections[0].pc
+                "{name}: ours: {} at insn {:?}\n{}",
+                r.rejections[0].message,
+                r.rejections[0].pc,
+                listing(prog)
             )),
         }
     }
@@ -132,7 +142,7 @@ fn skip(test: &str) -> bool {
     match kernel::available() {
         Ok(()) => false,
         Err(why) => {
-            println!("SKIP {test}: {why}");
+            testkit::oracle::skip(test, why);
             true
         }
     }
@@ -190,7 +200,7 @@ fn c_programs_we_accept_load_in_the_kernel() {
         return;
     }
     let Some(clang) = clang() else {
-        println!("SKIP {test}: clang not installed");
+        testkit::oracle::skip(test, "clang not installed");
         return;
     };
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kernel_differential_c");
@@ -248,7 +258,7 @@ fn conformance_programs_we_accept_load_in_the_kernel() {
         return;
     }
     let Some(dir) = conformance_dir() else {
-        println!("SKIP {test}: conformance data not found");
+        testkit::oracle::skip_data(test, "conformance data not found");
         return;
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("tests"))
@@ -293,10 +303,18 @@ fn random_programs_we_accept_load_in_the_kernel() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    // A fixed seed keeps CI reproducible; OFFLOAD_RANDOM_SEED picks another sequence.
+    let seed: u64 = std::env::var("OFFLOAD_RANDOM_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
-        proptest::test_runner::TestRng::deterministic_rng(
+        proptest::test_runner::TestRng::from_seed(
             proptest::test_runner::RngAlgorithm::ChaCha,
+            &seed_bytes,
         ),
     );
     let strat = random::program();

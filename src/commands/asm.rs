@@ -43,7 +43,7 @@ pub fn run(
         .to_bytes()
         .map_err(|e| CliError::bad_input(format!("{name}: {e}")))?;
     if let Some(path) = out {
-        output::write_atomic(path, &output_bytes(path, &prog, &raw)?)?;
+        output::write_output(path, &output_bytes(path, &prog, &raw)?)?;
     }
     if json {
         let v = serde_json::json!({

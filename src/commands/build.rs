@@ -191,14 +191,20 @@ pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliR
                 "give rules as arguments or with -f FILE, not both",
             ))
         }
-        Some(f) if f == Path::new("-") => {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                .map_err(|e| CliError::bad_input(format!("standard input: {e}")))?;
-            Ok(s)
+        Some(f) => {
+            let bytes = crate::input::read_limited(f, crate::input::Limit::Rules)?;
+            String::from_utf8(bytes).map_err(|e| {
+                CliError::bad_input(format!(
+                    "{}: not UTF-8 text (byte {})",
+                    if f == Path::new("-") {
+                        "<stdin>".to_string()
+                    } else {
+                        f.display().to_string()
+                    },
+                    e.utf8_error().valid_up_to()
+                ))
+            })
         }
-        Some(f) => std::fs::read_to_string(f)
-            .map_err(|e| CliError::bad_input(format!("{}: {e}", f.display()))),
         None if rules.is_empty() => Err(CliError::bad_input("no rules: give RULE... or -f FILE")),
         None if syntax == Syntax::Pcap => Ok(rules.join(" ")),
         None => Ok(rules.join("\n")),
@@ -294,11 +300,12 @@ pub fn run(args: BuildArgs) -> CliResult {
             None,
         ),
     };
+    // The companion is written with the output, and a stale one from an earlier build removed.
+    let mut companion = companion;
     if let Some(path) = &args.output {
-        output::write_atomic(path, &bytes)?;
-        if let Some((cpath, script)) = &companion {
-            output::write_atomic(cpath, script.as_bytes())?;
-        }
+        let script = companion.as_ref().map(|(_, s)| s.as_bytes());
+        let written = output::write_with_companion(path, &bytes, &companion_path(path), script)?;
+        companion = companion.filter(|_| written.is_some());
     }
     let report = Report {
         args: &args,
@@ -339,9 +346,7 @@ fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
                     span,
                 }) = &r.origin
                 {
-                    let part = span
-                        .and_then(|(a, b)| text.get(a..b))
-                        .unwrap_or(text.as_str());
+                    let part = span.and_then(|(a, b)| text.get(a..b)).unwrap_or(text);
                     let _ = write!(msg, "\n  from {syntax} rule {}: {part}", index + 1);
                 }
             }
@@ -428,7 +433,11 @@ fn riscv64_object(
     let object = jit::riscv64::aot::object(&rp, &name)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", out.display())))?;
     let header = jit::riscv64::aot::header(&name, prog.maps.len(), ext);
-    output::write_atomic(&out.with_extension("h"), header.as_bytes())?;
+    // The header is a companion of a file output; a device or FIFO (`-o /dev/null`) gets none.
+    let out_is_file = std::fs::metadata(out).map_or(true, |m| m.is_file());
+    if out_is_file {
+        output::write_output(&out.with_extension("h"), header.as_bytes())?;
+    }
     Ok(object)
 }
 

@@ -41,7 +41,7 @@ pub fn target_caps(target: TargetArg, caps: Option<&Path>) -> CliResult<Capabili
             let profile = match caps {
                 None => nfp_model::Profile::default(),
                 Some(p) => {
-                    let bytes = input::read_file(p)?;
+                    let bytes = input::read_limited(p, input::Limit::Caps)?;
                     let text = std::str::from_utf8(&bytes).map_err(|_| {
                         CliError::bad_input(format!("{}: not UTF-8 text", p.display()))
                     })?;
@@ -141,7 +141,7 @@ fn origin_json(o: &Origin) -> serde_json::Value {
             text,
             span,
         } => {
-            serde_json::json!({"kind": "rule", "syntax": syntax, "index": index, "text": text, "span": span})
+            serde_json::json!({"kind": "rule", "syntax": syntax, "index": index, "text": &**text, "span": span})
         }
     }
 }

@@ -16,9 +16,8 @@ pub fn run(engine: &str, mem: Option<&str>) -> CliResult {
         return Err(CliError::bad_input("plugin: pick one engine, not `all`"));
     }
     let engines = engine::resolve(engine)?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-        .map_err(|e| CliError::bad_input(format!("<stdin>: {e}")))?;
+    let bytes = input::read_limited(std::path::Path::new("-"), input::Limit::Program)?;
+    let text = String::from_utf8_lossy(&bytes);
     let prog_bytes = parse_hex("program on stdin", &text)?;
     let prog = input::decode_raw("<stdin>", &prog_bytes)?;
     let mem = match mem {

@@ -244,5 +244,60 @@ pub(crate) fn runtime_for(prog: &Program, opts: &PrepareOptions) -> ir::runtime:
     rt
 }
 
+/// The initial map contents of a program on `ir::runtime`, to put back before each run with
+/// [`MapsMode::Fresh`] without building a new runtime (which copies the program and allocates
+/// every map again): only entries that changed are written back.
+pub(crate) struct FreshMaps {
+    initial: Vec<(String, MapContents)>,
+}
+
+impl FreshMaps {
+    /// What a new runtime for the program holds.
+    pub(crate) fn of(rt: &ir::runtime::Runtime) -> FreshMaps {
+        FreshMaps { initial: rt.dump() }
+    }
+
+    /// Put `rt`'s maps back to the initial contents; a map kind this cannot restore in place
+    /// makes a new runtime instead.
+    pub(crate) fn restore(
+        &self,
+        rt: &mut ir::runtime::Runtime,
+        prog: &Program,
+        opts: &PrepareOptions,
+    ) {
+        let now = rt.dump();
+        for (i, ((_, want), (_, have))) in self.initial.iter().zip(&now).enumerate() {
+            if want == have {
+                continue;
+            }
+            let kind = rt.map_def(i).map(|d| d.map_type);
+            let restored = match kind {
+                Some(ir::MapType::Array) => want
+                    .iter()
+                    .zip(have)
+                    .filter(|(w, h)| w != h)
+                    .all(|((k, v), _)| rt.map_update(i, k, v, ir::runtime::BPF_ANY).is_ok()),
+                Some(ir::MapType::Hash) => {
+                    let stale: Vec<&Vec<u8>> = have
+                        .iter()
+                        .filter(|(k, _)| !want.iter().any(|(wk, _)| wk == k))
+                        .map(|(k, _)| k)
+                        .collect();
+                    stale.iter().all(|k| rt.map_delete(i, k).is_ok())
+                        && want
+                            .iter()
+                            .filter(|e| !have.contains(e))
+                            .all(|(k, v)| rt.map_update(i, k, v, ir::runtime::BPF_ANY).is_ok())
+                }
+                _ => false,
+            };
+            if !restored {
+                *rt = runtime_for(prog, opts);
+                return;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

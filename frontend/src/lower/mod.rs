@@ -368,7 +368,7 @@ impl Lowerer<'_> {
         self.e.origin = Some(Origin::Rule {
             syntax: rs.syntax.clone(),
             index: self.rule,
-            text: rule.origin.text.clone(),
+            text: rule.origin.text.as_str().into(),
             span: Some((rule.origin.span.start, rule.origin.span.end)),
         });
     }

@@ -52,6 +52,10 @@ impl Parser {
 
     /// Precedence climbing; operators of precedence 0 (`^`, `%`) take everything after them.
     pub(super) fn arith(&mut self, min: u8, guards: &mut Vec<Cond>) -> Result<Expr, PcapError> {
+        self.nested(|p| p.arith_inner(min, guards))
+    }
+
+    fn arith_inner(&mut self, min: u8, guards: &mut Vec<Cond>) -> Result<Expr, PcapError> {
         let mut lhs = self.arith_prefix(guards)?;
         while let Some((op, prec)) = self.binop() {
             if prec != 0 && prec < min.max(1) {
@@ -87,6 +91,10 @@ impl Parser {
 
     /// A unary minus applies to its operand and any `^`/`%` chain after it (yacc shifts them).
     pub(super) fn arith_prefix(&mut self, guards: &mut Vec<Cond>) -> Result<Expr, PcapError> {
+        self.nested(|p| p.arith_prefix_inner(guards))
+    }
+
+    fn arith_prefix_inner(&mut self, guards: &mut Vec<Cond>) -> Result<Expr, PcapError> {
         if self.is_punct(0, Punct::Minus) {
             self.bump();
             let mut inner = self.arith_prefix(guards)?;

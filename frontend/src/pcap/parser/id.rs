@@ -14,6 +14,10 @@ impl Parser {
 
     /// `id := nid | pnum | '(' id ((and|or) id)* ')' | not id`, generated with `q`.
     pub(super) fn id(&mut self, q: Quals) -> Result<Cond, PcapError> {
+        self.nested(|p| p.id_inner(q))
+    }
+
+    fn id_inner(&mut self, q: Quals) -> Result<Cond, PcapError> {
         if self.is_not(0) {
             self.bump();
             return Ok(self.id(q)?.negate());
@@ -21,11 +25,13 @@ impl Parser {
         if self.is_punct(0, Punct::LParen) {
             self.bump();
             let mut acc = self.id(q)?;
+            let mut last_and = None;
             loop {
                 let and = self.is_and();
                 if !and && !self.is_or() {
                     break;
                 }
+                self.count_switch(&mut last_and, and)?;
                 self.bump();
                 let rhs = self.id(q)?;
                 acc = if and {

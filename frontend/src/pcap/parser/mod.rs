@@ -7,6 +7,11 @@
 //!   libpcap's grammar, so yacc shifts them: `a * b % c` is `a * (b % c)`, `a ^ b + c` is
 //!   `a ^ (b + c)`.
 //! - `vlan` shifts the offsets of everything parsed after it, as libpcap does.
+//! - Nesting (parentheses, `not`, brackets, `^`/`%` chains, unary minus) is limited to
+//!   [`MAX_NESTING`] levels, so no filter can exhaust the stack; a long chain of `and`/`or`
+//!   terms is a loop, not a recursion, and costs time linear in its length; its switches
+//!   between `and` and `or` (each one level deeper in the condition) are limited to
+//!   [`MAX_SWITCHES`].
 
 //!
 //! Split by concern: this file holds the boolean grammar and the primitives (`expr`, `term`,
@@ -25,12 +30,24 @@ use super::lexer::{tokenize, Punct, Token, TokenKind};
 use super::PcapError;
 use crate::ruleset::{ArithOp, Cond, Expr, RelOp, Span, Test};
 
+/// How deeply a filter may nest (parentheses, `not`, `proto[...]` brackets, `^`/`%` chains,
+/// unary minus, each counting one level; a parenthesis inside an arithmetic expression counts
+/// two). Real filters nest a few levels; the limit keeps the recursive descent well inside a
+/// thread's stack.
+pub const MAX_NESTING: usize = 256;
+
+/// How many times a filter may switch between `and` and `or` (`a and b or c and d ...` nests
+/// one level deeper at each switch, since both associate to the left with equal precedence).
+pub const MAX_SWITCHES: usize = 10_000;
+
 /// Parse a whole filter expression into a condition (an empty filter matches everything).
 pub fn parse(text: &str) -> Result<Cond, PcapError> {
     let mut p = Parser {
         toks: tokenize(text),
         pos: 0,
         gen: Gen::default(),
+        depth: 0,
+        switches: 0,
     };
     if p.at_eof() {
         return Ok(Cond::True);
@@ -47,9 +64,34 @@ struct Parser {
     toks: Vec<Token>,
     pos: usize,
     gen: Gen,
+    /// Nesting depth of the recursive rules being parsed (see [`MAX_NESTING`]).
+    depth: usize,
+    /// Switches between `and` and `or` so far (see [`MAX_SWITCHES`]).
+    switches: usize,
 }
 
 impl Parser {
+    /// Run `rule` one nesting level deeper, or fail at the current token past [`MAX_NESTING`].
+    pub(super) fn nested<T>(
+        &mut self,
+        rule: impl FnOnce(&mut Self) -> Result<T, PcapError>,
+    ) -> Result<T, PcapError> {
+        if self.depth >= MAX_NESTING {
+            let span = self.peek().span;
+            return Err(self.err(
+                span,
+                format!(
+                    "the filter nests more than {MAX_NESTING} levels deep (parentheses, 'not', \
+                     brackets or '^'/'%' chains)"
+                ),
+            ));
+        }
+        self.depth += 1;
+        let r = rule(self);
+        self.depth -= 1;
+        r
+    }
+
     pub(super) fn peek(&self) -> &Token {
         let last = self.toks.len() - 1;
         &self.toks[self.pos.min(last)]
@@ -120,17 +162,43 @@ impl Parser {
         self.is_word(n, "not") || self.is_punct(n, Punct::Bang)
     }
 
+    /// Count a switch between `and` and `or` in one chain (`last`: the previous operator).
+    pub(super) fn count_switch(
+        &mut self,
+        last: &mut Option<bool>,
+        and: bool,
+    ) -> Result<(), PcapError> {
+        if last.is_some_and(|l| l != and) {
+            // `a and b or c`: each switch nests the condition one level deeper.
+            self.switches += 1;
+            if self.switches > MAX_SWITCHES {
+                let span = self.peek().span;
+                return Err(self.err(
+                    span,
+                    format!(
+                        "the filter switches between 'and' and 'or' more than {MAX_SWITCHES} \
+                         times (each switch nests the condition one level deeper)"
+                    ),
+                ));
+            }
+        }
+        *last = Some(and);
+        Ok(())
+    }
+
     /// `expr := term ((and|or) (term | id))*`; returns the qualifiers a following bare id uses.
     pub(super) fn expr(
         &mut self,
         before: Option<Quals>,
     ) -> Result<(Cond, Option<Quals>), PcapError> {
         let (mut acc, mut q) = self.term(before)?;
+        let mut last_and = None;
         loop {
             let and = self.is_and();
             if !and && !self.is_or() {
                 break;
             }
+            self.count_switch(&mut last_and, and)?;
             self.bump();
             let (rhs, rq) = if self.starts_bare_id(0) {
                 match q {
@@ -161,13 +229,20 @@ impl Parser {
     }
 
     /// Whether the tokens from `n` on are a bare id (a value without qualifiers).
-    pub(super) fn starts_bare_id(&self, n: usize) -> bool {
-        if self.is_not(n) {
-            return self.starts_bare_id(n + 1);
-        }
-        if self.is_punct(n, Punct::LParen) {
-            // `(b or c)` of ids, not a parenthesised expression.
-            return self.starts_bare_id(n + 1) && !self.is_word(n + 1, "not");
+    pub(super) fn starts_bare_id(&self, mut n: usize) -> bool {
+        // Skip `not`s and `(`s (a loop: they may be many); `(b or c)` of ids, not a
+        // parenthesised expression, has no `not` right after a `(`.
+        loop {
+            if self.is_not(n) {
+                n += 1;
+            } else if self.is_punct(n, Punct::LParen) {
+                if self.is_word(n + 1, "not") {
+                    return false;
+                }
+                n += 1;
+            } else {
+                break;
+            }
         }
         let Some(w) = self.word_at(n) else {
             return false;
@@ -209,12 +284,14 @@ impl Parser {
         &mut self,
         before: Option<Quals>,
     ) -> Result<(Cond, Option<Quals>), PcapError> {
-        if self.is_not(0) {
-            self.bump();
-            let (c, q) = self.term(before)?;
-            return Ok((c.negate(), q));
-        }
-        self.rterm(before)
+        self.nested(|p| {
+            if p.is_not(0) {
+                p.bump();
+                let (c, q) = p.term(before)?;
+                return Ok((c.negate(), q));
+            }
+            p.rterm(before)
+        })
     }
 
     pub(super) fn rterm(
@@ -251,7 +328,7 @@ impl Parser {
         span: Span,
     ) -> Result<(Cond, Option<Quals>), PcapError> {
         match w {
-            "vlan" => {
+            "vlan" | "pppoes" | "mpls" => {
                 self.bump();
                 let id = match self.word_at(0).map(classify) {
                     Some(WordClass::Number(n)) if !self.arith_op_or_relop(1) => {
@@ -261,7 +338,12 @@ impl Parser {
                     _ => None,
                 };
                 let span = span.to(self.toks[self.pos.saturating_sub(1)].span);
-                let c = self.gen.vlan(id, span).map_err(|m| self.err(span, m))?;
+                let c = match w {
+                    "vlan" => self.gen.vlan(id, span),
+                    "mpls" => self.gen.mpls(id, span),
+                    _ => self.gen.pppoes(id, span),
+                }
+                .map_err(|m| self.err(span, m))?;
                 return Ok((c, None));
             }
             "less" | "greater" => {
@@ -276,8 +358,25 @@ impl Parser {
                 self.bump();
                 return Ok((self.cast(Proto::Default, w, span)?, None));
             }
-            "mpls" | "pppoed" | "pppoes" | "geneve" | "inbound" | "outbound" | "ifindex"
-            | "byte" | "gateway" => {
+            "pppoed" | "decnet" | "lat" | "sca" | "moprc" | "mopdl" | "llc" | "iso" | "stp"
+            | "netbeui" | "clnp" | "esis" | "isis" => {
+                self.bump();
+                // `llc i`, `llc s`, `llc u`: the LLC frame kind.
+                let kind = match self.word_at(0) {
+                    Some(k @ ("i" | "s" | "u")) if w == "llc" => Some(k.to_string()),
+                    _ => None,
+                };
+                let mut end = span;
+                if kind.is_some() {
+                    end = self.bump().span;
+                }
+                let span = span.to(end);
+                if let Some(c) = self.gen.link_proto(w, kind.as_deref(), span) {
+                    return Ok((c, None));
+                }
+                return Err(self.err(span, format!("'{w}' is not supported by this compiler")));
+            }
+            "geneve" | "inbound" | "outbound" | "ifindex" | "byte" | "gateway" => {
                 return Err(self.err(span, format!("'{w}' is not supported by this compiler")))
             }
             _ => {}
@@ -485,5 +584,62 @@ fn describe(t: &Token) -> String {
         TokenKind::Punct(p) => format!("'{}'", p.text()),
         TokenKind::Unknown(c) => format!("'{c}'"),
         TokenKind::Eof => "the end of the filter".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nests_too_deep(text: &str) -> bool {
+        parse(text).is_err_and(|e| e.message.contains("nests more than"))
+    }
+
+    #[test]
+    fn nesting_is_limited_and_errors_instead_of_overflowing() {
+        // Within the limit: parses (on a test thread's small stack).
+        let ok = format!("{}tcp{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse(&ok).is_ok());
+        assert!(parse(&format!("{}tcp", "not ".repeat(100))).is_ok());
+        // Far past it: an error at the token where the limit was hit.
+        assert!(nests_too_deep(&format!(
+            "{}tcp{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        )));
+        assert!(nests_too_deep(&format!("{}tcp", "not ".repeat(10_000))));
+        assert!(nests_too_deep(&format!("{}tcp", "! ".repeat(10_000))));
+        assert!(nests_too_deep(&format!(
+            "ip[0] = 1{}",
+            " ^ 1".repeat(10_000)
+        )));
+        assert!(nests_too_deep(&format!("ip[0] = {}1", "- ".repeat(10_000))));
+        assert!(nests_too_deep(&format!(
+            "{}0{} = 1",
+            "ip[".repeat(10_000),
+            "]".repeat(10_000)
+        )));
+        assert!(nests_too_deep(&format!(
+            "host 10.0.0.1 or {}10.0.0.2{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        )));
+    }
+
+    #[test]
+    fn and_or_switches_are_limited_but_long_chains_are_not() {
+        let chain = |n: usize, op: &dyn Fn(usize) -> &'static str| {
+            let mut s = String::from("tcp port 1");
+            for i in 1..n {
+                s.push_str(op(i));
+                s.push_str(&format!("tcp port {}", i + 1));
+            }
+            s
+        };
+        assert!(parse(&chain(20_000, &|_| " and ")).is_ok());
+        assert!(parse(&chain(20_000, &|_| " or ")).is_ok());
+        let alternating = |i: usize| if i % 2 == 1 { " and " } else { " or " };
+        let e = parse(&chain(MAX_SWITCHES + 10, &alternating)).unwrap_err();
+        assert!(e.message.contains("switches between 'and' and 'or'"), "{e}");
     }
 }
