@@ -11,6 +11,11 @@
 //! interpreter's does — a result or an error naming the slot — and never with a signal.
 //! Only [`x86_64::JitProgram::run_unchecked`], which is `unsafe`, runs unchecked code.
 //!
+//! [`riscv64`] compiles to RV64IMA with the C, Zba and Zbb extensions as the target has them;
+//! the code runs in process under unicorn (feature `riscv-emu`; helpers trap back into the same
+//! runtime, and only live regions are mapped) or is written as a native ELF object with a C ABI
+//! for a user-space packet processor ([`riscv64::aot`]).
+//!
 //! ```
 //! use ir::interp::Input;
 //! use ir::runtime::Runtime;

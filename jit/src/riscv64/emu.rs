@@ -76,6 +76,8 @@ fn xreg(r: XReg) -> RegisterRISCV {
 
 /// The Rust side of one emulated run.
 struct RunState<'r> {
+    /// The program running (for naming the instruction of a fault).
+    prog: &'r Rv64Program,
     rt: &'r mut Runtime,
     env: Box<ExecEnv>,
     /// Top of the run's stack (one past the highest byte).
@@ -215,6 +217,27 @@ fn emulate_zb(uc: &mut Unicorn<'_, RunState<'_>>, pc: u64) -> bool {
         set(uc, r, v);
     }
     true
+}
+
+/// An access outside every live region, named as the interpreter names it: the eBPF slot whose
+/// code made it, and the nearest live region.
+fn out_of_bounds(uc: &Unicorn<'_, RunState<'_>>, addr: u64, size: usize, write: bool) -> RunError {
+    use ir::interp::{ExecError, ExecErrorKind};
+    let st = uc.get_data();
+    let at = uc.pc_read().unwrap_or(CODE_BASE).wrapping_sub(CODE_BASE);
+    let pc = st.prog.slot_at(u32::try_from(at).unwrap_or(u32::MAX));
+    RunError::Exec(ExecError {
+        pc,
+        prog: 0,
+        insn: st.prog.insn(pc),
+        text: st.prog.insn(pc).map(|_| st.prog.insn_text(pc)),
+        kind: ExecErrorKind::OutOfBounds {
+            addr,
+            size: size as u32,
+            write,
+            near: st.rt.nearest_region(&st.env, addr),
+        },
+    })
 }
 
 /// Map the host pages of the live region holding `[addr, addr + size)`, if there is one.
@@ -366,9 +389,9 @@ fn run_emulated(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_at(
-    p: &Rv64Program,
-    rt: &mut Runtime,
+fn run_at<'r>(
+    p: &'r Rv64Program,
+    rt: &'r mut Runtime,
     env: Box<ExecEnv>,
     stack_lo: u64,
     stack_hi: u64,
@@ -377,6 +400,7 @@ fn run_at(
     r2: u64,
 ) -> (Result<TailEnd, RunError>, Box<ExecEnv>) {
     let state = RunState {
+        prog: p,
         rt,
         env,
         stack_top: stack_hi,
@@ -479,12 +503,8 @@ fn drive(
             return true;
         }
         let write = matches!(kind, MemType::WRITE_UNMAPPED);
-        let what = if write { "store to" } else { "load from" };
-        uc.get_data_mut()
-            .error
-            .get_or_insert(RunError::Internal(format!(
-                "{what} {addr:#x} ({size} bytes): no live region there"
-            )));
+        let e = out_of_bounds(uc, addr, size, write);
+        uc.get_data_mut().error.get_or_insert(e);
         false
     })
     .map_err(emu_err)?;

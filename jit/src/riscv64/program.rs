@@ -237,6 +237,18 @@ impl Rv64Program {
         self.passes
     }
 
+    /// The eBPF slot whose code holds byte `offset` (the last slot starting at or before it).
+    pub fn slot_at(&self, offset: u32) -> usize {
+        self.insn_offsets
+            .partition_point(|&o| o <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The eBPF instruction at slot `pc`.
+    pub fn insn(&self, pc: usize) -> Option<ir::Insn> {
+        self.program.insns.get(pc).copied()
+    }
+
     /// The eBPF text of slot `pc` (LLVM syntax).
     pub fn insn_text(&self, pc: usize) -> String {
         if pc < self.program.insns.len() {
