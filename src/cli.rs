@@ -66,6 +66,12 @@ pub enum TargetArg {
     /// Offload to a Netronome NFP: checked against its firmware's capabilities and limits
     /// (`--caps` overrides them).
     Nfp,
+    /// A native RV64 object (`build`): the kernel's rules, compiled ahead of time by our RV64
+    /// JIT for a user-space packet processor (`--riscv-ext` picks the extensions).
+    Riscv64,
+    /// A native x86-64 object (`build`; not implemented yet): the kernel's rules.
+    #[value(name = "x86_64")]
+    X86_64,
 }
 
 /// Backends whose machine code `disasm --target` shows.
@@ -74,6 +80,15 @@ pub enum DisasmTarget {
     /// The x86-64 JIT (Intel syntax).
     #[value(name = "x86_64")]
     X86_64,
+    /// The RV64 JIT (what `llvm-mc -M no-aliases` prints), for `--riscv-ext`.
+    #[value(name = "riscv64")]
+    Riscv64,
+}
+
+/// `--riscv-ext`: RV64 extensions beyond RV64IMA the code may use: `c`, `zba`, `zbb` (comma
+/// separated), `all` or `none`.
+pub fn parse_riscv_ext(s: &str) -> Result<jit::riscv64::Extensions, String> {
+    jit::riscv64::Extensions::parse(s)
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,6 +122,9 @@ pub enum Command {
         /// With `--target`: blind the program's constants, as `run --harden` does.
         #[arg(long, requires = "target")]
         harden: bool,
+        /// With `--target riscv64`: the extensions the code may use (`c,zba,zbb`, `all`, `none`).
+        #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
+        riscv_ext: jit::riscv64::Extensions,
         /// Program section in an ELF object.
         #[arg(long)]
         section: Option<String>,
@@ -172,6 +190,10 @@ pub enum Command {
         /// JIT engines: blind the program's constants (no immediate it chose appears in the code).
         #[arg(long)]
         harden: bool,
+        /// The riscv64 engine: RV64 extensions the code may use beyond RV64IMA (`c`, `zba`,
+        /// `zbb`, comma separated; `all`; `none`).
+        #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
+        riscv_ext: jit::riscv64::Extensions,
         #[arg(long)]
         section: Option<String>,
         /// One JSON object per result.
@@ -222,9 +244,14 @@ pub enum Command {
         #[arg(long)]
         counters: bool,
         /// Where the program must load: `kernel` (host XDP/TC) or `nfp` (offload to a
-        /// Netronome NIC: code generated for it and checked against its firmware's limits).
+        /// Netronome NIC: code generated for it and checked against its firmware's limits);
+        /// `riscv64` writes a native RV64 ELF object (and OUT.h, its C ABI) to link into a
+        /// user-space packet processor.
         #[arg(long, value_enum, default_value = "kernel")]
         target: TargetArg,
+        /// With `--target riscv64`: extensions the code may use (`c,zba,zbb`, `all`, `none`).
+        #[arg(long, default_value = "c", value_parser = parse_riscv_ext)]
+        riscv_ext: jit::riscv64::Extensions,
         /// TOML overrides of the NFP firmware's capabilities and limits (as `check --caps`).
         #[arg(long)]
         caps: Option<PathBuf>,

@@ -98,11 +98,14 @@ fn run_command() {
             syntax,
             target,
             harden,
+            riscv_ext,
             section,
             source,
             json,
         } => match target {
-            Some(t) => commands::disasm::run_target(&prog, t, harden, section.as_deref()),
+            Some(t) => {
+                commands::disasm::run_target(&prog, t, harden, riscv_ext, section.as_deref())
+            }
             None => commands::disasm::run(&prog, syntax, section.as_deref(), source, json),
         },
         Command::Run {
@@ -116,6 +119,7 @@ fn run_command() {
             maps,
             counters,
             harden,
+            riscv_ext,
             section,
             json,
         } => commands::run::run(commands::run::RunArgs {
@@ -127,6 +131,7 @@ fn run_command() {
             repeat,
             seed,
             harden,
+            riscv_ext,
             section,
             maps,
             counters,
@@ -162,6 +167,7 @@ fn run_command() {
             json,
             counters,
             target,
+            riscv_ext,
             caps,
         } => commands::build::rules_text(
             from,
@@ -183,6 +189,7 @@ fn run_command() {
                 json,
                 counters,
                 target,
+                riscv_ext,
                 caps,
             })
         }),

@@ -54,6 +54,8 @@ struct Base {
     name: String,
     code: Vec<u8>,
     mem: Vec<u8>,
+    /// `-- result`, or `None` when the program must be refused (`-- error`).
+    result: Option<u64>,
 }
 
 fn bases(dir: &Path) -> Vec<Base> {
@@ -73,12 +75,9 @@ fn bases(dir: &Path) -> Vec<Base> {
         };
         let code = match (&case.asm, &case.raw) {
             (_, Some(raw)) => raw.clone(),
-            (Some(asm), None) => match ir::asm::assemble(asm) {
-                Ok(prog) => match prog.to_bytes() {
-                    Ok(bytes) => bytes,
-                    Err(_) => continue,
-                },
-                Err(_) => continue,
+            (Some(asm), None) => match ir::asm::assemble(asm).map(|p| p.to_bytes()) {
+                Ok(Ok(bytes)) => bytes,
+                _ => continue,
             },
             (None, None) => continue,
         };
@@ -87,6 +86,7 @@ fn bases(dir: &Path) -> Vec<Base> {
             name,
             code,
             mem: case.mem.clone(),
+            result: case.result.filter(|_| case.error.is_none()),
         });
     }
     out
@@ -396,12 +396,16 @@ fn check_one(i: usize, base: &Base, code: &[u8], what: &[&str], dir: &Path, t: &
 #[test]
 fn mutated_conformance_programs_never_crash_the_x86_64_engine() {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP mutated_conformance_programs_never_crash_the_x86_64_engine: no conformance directory (set BPF_CONFORMANCE_DIR)");
+        testkit::oracle::skip_data(
+            "mutated_conformance_programs_never_crash_the_x86_64_engine",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
         return;
     };
     if !cfg!(target_arch = "x86_64") {
-        println!(
-            "SKIP mutated_conformance_programs_never_crash_the_x86_64_engine: not an x86-64 host"
+        testkit::oracle::skip_data(
+            "mutated_conformance_programs_never_crash_the_x86_64_engine",
+            "not an x86-64 host",
         );
         return;
     }
@@ -482,7 +486,7 @@ fn mutated_conformance_programs_never_crash_the_x86_64_engine() {
 #[test]
 fn ubpf_error_programs_stop_cleanly() {
     if !cfg!(target_arch = "x86_64") {
-        println!("SKIP ubpf_error_programs_stop_cleanly: not an x86-64 host");
+        testkit::oracle::skip_data("ubpf_error_programs_stop_cleanly", "not an x86-64 host");
         return;
     }
     // ubpf's err-stack-oob (`stb [r10+0], 0`), an endless loop (err-infinite-loop), a write
@@ -528,4 +532,51 @@ fn ubpf_error_programs_stop_cleanly() {
         );
         assert_eq!(got, End::Err(1, want), "{name} through run");
     }
+}
+
+/// The bpf_conformance runner's view: each of the 313 programs through `plugin` on the
+/// interpreter and on the x86-64 engine gives the `-- result` (or fails for `-- error`).
+#[test]
+fn conformance_programs_pass_through_the_plugin() {
+    let Some(dir) = conformance_dir() else {
+        testkit::oracle::skip_data(
+            "conformance_programs_pass_through_the_plugin",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
+        return;
+    };
+    if !cfg!(target_arch = "x86_64") {
+        testkit::oracle::skip_data(
+            "conformance_programs_pass_through_the_plugin",
+            "not an x86-64 host",
+        );
+        return;
+    }
+    let bases = bases(&dir);
+    assert_eq!(bases.len(), 313, "expected the 313 conformance programs");
+    let mut failures = Vec::new();
+    for engine in ["interp", "x86_64"] {
+        let mut passed = 0;
+        for b in &bases {
+            let got = plugin(engine, &b.code, &b.mem);
+            let ok = match (b.result, &got) {
+                (Some(want), End::Ok(out)) => u64::from_str_radix(out, 16).ok() == Some(want),
+                (None, End::Err(..)) => true,
+                _ => false,
+            };
+            if ok {
+                passed += 1;
+            } else {
+                failures.push(format!(
+                    "{engine}: {}: {got:?}, expected {:?}",
+                    b.name, b.result
+                ));
+            }
+        }
+        println!(
+            "plugin --engine {engine}: {passed}/{} conformance programs pass",
+            bases.len()
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

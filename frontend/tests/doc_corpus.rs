@@ -148,6 +148,9 @@ fn corpus_packets() -> Vec<Vec<u8>> {
         format!("{d} ipv6 icmp6/type=2,code=0"),
         format!("{d} ipv6 icmp6/type=130,code=0"),
         format!("{d} ipv6 icmp6/type=1,code=4"),
+        // Source address made from the source MAC (EUI-64): 02:00:00:00:00:01.
+        format!("{d} ipv6/src=fe80::ff:fe00:1 udp/dport=53"),
+        format!("{d} ipv6/src=fe80::200:ff:fe00:1 udp/dport=53"),
     ] {
         p.push(testkit::packet::build(&desc).unwrap_or_else(|e| panic!("{desc}: {e}")));
     }

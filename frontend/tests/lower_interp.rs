@@ -134,3 +134,36 @@ fn blocklists_become_one_hash_lookup_and_agree_with_eval() {
     // Past the set threshold the program does not grow with the list.
     assert_eq!(sizes[1].1, sizes[2].1);
 }
+
+/// The documented pcap-filter forms (`tests/doc_corpus/pcap.txt`), lowered, agree with
+/// `RuleSet::eval` on the corpus plus MPLS, PPPoE and 802.3/LLC frames.
+#[test]
+fn documented_pcap_forms_agree_with_eval() {
+    let mut packets: Vec<Vec<u8>> = common::corpus(17, 300)
+        .into_iter()
+        .filter(|p| p.len() >= 14)
+        .collect();
+    for d in [
+        "eth/type=0x8847 hex=00005140450000280001000040060000c0a800010a000001",
+        "eth/type=0x8847 hex=00005040000071404500002800010000401100000a0000010a000002",
+        "eth/type=0x8864 hex=1100000500220021450000280001000040060000c0a800010a000001",
+        "eth/type=0x8864 hex=11000005002200576000000000000640",
+        "eth/type=0x0030 hex=fefe0381000000000000",
+        "eth/type=0x0030 hex=42420300000000",
+        "eth/type=0x0030 hex=ffff000000000000",
+        "eth/type=0x0030 hex=aaaa0300000008000000",
+    ] {
+        packets.push(testkit::packet::build(d).expect("packet"));
+    }
+    let mut failures = Vec::new();
+    for line in include_str!("doc_corpus/pcap.txt").lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with("refused: ") {
+            continue;
+        }
+        let Ok(rs) = pcap::compile(line, Action::Drop, Action::Pass) else {
+            continue;
+        };
+        failures.extend(check(&rs, Hook::Xdp, &packets, line));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -27,84 +27,42 @@ pub fn alu(op: AluOp, width: Width, dst: u64, src: u64) -> u64 {
     }
 }
 
+/// The body of one ALU operation on unsigned `$a`, `$b` of type `$u` (signed `$s`), shift
+/// amounts masked with `$mask`: written once for both widths.
+macro_rules! alu_op {
+    ($op:expr, $a:expr, $b:expr, $u:ty, $s:ty, $mask:expr) => {{
+        let (a, b): ($u, $u) = ($a, $b);
+        match $op {
+            AluOp::Add => a.wrapping_add(b),
+            AluOp::Sub => a.wrapping_sub(b),
+            AluOp::Mul => a.wrapping_mul(b),
+            AluOp::Div => a.checked_div(b).unwrap_or(0),
+            AluOp::SDiv if b == 0 => 0,
+            AluOp::SDiv => (a as $s).wrapping_div(b as $s) as $u,
+            AluOp::Or => a | b,
+            AluOp::And => a & b,
+            AluOp::Lsh => a << (b & $mask),
+            AluOp::Rsh => a >> (b & $mask),
+            AluOp::Mod => a.checked_rem(b).unwrap_or(a),
+            AluOp::SMod if b == 0 => a,
+            AluOp::SMod => (a as $s).wrapping_rem(b as $s) as $u,
+            AluOp::Xor => a ^ b,
+            AluOp::Mov => b,
+            AluOp::Arsh => ((a as $s) >> (b & $mask)) as $u,
+        }
+    }};
+}
+
 /// `dst OP src` on 64 bits (class `ALU64`).
 #[inline(always)]
 pub fn alu64(op: AluOp, a: u64, b: u64) -> u64 {
-    match op {
-        AluOp::Add => a.wrapping_add(b),
-        AluOp::Sub => a.wrapping_sub(b),
-        AluOp::Mul => a.wrapping_mul(b),
-        AluOp::Div => a.checked_div(b).unwrap_or(0),
-        AluOp::SDiv => {
-            if b == 0 {
-                0
-            } else {
-                (a as i64).wrapping_div(b as i64) as u64
-            }
-        }
-        AluOp::Or => a | b,
-        AluOp::And => a & b,
-        AluOp::Lsh => a << (b & 63),
-        AluOp::Rsh => a >> (b & 63),
-        AluOp::Mod => {
-            if b == 0 {
-                a
-            } else {
-                a % b
-            }
-        }
-        AluOp::SMod => {
-            if b == 0 {
-                a
-            } else {
-                (a as i64).wrapping_rem(b as i64) as u64
-            }
-        }
-        AluOp::Xor => a ^ b,
-        AluOp::Mov => b,
-        AluOp::Arsh => ((a as i64) >> (b & 63)) as u64,
-    }
+    alu_op!(op, a, b, u64, i64, 63)
 }
 
 /// `dst OP src` on the low 32 bits (class `ALU`), zero-extended to 64.
 #[inline(always)]
 pub fn alu32(op: AluOp, a: u64, b: u64) -> u64 {
-    let (x, y) = (a as u32, b as u32);
-    let r: u32 = match op {
-        AluOp::Add => x.wrapping_add(y),
-        AluOp::Sub => x.wrapping_sub(y),
-        AluOp::Mul => x.wrapping_mul(y),
-        AluOp::Div => x.checked_div(y).unwrap_or(0),
-        AluOp::SDiv => {
-            if y == 0 {
-                0
-            } else {
-                (x as i32).wrapping_div(y as i32) as u32
-            }
-        }
-        AluOp::Or => x | y,
-        AluOp::And => x & y,
-        AluOp::Lsh => x << (y & 31),
-        AluOp::Rsh => x >> (y & 31),
-        AluOp::Mod => {
-            if y == 0 {
-                x
-            } else {
-                x % y
-            }
-        }
-        AluOp::SMod => {
-            if y == 0 {
-                x
-            } else {
-                (x as i32).wrapping_rem(y as i32) as u32
-            }
-        }
-        AluOp::Xor => x ^ y,
-        AluOp::Mov => y,
-        AluOp::Arsh => ((x as i32) >> (y & 31)) as u32,
-    };
-    r as u64
+    alu_op!(op, a as u32, b as u32, u32, i32, 31) as u64
 }
 
 /// The value an immediate operand has as the source of an ALU or JMP instruction at `width`:
@@ -163,43 +121,37 @@ pub fn cond(cond: JmpCond, width: Width, a: u64, b: u64) -> bool {
     }
 }
 
+/// The body of one jump condition on unsigned `$a`, `$b` (signed `$s`), for both widths.
+macro_rules! cond_op {
+    ($cond:expr, $a:expr, $b:expr, $s:ty) => {{
+        let (a, b) = ($a, $b);
+        let (sa, sb) = (a as $s, b as $s);
+        match $cond {
+            JmpCond::Eq => a == b,
+            JmpCond::Ne => a != b,
+            JmpCond::Gt => a > b,
+            JmpCond::Ge => a >= b,
+            JmpCond::Lt => a < b,
+            JmpCond::Le => a <= b,
+            JmpCond::Set => a & b != 0,
+            JmpCond::Sgt => sa > sb,
+            JmpCond::Sge => sa >= sb,
+            JmpCond::Slt => sa < sb,
+            JmpCond::Sle => sa <= sb,
+        }
+    }};
+}
+
 /// `dst COND src` on 64 bits (class `JMP`).
 #[inline(always)]
 pub fn cond64(cond: JmpCond, a: u64, b: u64) -> bool {
-    let (sa, sb) = (a as i64, b as i64);
-    match cond {
-        JmpCond::Eq => a == b,
-        JmpCond::Ne => a != b,
-        JmpCond::Gt => a > b,
-        JmpCond::Ge => a >= b,
-        JmpCond::Lt => a < b,
-        JmpCond::Le => a <= b,
-        JmpCond::Set => a & b != 0,
-        JmpCond::Sgt => sa > sb,
-        JmpCond::Sge => sa >= sb,
-        JmpCond::Slt => sa < sb,
-        JmpCond::Sle => sa <= sb,
-    }
+    cond_op!(cond, a, b, i64)
 }
 
 /// `dst COND src` on the low 32 bits (class `JMP32`).
 #[inline(always)]
 pub fn cond32(cond: JmpCond, a: u64, b: u64) -> bool {
-    let (a, b) = (a as u32, b as u32);
-    let (sa, sb) = (a as i32, b as i32);
-    match cond {
-        JmpCond::Eq => a == b,
-        JmpCond::Ne => a != b,
-        JmpCond::Gt => a > b,
-        JmpCond::Ge => a >= b,
-        JmpCond::Lt => a < b,
-        JmpCond::Le => a <= b,
-        JmpCond::Set => a & b != 0,
-        JmpCond::Sgt => sa > sb,
-        JmpCond::Sge => sa >= sb,
-        JmpCond::Slt => sa < sb,
-        JmpCond::Sle => sa <= sb,
-    }
+    cond_op!(cond, a as u32, b as u32, i32)
 }
 
 #[cfg(test)]

@@ -192,6 +192,19 @@ impl CtxLayout {
         }
     }
 
+    /// Which packet pointer (`Packet`, `PacketEnd`, `PacketMeta`) a load of the field at `off`
+    /// of `prog_type`'s context yields, if it is one (`data`, `data_end`, `data_meta`).
+    pub fn packet_pointer(prog_type: ProgType, off: i64) -> Option<CtxLoad> {
+        let off = u32::try_from(off).ok()?;
+        let layout = CtxLayout::of(prog_type)?;
+        let f = layout.fields.iter().find(|f| f.off == off)?;
+        matches!(
+            f.load,
+            CtxLoad::Packet | CtxLoad::PacketEnd | CtxLoad::PacketMeta
+        )
+        .then_some(f.load)
+    }
+
     /// The field covering byte `off`, if any.
     pub fn field_at(&self, off: u32) -> Option<&CtxField> {
         self.fields
@@ -203,6 +216,24 @@ impl CtxLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packet_pointers() {
+        use ProgType::*;
+        let pp = CtxLayout::packet_pointer;
+        assert_eq!(pp(Xdp, xdp_md::DATA as i64), Some(CtxLoad::Packet));
+        assert_eq!(
+            pp(SchedCls, sk_buff::DATA_END as i64),
+            Some(CtxLoad::PacketEnd)
+        );
+        assert_eq!(
+            pp(SchedAct, sk_buff::DATA_META as i64),
+            Some(CtxLoad::PacketMeta)
+        );
+        assert_eq!(pp(SchedCls, sk_buff::LEN as i64), None);
+        assert_eq!(pp(SocketFilter, 0), None);
+        assert_eq!(pp(Xdp, -4), None);
+    }
 
     #[test]
     fn fields_lie_inside_and_do_not_overlap() {

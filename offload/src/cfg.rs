@@ -166,7 +166,7 @@ fn analyse_inner(prog: &Program, unprivileged: bool) -> Result<Cfg, Rejection> {
             if prog.insns[pc].is_branch() {
                 prune_point[t] = true;
                 if matches!(prog.insns[pc], Insn::Jmp { .. }) {
-                    prune_point[pc + 1] = true;
+                    prune_point[pc] = true;
                 }
             }
             match mark[t] {

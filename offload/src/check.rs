@@ -613,6 +613,12 @@ fn check_packet(reg: &RegState, n: u8, off: i64, size: u64) -> Result<(), Failur
             format!("R{n} min value is negative, either use unsigned index or do a if (index >=0) check."),
         );
     }
+    if reg.past_end {
+        return fail(
+            "safety.packet.out_of_range",
+            format!("R{n} offset is outside of the packet"),
+        );
+    }
     let total = off + reg.off as i64;
     if total < 0 || total + size as i64 > reg.range as i64 {
         return fail(

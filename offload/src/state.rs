@@ -71,6 +71,9 @@ pub struct RegState {
     pub id: u32,
     /// Packet pointers: bytes proven readable from `base + var` (the kernel's `r=`).
     pub range: u32,
+    /// Packet pointers: a comparison proved this register at or beyond the packet end (the
+    /// kernel's negative `AT_PKT_END`/`BEYOND_PKT_END` range); no access through it is valid.
+    pub past_end: bool,
     /// Map pointers and map values: the index of the map in `Program::maps`.
     pub map: u32,
     /// Stack pointers: the frame they point into.
@@ -85,6 +88,7 @@ impl RegState {
         var: Scalar::UNKNOWN,
         id: 0,
         range: 0,
+        past_end: false,
         map: 0,
         frame: 0,
     };
@@ -152,7 +156,10 @@ impl RegState {
                 if cur.frame != self.frame {
                     return false;
                 }
-                if self.kind.is_packet() && self.range > cur.range {
+                // The kernel's `regsafe`: a negative (past-the-end) range only matches itself.
+                if self.kind.is_packet()
+                    && (self.past_end != cur.past_end || self.range > cur.range)
+                {
                     return false;
                 }
                 self.var.contains(&cur.var) && ids.check(self.id, cur.id)

@@ -55,6 +55,7 @@ pub fn ptr_plus(ptr: &RegState, off_reg: &RegState, sub: bool, new_id: u32) -> R
     if ptr.kind.is_packet() {
         r.id = new_id;
         r.range = 0;
+        r.past_end = false;
     }
     r
 }
@@ -130,9 +131,8 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
             let d = *st.reg(dst);
             let v = if d.kind == RegKind::Scalar {
                 Scalar::constant(0).alu(AluOp::Sub, width, &d.var)
-            } else if width == Width::W32 {
-                Scalar::UNKNOWN.zext32()
             } else {
+                // The kernel marks a pointer operand unknown on all 64 bits, 32-bit NEG too.
                 Scalar::UNKNOWN
             };
             *st.reg_mut(dst) = RegState::scalar(v);
@@ -140,8 +140,21 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
         }
         Insn::End { kind, bits, dst } => {
             let d = *st.reg(dst);
-            let v = match (kind, d.kind) {
-                (Endian::ToLe, RegKind::Scalar) if bits == 64 => d.var,
+            let v = match (d.kind, d.var.as_const()) {
+                (RegKind::Scalar, Some(c)) => Scalar::constant(ir::arith::endian(kind, bits, c)),
+                (RegKind::Scalar, None) if kind == Endian::ToLe && bits == 64 => d.var,
+                (RegKind::Scalar, None) if kind == Endian::ToLe && matches!(bits, 16 | 32) => {
+                    d.var.alu(
+                        AluOp::And,
+                        Width::W64,
+                        &Scalar::constant(u64::MAX >> (64 - bits as u32)),
+                    )
+                }
+                // A swap of 16 or 32 bits zero-extends.
+                (RegKind::Scalar, None) if matches!(bits, 16 | 32) => {
+                    Scalar::of_load(bits as u32 / 8, false)
+                }
+                // The kernel marks a pointer operand unknown on all 64 bits.
                 _ => Scalar::UNKNOWN,
             };
             *st.reg_mut(dst) = RegState::scalar(v);
@@ -324,8 +337,10 @@ fn alu(st: &mut State, width: Width, op: AluOp, dst: Reg, src: Operand, ids: &mu
     }
     let result = match (d.kind.is_pointer(), s.kind.is_pointer()) {
         (false, false) => RegState::scalar(d.var.alu(op, width, &s.var)),
-        (true, true) => unknown,
-        _ if width == Width::W32 => unknown,
+        // Pointer minus pointer, and 32-bit arithmetic on a pointer (privileged `-=` only):
+        // the kernel's `mark_reg_unknown`, all 64 bits unknown (no zero extension).
+        (true, true) => RegState::unknown(),
+        _ if width == Width::W32 => RegState::unknown(),
         (true, false) => {
             let id = if d.kind.is_packet() && s.var.as_const().is_none() {
                 ids.fresh()
@@ -646,39 +661,47 @@ fn cond_jump(
             (None, None) => Step::End,
         });
     }
-    // Pointer compared with zero.
-    let b_zero = b.is_known_zero();
-    if width == Width::W64 && b_zero && matches!(cond, JmpCond::Eq | JmpCond::Ne) {
-        if a.kind == RegKind::MapValueOrNull {
-            let mut other = st.clone();
-            let (null_side, ok_side) = if cond == JmpCond::Eq {
-                (&mut other, st)
-            } else {
-                (st, &mut other)
-            };
-            mark_null(null_side, a.id, true);
-            mark_null(ok_side, a.id, false);
-            return Ok(Step::Fork {
-                next,
-                other_pc: taken_pc,
-                other,
-            });
-        }
-        // The kernel's `reg_not_null`: only these pointers are never NULL for the branch
-        // decision; ctx, stack and packet pointers are compared like unknown values, so both
-        // ways are explored.
-        if matches!(a.kind, RegKind::MapValue | RegKind::MapPtr) {
-            return Ok(Step::Next(if cond == JmpCond::Ne {
-                taken_pc
-            } else {
-                next
-            }));
-        }
+    // Pointer compared with zero. The null check proper needs the immediate 0 (the kernel
+    // marks a nullable pointer only for `BPF_K`); a branch is decided when either side is a
+    // never-NULL pointer and the other a scalar known to be 0 (`is_branch_taken`).
+    let imm_zero = matches!(src, Operand::Imm(0));
+    if width == Width::W64
+        && imm_zero
+        && matches!(cond, JmpCond::Eq | JmpCond::Ne)
+        && a.kind == RegKind::MapValueOrNull
+    {
+        let mut other = st.clone();
+        let (null_side, ok_side) = if cond == JmpCond::Eq {
+            (&mut other, st)
+        } else {
+            (st, &mut other)
+        };
+        mark_null(null_side, a.id, true);
+        mark_null(ok_side, a.id, false);
+        return Ok(Step::Fork {
+            next,
+            other_pc: taken_pc,
+            other,
+        });
+    }
+    // The kernel's `reg_not_null`: only these pointers are never NULL for the branch decision;
+    // ctx, stack and packet pointers are compared like unknown values, so both ways are
+    // explored.
+    let not_null = |r: &RegState| matches!(r.kind, RegKind::MapValue | RegKind::MapPtr);
+    if width == Width::W64
+        && matches!(cond, JmpCond::Eq | JmpCond::Ne)
+        && ((not_null(&a) && b.is_known_zero()) || (a.is_known_zero() && not_null(&b)))
+    {
+        return Ok(Step::Next(if cond == JmpCond::Ne {
+            taken_pc
+        } else {
+            next
+        }));
     }
     // Packet pointer against packet end (or meta against data).
     if width == Width::W64 {
         let mut other = st.clone();
-        if pkt_ranges(&a, &b, cond, st, &mut other) {
+        if pkt_ranges(&a, &b, (dst, src_reg), cond, st, &mut other) {
             return Ok(Step::Fork {
                 next,
                 other_pc: taken_pc,
@@ -725,9 +748,13 @@ fn mark_null(st: &mut State, id: u32, is_null: bool) {
 }
 
 /// The kernel's `try_match_pkt_pointers`: `fall` is the fall-through state, `taken` the jump's.
+/// On the side where the packet pointer is proven in range, every copy of it gains the range
+/// (`find_good_pkt_pointers`); on the other side the compared register itself is at or beyond
+/// the end and loses its range (`mark_pkt_end`).
 fn pkt_ranges(
     a: &RegState,
     b: &RegState,
+    (dst, src): (Reg, Option<Reg>),
     cond: JmpCond,
     fall: &mut State,
     taken: &mut State,
@@ -759,13 +786,24 @@ fn pkt_ranges(
     } else {
         return false;
     };
-    let target = if good_in_fall { fall } else { taken };
-    find_good_pkt_pointers(target, ptr, right_open);
+    let ptr_reg = if std::ptr::eq(ptr, a) { Some(dst) } else { src };
+    let (good, bad) = if good_in_fall {
+        (fall, taken)
+    } else {
+        (taken, fall)
+    };
+    find_good_pkt_pointers(good, ptr, right_open);
+    if let Some(r) = ptr_reg {
+        let r = bad.reg_mut(r);
+        r.range = 0;
+        r.past_end = true;
+    }
     true
 }
 
 fn find_good_pkt_pointers(st: &mut State, ptr: &RegState, right_open: bool) {
-    if ptr.off < 0 {
+    // `pkt + 0 < end` proves nothing to the kernel ("This doesn't give us any range").
+    if ptr.off < 0 || (ptr.off == 0 && right_open) {
         return;
     }
     if ptr.var.umax > MAX_PACKET_OFF || ptr.var.umax + ptr.off as u64 > MAX_PACKET_OFF {
@@ -779,7 +817,13 @@ fn find_good_pkt_pointers(st: &mut State, ptr: &RegState, right_open: bool) {
     let (kind, id) = (ptr.kind, ptr.id);
     st.for_each_reg(|r| {
         if r.kind == kind && r.id == id {
-            r.range = r.range.max(new_range);
+            // max(negative, new) in the kernel: a past-the-end mark gives way.
+            r.range = if r.past_end {
+                new_range
+            } else {
+                r.range.max(new_range)
+            };
+            r.past_end = false;
         }
     });
 }

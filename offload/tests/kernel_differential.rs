@@ -64,6 +64,14 @@ impl Tally {
                 if let (Some(pc), Some(kpc)) = (r.rejections[0].pc, k.failing_insn()) {
                     self.both_refuse_at_insn += 1;
                     self.same_insn += (pc == kpc) as usize;
+                    if pc != kpc && std::env::var_os("OFFLOAD_SHOW_INSN").is_some() {
+                        println!(
+                            "{name}: we refuse at {pc} ({}), the kernel at {kpc} ({})\n{}",
+                            r.rejections[0].message,
+                            k.reason(),
+                            listing(prog)
+                        );
+                    }
                 }
             }
             (Ok(_), false) if NON_SAFETY.iter().any(|m| k.log.contains(m)) => self
@@ -84,8 +92,10 @@ impl Tally {
                 self.unsupported += 1
             }
             (Err(r), true) => self.over_strict.push(format!(
-                "{name}: ours: {} at insn {:?}",
-                r.rejections[0].message, r.rejections[0].pc
+                "{name}: ours: {} at insn {:?}\n{}",
+                r.rejections[0].message,
+                r.rejections[0].pc,
+                listing(prog)
             )),
         }
     }
@@ -293,10 +303,18 @@ fn random_programs_we_accept_load_in_the_kernel() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    // A fixed seed keeps CI reproducible; OFFLOAD_RANDOM_SEED picks another sequence.
+    let seed: u64 = std::env::var("OFFLOAD_RANDOM_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
-        proptest::test_runner::TestRng::deterministic_rng(
+        proptest::test_runner::TestRng::from_seed(
             proptest::test_runner::RngAlgorithm::ChaCha,
+            &seed_bytes,
         ),
     );
     let strat = random::program();

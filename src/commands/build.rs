@@ -110,8 +110,10 @@ pub struct BuildArgs {
     pub output: Option<PathBuf>,
     pub json: bool,
     pub counters: bool,
-    /// `kernel` or `nfp`.
+    /// `kernel`, `nfp`, or `riscv64` (a native RV64 object of what the kernel target verifies).
     pub target: TargetArg,
+    /// With `--target riscv64`: the extensions the code may use.
+    pub riscv_ext: jit::riscv64::Extensions,
     /// `--caps` overrides for the NFP profile.
     pub caps: Option<PathBuf>,
 }
@@ -243,6 +245,11 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
+    if args.target == TargetArg::X86_64 {
+        return Err(CliError::bad_input(
+            "--target x86_64: ahead-of-time x86-64 objects are not implemented yet (riscv64 is)",
+        ));
+    }
     let caps = crate::commands::check::target_caps(args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
@@ -267,10 +274,15 @@ pub fn run(args: BuildArgs) -> CliResult {
                     "--emit elf writes a binary object: give -o OUT.o",
                 ));
             };
-            let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
-                .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
-            let script = entries_script(&lowered.program, path);
-            (elf, script.map(|s| (companion_path(path), s)))
+            if args.target == TargetArg::Riscv64 {
+                let object = riscv64_object(&verdicts.verified, path, args.riscv_ext)?;
+                (object, None)
+            } else {
+                let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
+                    .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+                let script = entries_script(&lowered.program, path);
+                (elf, script.map(|s| (companion_path(path), s)))
+            }
         }
         Emit::C => {
             // The C declares the same maps; their contents are loaded the same way.
@@ -391,6 +403,42 @@ fn without_entries(prog: &Program) -> Program {
         m.initial_entries.clear();
     }
     p
+}
+
+/// `--target riscv64`: the verified program as an RV64 ELF object whose function is named after
+/// the output file, and its C header (`OUT.h`) beside it.
+fn riscv64_object(
+    v: &offload::Verified,
+    out: &Path,
+    ext: jit::riscv64::Extensions,
+) -> CliResult<Vec<u8>> {
+    let prog = v.program();
+    let opts = jit::riscv64::Options {
+        ext,
+        helpers: jit::riscv64::HelperAbi::Table,
+    };
+    let rp =
+        jit::riscv64::compile(v, &opts).map_err(|e| CliError::rejected(format!("riscv64: {e}")))?;
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "prog_");
+    }
+    let object = jit::riscv64::aot::object(&rp, &name)
+        .map_err(|e| CliError::bad_input(format!("{}: {e}", out.display())))?;
+    let header = jit::riscv64::aot::header(&name, prog.maps.len(), ext);
+    // The header is a companion of a file output; a device or FIFO (`-o /dev/null`) gets none.
+    let out_is_file = std::fs::metadata(out).map_or(true, |m| m.is_file());
+    if out_is_file {
+        output::write_output(&out.with_extension("h"), header.as_bytes())?;
+    }
+    Ok(object)
 }
 
 fn companion_path(out: &Path) -> PathBuf {

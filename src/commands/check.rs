@@ -27,7 +27,8 @@ pub struct CheckArgs<'a> {
 /// to its profile.
 pub fn target_caps(target: TargetArg, caps: Option<&Path>) -> CliResult<Capabilities> {
     match target {
-        TargetArg::Kernel => {
+        // A native object runs what the host kernel would accept.
+        TargetArg::Kernel | TargetArg::Riscv64 | TargetArg::X86_64 => {
             if let Some(p) = caps {
                 return Err(CliError::bad_input(format!(
                     "{}: --caps overrides firmware capabilities, which only --target nfp has",

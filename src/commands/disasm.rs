@@ -1,4 +1,4 @@
-//! `bpf-offload disasm PROG [--syntax llvm|conformance] [--target x86_64]`.
+//! `bpf-offload disasm PROG [--syntax llvm|conformance] [--target x86_64|riscv64]`.
 
 use crate::cli::{DisasmTarget, SyntaxArg};
 use crate::error::{CliError, CliResult};
@@ -40,13 +40,14 @@ pub fn run(
     Ok(())
 }
 
-/// `--target x86_64`: each eBPF instruction followed by its x86 code. The program is verified
-/// first (a `.data` conformance program, which no verifier accepts, is compiled in checked mode,
-/// as `run` runs it).
+/// `--target x86_64|riscv64`: each eBPF instruction followed by its machine code. The program
+/// is verified first (a `.data` conformance program, which no verifier accepts, is compiled in
+/// checked mode on x86-64, as `run` runs it, and unverified on RV64).
 pub fn run_target(
     prog: &Path,
     target: DisasmTarget,
     harden: bool,
+    riscv_ext: jit::riscv64::Extensions,
     section: Option<&str>,
 ) -> CliResult {
     let loaded = input::load_program(prog, section)?;
@@ -67,6 +68,32 @@ pub fn run_target(
             };
             let jp = compiled.map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
             print(&jp.disassemble());
+        }
+        DisasmTarget::Riscv64 => {
+            if harden {
+                return Err(CliError::bad_input(
+                    "--harden: the riscv64 backend has no constant blinding yet",
+                ));
+            }
+            let opts = jit::riscv64::Options {
+                ext: riscv_ext,
+                ..Default::default()
+            };
+            let compiled = if loaded.case.is_some() {
+                jit::riscv64::compile_unchecked(p, false, &opts)
+            } else {
+                let v = offload::verify(p, &offload::Capabilities::kernel(), &Default::default())
+                    .map_err(|r| CliError::rejected(format!("verifier: {r}")))?;
+                jit::riscv64::compile(&v, &opts)
+            };
+            let rp = compiled.map_err(|e| CliError::rejected(format!("riscv64: {e}")))?;
+            print(&format!(
+                "; {} ({} RV64 instructions, {} bytes)\n",
+                riscv_ext,
+                rp.inst_count(),
+                rp.code().len()
+            ));
+            print(&rp.disassemble());
         }
     }
     Ok(())

@@ -3,8 +3,8 @@
 //! fresh maps).
 
 use super::{
-    runtime_for, Counts, Engine, EngineResult, MapsMode, PrepareOptions, Refusal, RefusalKind,
-    Session, STEP_BUDGET,
+    runtime_for, Counts, Engine, EngineResult, FreshMaps, MapsMode, PrepareOptions, Refusal,
+    RefusalKind, Session, STEP_BUDGET,
 };
 use crate::error::CliError;
 use ir::interp::{ExecError, ExecErrorKind, Input, Prepared};
@@ -28,10 +28,13 @@ impl Engine for Interp {
     }
 
     fn prepare(&self, prog: &Program, opts: &PrepareOptions) -> Result<Box<dyn Session>, CliError> {
+        let rt = runtime_for(prog, opts);
+        let fresh = (opts.maps == MapsMode::Fresh).then(|| FreshMaps::of(&rt));
         Ok(Box::new(InterpSession {
             prepared: Prepared::new(prog),
             program: prog.clone(),
-            rt: runtime_for(prog, opts),
+            rt,
+            fresh,
             opts: opts.clone(),
             counts: Counts {
                 compiled: 1,
@@ -46,6 +49,8 @@ struct InterpSession {
     prepared: Prepared,
     program: Program,
     rt: Runtime,
+    /// The initial map contents, with fresh maps.
+    fresh: Option<FreshMaps>,
     opts: PrepareOptions,
     counts: Counts,
     /// Whether a run has used `rt` (fresh maps then need a new runtime).
@@ -54,8 +59,8 @@ struct InterpSession {
 
 impl Session for InterpSession {
     fn run(&mut self, input: &Input) -> Result<EngineResult, Refusal> {
-        if self.opts.maps == MapsMode::Fresh && self.ran {
-            self.rt = runtime_for(&self.program, &self.opts);
+        if let (Some(fresh), true) = (&self.fresh, self.ran) {
+            fresh.restore(&mut self.rt, &self.program, &self.opts);
         }
         self.ran = true;
         self.counts.runs += 1;

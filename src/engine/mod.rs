@@ -30,6 +30,7 @@
 mod interp;
 mod kernel;
 mod nature;
+mod riscv64;
 mod x86_64;
 
 pub use nature::Nature;
@@ -43,7 +44,12 @@ use ir::Program;
 pub const STEP_BUDGET: u64 = 100_000_000;
 
 /// Every engine, in the order `--engine all` runs them (the interpreter first: the reference).
-pub static ENGINES: &[&dyn Engine] = &[&interp::Interp, &x86_64::X86_64, &kernel::Kernel];
+pub static ENGINES: &[&dyn Engine] = &[
+    &interp::Interp,
+    &x86_64::X86_64,
+    &riscv64::Riscv64,
+    &kernel::Kernel,
+];
 
 /// One execution engine: prepares programs into sessions.
 pub trait Engine: Sync {
@@ -175,6 +181,8 @@ pub struct PrepareOptions {
     pub harden: bool,
     /// Maps per run or per capture.
     pub maps: MapsMode,
+    /// The RV64 engine: the extensions the code may use (`--riscv-ext`).
+    pub riscv_ext: jit::riscv64::Extensions,
 }
 
 /// Whether maps start over for every run or carry over.
@@ -234,6 +242,61 @@ pub(crate) fn runtime_for(prog: &Program, opts: &PrepareOptions) -> ir::runtime:
         rt = rt.with_seed(seed);
     }
     rt
+}
+
+/// The initial map contents of a program on `ir::runtime`, to put back before each run with
+/// [`MapsMode::Fresh`] without building a new runtime (which copies the program and allocates
+/// every map again): only entries that changed are written back.
+pub(crate) struct FreshMaps {
+    initial: Vec<(String, MapContents)>,
+}
+
+impl FreshMaps {
+    /// What a new runtime for the program holds.
+    pub(crate) fn of(rt: &ir::runtime::Runtime) -> FreshMaps {
+        FreshMaps { initial: rt.dump() }
+    }
+
+    /// Put `rt`'s maps back to the initial contents; a map kind this cannot restore in place
+    /// makes a new runtime instead.
+    pub(crate) fn restore(
+        &self,
+        rt: &mut ir::runtime::Runtime,
+        prog: &Program,
+        opts: &PrepareOptions,
+    ) {
+        let now = rt.dump();
+        for (i, ((_, want), (_, have))) in self.initial.iter().zip(&now).enumerate() {
+            if want == have {
+                continue;
+            }
+            let kind = rt.map_def(i).map(|d| d.map_type);
+            let restored = match kind {
+                Some(ir::MapType::Array) => want
+                    .iter()
+                    .zip(have)
+                    .filter(|(w, h)| w != h)
+                    .all(|((k, v), _)| rt.map_update(i, k, v, ir::runtime::BPF_ANY).is_ok()),
+                Some(ir::MapType::Hash) => {
+                    let stale: Vec<&Vec<u8>> = have
+                        .iter()
+                        .filter(|(k, _)| !want.iter().any(|(wk, _)| wk == k))
+                        .map(|(k, _)| k)
+                        .collect();
+                    stale.iter().all(|k| rt.map_delete(i, k).is_ok())
+                        && want
+                            .iter()
+                            .filter(|e| !have.contains(e))
+                            .all(|(k, v)| rt.map_update(i, k, v, ir::runtime::BPF_ANY).is_ok())
+                }
+                _ => false,
+            };
+            if !restored {
+                *rt = runtime_for(prog, opts);
+                return;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ fn available(test: &str) -> Vec<&'static dyn Engine> {
         .filter(|e| match e.availability() {
             Ok(()) => true,
             Err(why) => {
-                println!("SKIP {test} on {}: {why}", e.name());
+                testkit::oracle::skip(&format!("{test} on {}", e.name()), why);
                 false
             }
         })

@@ -5,8 +5,8 @@
 //! step budget, r10 read-only) with r1 as plain memory, as the interpreter runs them.
 
 use super::{
-    runtime_for, Counts, Engine, EngineResult, MapsMode, PrepareOptions, Refusal, RefusalKind,
-    Session, STEP_BUDGET,
+    runtime_for, Counts, Engine, EngineResult, FreshMaps, MapsMode, PrepareOptions, Refusal,
+    RefusalKind, Session, STEP_BUDGET,
 };
 use crate::error::CliError;
 use ir::interp::Input;
@@ -52,10 +52,13 @@ impl Engine for X86_64 {
         };
         counts.compiled += 1;
         let code = compiled.map_err(|e| CliError::rejected(format!("x86_64: {e}")))?;
+        let rt = runtime_for(prog, opts);
+        let fresh = (opts.maps == MapsMode::Fresh).then(|| FreshMaps::of(&rt));
         Ok(Box::new(X86Session {
             code,
             program: prog.clone(),
-            rt: runtime_for(prog, opts),
+            rt,
+            fresh,
             opts: opts.clone(),
             counts,
             ran: false,
@@ -67,6 +70,8 @@ struct X86Session {
     code: jit::x86_64::JitProgram,
     program: Program,
     rt: Runtime,
+    /// The initial map contents, with fresh maps.
+    fresh: Option<FreshMaps>,
     opts: PrepareOptions,
     counts: Counts,
     ran: bool,
@@ -74,8 +79,8 @@ struct X86Session {
 
 impl Session for X86Session {
     fn run(&mut self, input: &Input) -> Result<EngineResult, Refusal> {
-        if self.opts.maps == MapsMode::Fresh && self.ran {
-            self.rt = runtime_for(&self.program, &self.opts);
+        if let (Some(fresh), true) = (&self.fresh, self.ran) {
+            fresh.restore(&mut self.rt, &self.program, &self.opts);
         }
         self.ran = true;
         self.counts.runs += 1;

@@ -1,7 +1,7 @@
 //! The stateless matches of iptables-extensions(8) past the basic ones: `ah`, `esp`,
-//! `ipcomp`, `ecn`, `dccp`, `pkttype`, `u32`, and ip6tables' `frag`, `rt` and `mh`, each with
-//! the meaning of its kernel match (xt_esp, xt_ipcomp, xt_ecn, xt_dccp, xt_pkttype, xt_u32,
-//! ip6t_ah, ip6t_frag, ip6t_rt, ip6t_mh). IPv6 extension headers are read right after the
+//! `ipcomp`, `ecn`, `dccp`, `pkttype`, `u32`, and ip6tables' `frag`, `rt`, `mh`, `hbh` and
+//! `dst`, each with the meaning of its kernel match (xt_esp, xt_ipcomp, xt_ecn, xt_dccp,
+//! xt_pkttype, xt_u32, ip6t_ah, ip6t_frag, ip6t_rt, ip6t_mh, ip6t_hbh). IPv6 extension headers are read right after the
 //! fixed header (the kernel walks a chain of them first).
 
 use super::values;
@@ -53,18 +53,21 @@ pub(super) fn table(name: &str) -> Opts {
             ("--rt-0-not-strict", &[], 0),
         ],
         "mh" => &[("--mh-type", &[], 1)],
+        "hbh" => &[("--hbh-len", &[], 1), ("--hbh-opts", &[], 1)],
+        "dst" => &[("--dst-len", &[], 1), ("--dst-opts", &[], 1)],
         _ => &[],
     }
 }
 
 /// The modules of this file.
 pub(super) const MODULES: &[&str] = &[
-    "ah", "esp", "ipcomp", "ecn", "dccp", "pkttype", "u32", "frag", "rt", "mh",
+    "ah", "esp", "ipcomp", "ecn", "dccp", "pkttype", "u32", "frag", "rt", "mh", "hbh", "dst",
+    "eui64",
 ];
 
 /// Modules only ip6tables has.
 pub(super) fn v6_only(name: &str) -> bool {
-    matches!(name, "frag" | "rt" | "mh")
+    matches!(name, "frag" | "rt" | "mh" | "hbh" | "dst" | "eui64")
 }
 
 /// The `-p` a module's kernel match is registered for.
@@ -95,6 +98,9 @@ pub(super) fn finish(
         "ah" if hdr.v6 => c::all(std::iter::once(hdr.proto(51, span)).chain(parts).collect()),
         "frag" => c::all(std::iter::once(hdr.proto(44, span)).chain(parts).collect()),
         "rt" => c::all(std::iter::once(hdr.proto(43, span)).chain(parts).collect()),
+        "hbh" => c::all(std::iter::once(hdr.proto(0, span)).chain(parts).collect()),
+        "dst" => c::all(std::iter::once(hdr.proto(60, span)).chain(parts).collect()),
+        "eui64" => eui64(hdr, span),
         "ah" | "esp" | "ipcomp" | "dccp" | "mh" => hdr.transport(span, parts),
         _ => c::all(parts),
     }
@@ -288,7 +294,7 @@ pub(super) fn option(
             let t = c::range(hdr.l4(3, 1), lo as u128, hi.min(255) as u128, a.span);
             c::maybe_not(if lo > 255 { Cond::False } else { t }, neg)
         }
-        ("rt", "--rt-len") => {
+        ("rt", "--rt-len") | ("hbh", "--hbh-len") | ("dst", "--dst-len") => {
             let a = arg(args, span)?;
             let v = syntax::parse_c_number(&a.text)
                 .filter(|v| *v <= u32::MAX as u64)
@@ -300,6 +306,10 @@ pub(super) fn option(
                 Cond::False
             };
             c::maybe_not(t, neg)
+        }
+        ("hbh", "--hbh-opts") | ("dst", "--dst-opts") => {
+            return Err(SyntaxError::new(span, format!("'{canon}' cannot be compiled"))
+                .with_note("ip6t_hbh walks the options of the header to find each one; the compiled rules read fields at fixed offsets and have no loop"))
         }
         ("rt", _) | ("frag", "--fraglen") => {
             return Err(SyntaxError::new(span, format!("'{canon}' cannot be compiled"))
@@ -318,6 +328,40 @@ pub(super) fn option(
         }
         _ => return Err(SyntaxError::new(span, format!("unknown option '{canon}'"))),
     })
+}
+
+/// ip6t_eui64: the source address's interface identifier is the EUI-64 of the frame's source
+/// MAC address (its universal/local bit flipped, `ff:fe` in the middle).
+fn eui64(hdr: Hdr, span: Span) -> Cond {
+    let net = Base::Net { tags: hdr.tags };
+    let byte = |base: Base, off: u32| Expr::Load {
+        base,
+        offset: Box::new(Expr::Const(off)),
+        size: 1,
+    };
+    let eq = |lhs: Expr, rhs: Expr| {
+        Cond::test(
+            Test::Relation {
+                op: RelOp::Eq,
+                lhs,
+                rhs,
+            },
+            span,
+        )
+    };
+    let mac = |i: u32| byte(Base::Frame, 6 + i);
+    let mut parts = vec![c::masked(hdr.net(0, 1), 0xf0, 0x60, span)];
+    parts.push(eq(
+        byte(net, 16),
+        Expr::Bin(ArithOp::Xor, Box::new(mac(0)), Box::new(Expr::Const(2))),
+    ));
+    parts.push(eq(byte(net, 17), mac(1)));
+    parts.push(eq(byte(net, 18), mac(2)));
+    parts.push(c::eq(hdr.net(19, 2), 0xfffe, span));
+    for i in 0..3 {
+        parts.push(eq(byte(net, 21 + i), mac(3 + i)));
+    }
+    c::all(parts)
 }
 
 fn mh_type(s: &str) -> Option<u64> {

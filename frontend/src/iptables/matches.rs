@@ -137,7 +137,7 @@ fn stateful_reason(name: &str) -> Option<&'static str> {
             "it searches the payload for a pattern (a loop over the packet's bytes); the compiled rules read fields at fixed offsets"
         }
         "bpf" => "it runs its own classic BPF program; compile that program instead",
-        "ipv6header" | "tcpmss" | "hbh" | "dst" | "srh" | "eui64" | "udplite" => {
+        "ipv6header" | "tcpmss" | "srh" | "udplite" => {
             "this match is not implemented by this frontend"
         }
         _ => return None,

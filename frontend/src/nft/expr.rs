@@ -247,7 +247,9 @@ impl Lhs {
                 .iter()
                 .find(|m| m.0 == *k)
                 .map_or(Need::Nothing, |m| m.2),
-            Lhs::Raw { base: "th", .. } => Need::Ip,
+            Lhs::Raw {
+                base: "th" | "ih", ..
+            } => Need::Ip,
             Lhs::Raw { .. } => Need::Nothing,
             Lhs::FibType { .. } => Need::Ip,
             Lhs::Indexed { .. } | Lhs::ExtExists(_) => Need::V6,
@@ -353,6 +355,12 @@ impl Lhs {
                 };
                 let mut deps = Vec::new();
                 let base = match *base {
+                    "ih" => {
+                        return Err(SyntaxError::new(
+                            span,
+                            "'@ih' is compiled only in a plain comparison",
+                        ))
+                    }
                     "ll" => Base::Frame,
                     "nh" => Base::Net {
                         tags: hdr.map_or(0, |h| h.tags),
@@ -669,4 +677,90 @@ impl PipeErr for SyntaxError {
     fn pipe_err(self) -> Result<u128, SyntaxError> {
         Err(self)
     }
+}
+
+/// nft's `@ih,OFF,LEN` for one IP version: the inner header starts after the UDP header
+/// (transport + 8) or after the TCP header (transport + 4 * data offset); other protocols and
+/// later fragments have none. The UDP reading is a field; the TCP one an expression (loads of
+/// 1, 2 or 4 bytes, so at most 32 bits).
+pub fn inner_header(
+    hdr: Hdr,
+    off: u32,
+    len: u32,
+    span: Span,
+) -> Result<Vec<(Vec<Cond>, Resolved)>, SyntaxError> {
+    let byte = off / 8;
+    let size = (off + len).div_ceil(8) - byte;
+    let too_wide = || {
+        SyntaxError::new(span, "'@ih' is compiled for 1 to 32 bits within 4 bytes").with_note(
+            "after a TCP header the inner header's offset is computed, and computed reads are 32-bit loads; split the test into 32-bit parts",
+        )
+    };
+    if len == 0 || len > 32 || byte > 0xfff0 {
+        return Err(too_wide());
+    }
+    let load = match size {
+        1 | 2 => size,
+        3 | 4 => 4,
+        _ => return Err(too_wide()),
+    };
+    let shift = load * 8 - (off % 8) - len;
+    let vmask = if len >= 32 {
+        u32::MAX as u128
+    } else {
+        (1u128 << len) - 1
+    };
+    let guard = |p: u8| {
+        let mut d = vec![hdr.proto(p, span)];
+        d.extend(hdr.first_fragment(span));
+        d
+    };
+    // UDP: a field right after the 8-byte header.
+    let field = hdr.l4(8 + byte as u16, load as u8);
+    let mask = vmask << shift;
+    let udp = Resolved {
+        field,
+        mask: (mask != field.full_mask()).then_some(mask),
+        shift,
+        deps: vec![],
+        kind: Kind::Int(len),
+        len_expr: None,
+    };
+    // TCP: after 4 * doff bytes.
+    let base = hdr.l4(0, 1).base;
+    let doff = Expr::Bin(
+        crate::ruleset::ArithOp::Mul,
+        Box::new(Expr::Bin(
+            crate::ruleset::ArithOp::Shr,
+            Box::new(Expr::Load {
+                base,
+                offset: Box::new(Expr::Const(12)),
+                size: 1,
+            }),
+            Box::new(Expr::Const(4)),
+        )),
+        Box::new(Expr::Const(4)),
+    );
+    let value = Expr::Bin(
+        crate::ruleset::ArithOp::And,
+        Box::new(Expr::Bin(
+            crate::ruleset::ArithOp::Shr,
+            Box::new(Expr::Load {
+                base,
+                offset: Box::new(Expr::Bin(
+                    crate::ruleset::ArithOp::Add,
+                    Box::new(doff),
+                    Box::new(Expr::Const(byte)),
+                )),
+                size: load as u8,
+            }),
+            Box::new(Expr::Const(shift)),
+        )),
+        Box::new(Expr::Const(vmask as u32)),
+    );
+    let tcp = Resolved {
+        len_expr: Some(value),
+        ..udp.clone()
+    };
+    Ok(vec![(guard(17), udp), (guard(6), tcp)])
 }

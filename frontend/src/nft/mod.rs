@@ -526,6 +526,29 @@ impl Builder<'_> {
             };
             return Ok(c::maybe_not(m, *op == Op::Ne));
         }
+        if let Lhs::Raw {
+            base: "ih",
+            off,
+            len,
+        } = lhs
+        {
+            let Some(h) = hdr else {
+                return Err(SyntaxError::new(span, "'@ih' needs an IP packet"));
+            };
+            let (Rhs::Vals(vals, false), None) = (rhs, mask) else {
+                return Err(SyntaxError::new(
+                    span,
+                    "'@ih' is compiled in a plain comparison with one value",
+                ));
+            };
+            let v = vals.first().copied().unwrap_or(Val::One(0));
+            let mut alts = Vec::new();
+            for (mut deps, r) in expr::inner_header(h, *off, *len, span)? {
+                deps.push(expr::val_test(&r, *op, v, span)?);
+                alts.push(c::all(deps));
+            }
+            return Ok(c::any(alts));
+        }
         let r = self.resolve(lhs, *mask, hdr, span)?;
         let test = match rhs {
             Rhs::Vals(vals, is_set) => {

@@ -138,8 +138,27 @@ const IPPROTO_FRAGMENT: u8 = 44;
 /// Generates conditions; holds the VLAN shift state (`vlan` moves every later offset).
 #[derive(Debug, Default)]
 pub struct Gen {
-    /// VLAN tags assumed so far.
+    /// VLAN tags assumed so far (a `pppoes` counts as two: its 6-byte header and the PPP
+    /// protocol move the network header by 8 bytes).
     pub tags: u8,
+    /// After `pppoes`: the "EtherType" is the PPP protocol, with PPP's numbers.
+    pub ppp: bool,
+    /// After `mpls`: each label counts as a tag; IPv4/IPv6 are told by the last label's
+    /// bottom-of-stack bit and the version nibble.
+    pub mpls: bool,
+}
+
+/// libpcap's `ethertype_to_ppptype`: the PPP protocol number for an EtherType.
+fn ppp_type(t: u16) -> u16 {
+    match t {
+        0x0800 => 0x0021,
+        0x86dd => 0x0057,
+        0x6003 => 0x0027,
+        0x809b => 0x0029,
+        0x8137 => 0x002b,
+        0x0600 => 0x0025,
+        other => other,
+    }
 }
 
 fn cmp_eq(field: Field, v: u128, span: Span) -> Cond {
@@ -197,8 +216,12 @@ impl Gen {
         Field::new(self.net(), offset, size)
     }
 
-    /// The EtherType at its (VLAN-shifted) offset.
+    /// The EtherType at its (VLAN-shifted) offset; after `pppoes`, the PPP protocol.
     pub fn ethertype(&self, t: u16, span: Span) -> Cond {
+        if self.mpls {
+            return self.over_mpls(t as u32, span);
+        }
+        let t = if self.ppp { ppp_type(t) } else { t };
         cmp_eq(
             Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2),
             t as u128,
@@ -206,8 +229,153 @@ impl Gen {
         )
     }
 
+    /// After `mpls`: IPv4 or IPv6 right after the last label (its bottom-of-stack bit set, then
+    /// the IP version nibble), as libpcap's `gen_mpls_linktype`; other protocols never.
+    fn over_mpls(&self, t: u32, span: Span) -> Cond {
+        let version = match t {
+            0x0800 => 0x40,
+            0x86dd => 0x60,
+            _ => return Cond::False,
+        };
+        Cond::All(vec![
+            cmp_masked(
+                Field::new(Base::Frame, 12 + 4 * self.tags as u16, 1),
+                0x01,
+                0x01,
+                span,
+            ),
+            cmp_masked(self.net_field(0, 1), 0xf0, version, span),
+        ])
+    }
+
+    /// `mpls [LABEL]`: an MPLS unicast frame (or, after `mpls`, a label below the previous
+    /// one: its bottom-of-stack bit clear), with that label; later tests read 4 bytes on.
+    pub fn mpls(&mut self, label: Option<u32>, span: Span) -> Result<Cond, String> {
+        if let Some(l) = label {
+            if l > 0xfffff {
+                return Err(format!("MPLS label {l} greater than maximum 1048575"));
+            }
+        }
+        if self.ppp {
+            return Err("'mpls' after 'pppoes' is not supported by this compiler".into());
+        }
+        if self.tags >= 8 {
+            return Err("more than 8 nested 'vlan' or 'mpls' tests".into());
+        }
+        let mut parts = vec![if self.mpls {
+            cmp_masked(
+                Field::new(Base::Frame, 12 + 4 * self.tags as u16, 1),
+                0x01,
+                0,
+                span,
+            )
+        } else {
+            self.ethertype(0x8847, span)
+        }];
+        if let Some(l) = label {
+            parts.push(cmp_masked(
+                self.net_field(0, 4),
+                0xffff_f000,
+                (l as u128) << 12,
+                span,
+            ));
+        }
+        self.tags += 1;
+        self.mpls = true;
+        Ok(Cond::All(parts))
+    }
+
+    /// `pppoes [ID]`: a PPPoE session frame (with that session id); every later test is
+    /// about the PPP payload, 8 bytes further on.
+    pub fn pppoes(&mut self, id: Option<u32>, span: Span) -> Result<Cond, String> {
+        if let Some(id) = id {
+            if id > 0xffff {
+                return Err(format!(
+                    "PPPoE session number {id} greater than maximum 65535"
+                ));
+            }
+        }
+        if self.ppp || self.mpls {
+            return Err(
+                "'pppoes' after 'pppoes' or 'mpls' is not supported by this compiler".into(),
+            );
+        }
+        if self.tags >= 7 {
+            return Err("too many 'vlan' and 'pppoes' tests".into());
+        }
+        let mut parts = vec![self.ethertype(0x8864, span)];
+        if let Some(id) = id {
+            parts.push(cmp_eq(self.net_field(2, 2), id as u128, span));
+        }
+        self.tags += 2;
+        self.ppp = true;
+        Ok(Cond::All(parts))
+    }
+
+    /// The link-layer protocol keywords libpcap compiles for Ethernet from the EtherType
+    /// alone (`pppoed`, `decnet`, `lat`, `sca`, `moprc`, `mopdl`) or from an 802.3 length
+    /// field and the 802.2 LLC header after it (`llc`, `llc i|s|u`, `iso`, `stp`, `netbeui`,
+    /// `clnp`, `esis`, `isis`), in libpcap's order of loads. `None`: not one of them.
+    pub fn link_proto(&self, name: &str, llc_kind: Option<&str>, span: Span) -> Option<Cond> {
+        if self.ppp || self.mpls {
+            return None;
+        }
+        let ethertype = |t: u16| Some(self.ethertype(t, span));
+        let type_field = Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2);
+        // An 802.3 frame: the type field is a length (at most 1500).
+        let length = || cmp_with(type_field, Cmp::Le(0x5dc), span);
+        let llc = |rest: Vec<Cond>| {
+            let mut parts = vec![length()];
+            parts.extend(rest);
+            Some(Cond::All(parts))
+        };
+        // Novell's "raw" 802.3 (DSAP/SSAP 0xffff) carries no LLC header.
+        let not_raw = || cmp_eq(self.net_field(0, 2), 0xffff, span).negate();
+        let iso_nlpid = |n: u8| {
+            llc(vec![
+                cmp_eq(self.net_field(0, 2), 0xfefe, span),
+                cmp_eq(self.net_field(3, 1), n as u128, span),
+            ])
+        };
+        match (name, llc_kind) {
+            ("pppoed", _) => ethertype(0x8863),
+            ("decnet", _) => ethertype(0x6003),
+            ("lat", _) => ethertype(0x6004),
+            ("sca", _) => ethertype(0x6007),
+            ("moprc", _) => ethertype(0x6002),
+            ("mopdl", _) => ethertype(0x6001),
+            ("llc", None) => llc(vec![not_raw()]),
+            ("llc", Some("i")) => llc(vec![
+                not_raw(),
+                cmp_masked(self.net_field(2, 1), 0x01, 0, span),
+            ]),
+            ("llc", Some("s")) => llc(vec![
+                not_raw(),
+                cmp_masked(self.net_field(2, 1), 0x03, 0x01, span),
+            ]),
+            ("llc", Some("u")) => llc(vec![
+                not_raw(),
+                cmp_masked(self.net_field(2, 1), 0x03, 0x03, span),
+            ]),
+            ("iso", _) => llc(vec![cmp_eq(self.net_field(0, 2), 0xfefe, span)]),
+            ("stp", _) => llc(vec![cmp_eq(self.net_field(0, 1), 0x42, span)]),
+            ("netbeui", _) => llc(vec![cmp_eq(self.net_field(0, 2), 0xf0f0, span)]),
+            ("clnp", _) => iso_nlpid(0x81),
+            ("esis", _) => iso_nlpid(0x82),
+            ("isis", _) => iso_nlpid(0x83),
+            _ => None,
+        }
+    }
+
     /// `ether proto N`.
     pub fn ether_proto(&self, t: u32, span: Span) -> Cond {
+        if self.mpls {
+            return self.over_mpls(t, span);
+        }
+        let t = match u16::try_from(t) {
+            Ok(t) if self.ppp => ppp_type(t) as u32,
+            _ => t,
+        };
         cmp_eq(
             Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2),
             t as u128,
@@ -500,6 +668,9 @@ impl Gen {
         }
         if self.tags >= 8 {
             return Err("more than 8 nested 'vlan' tests".into());
+        }
+        if self.ppp || self.mpls {
+            return Err("'vlan' after 'pppoes' or 'mpls' is not supported by this compiler".into());
         }
         let tpid = Field::new(Base::Frame, 12 + 4 * self.tags as u16, 2);
         let mut parts = vec![Cond::Any(vec![

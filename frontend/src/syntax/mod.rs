@@ -11,10 +11,21 @@
 //!   iptables-nft and nft compile port and flag tests to transport-header payload loads, which
 //!   on Linux 6.18 read a later fragment's data as if it were the TCP/UDP header.
 //! - **IPv6 extension headers.** Transport fields are read right after the fixed 40-byte
-//!   header; netfilter and flower walk extension headers first.
+//!   header; netfilter and flower walk extension headers first. Likewise nft's `exthdr`
+//!   expressions (`frag`, `hbh`, `rt`, `srh`, `mh`, ...) and ip6tables' `frag`, `rt`, `hbh`,
+//!   `dst`, `ah` matches find their header only right after the fixed header, where the kernel
+//!   finds it anywhere in the chain.
+//! - **Packet type.** `meta pkttype` / `-m pkttype` compile for broadcast and multicast (they
+//!   follow from the destination MAC); host and other-host need the receiving device's own
+//!   address and are refused.
+//! - **Loops.** What the kernel finds by walking a list (nft `tcp option`, `sctp chunk`,
+//!   iptables `--tcp-option`, `--chunk-types`, `--dccp-option`, `-m string`) is refused: the
+//!   compiled rules read fields at fixed or computed offsets and have no loop.
 //! - **VLAN tags.** XDP sees a tag in the frame, so `ip saddr 10.0.0.1` (nft netdev) and
 //!   `protocol ip` (flower) test untagged frames only; the kernel moves the tag into metadata
 //!   before the netdev ingress hook and flower, so there they match tagged frames too.
+//! - **Looser than the tool's `--test`.** iptables-restore --test accepts `-m esp` without
+//!   `-p esp` (the kernel then refuses the rule); this frontend refuses it, as the kernel does.
 //! - **Stricter than the tool.** flower's `tcp_flags` needs `ip_proto tcp` (tc accepts it on
 //!   any protocol, where the key is then zero); an nft Ethernet address must have six parts;
 //!   `iptables-restore --test` accepts `-j drop` with no chain `drop` (loading it fails), this

@@ -33,6 +33,8 @@ use crate::program::Program;
 use maps::MapSet;
 use std::sync::Arc;
 
+/// The context field offsets, re-exported from their home, [`crate::ctx`].
+pub use crate::ctx::{sk_buff, xdp_md};
 pub use crate::helpers::helper_id;
 
 /// `MAX_TAIL_CALL_CNT`: tail calls allowed in one run.

@@ -3,7 +3,6 @@
 //! JITs run the same programs on the same packets in the same process.
 #![allow(dead_code)]
 
-use ir::insn::{Insn, LdImm64Src};
 use ir::Program;
 
 /// A benchmark program with the packet it runs on and the r0 it must return.
@@ -189,123 +188,6 @@ pub fn benches() -> Vec<Bench> {
 
 // ---- the kernel ---------------------------------------------------------------------------
 
-const BPF_MAP_CREATE: i64 = 0;
-const BPF_PROG_LOAD: i64 = 5;
-const BPF_PROG_TEST_RUN: i64 = 10;
-
-fn bpf(cmd: i64, attr: &mut [u8; 160]) -> Result<i64, String> {
-    // SAFETY: `attr` is a zero-padded `union bpf_attr` image larger than every command reads.
-    let r = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_mut_ptr(), attr.len() as u32) };
-    if r < 0 {
-        Err(std::io::Error::last_os_error().to_string())
-    } else {
-        Ok(r)
-    }
-}
-
-fn put32(a: &mut [u8; 160], off: usize, v: u32) {
-    a[off..off + 4].copy_from_slice(&v.to_le_bytes());
-}
-
-fn put64(a: &mut [u8; 160], off: usize, v: u64) {
-    a[off..off + 8].copy_from_slice(&v.to_le_bytes());
-}
-
-/// A program loaded into the kernel (and JITed by it), with its maps.
-pub struct KernelProg {
-    fd: i32,
-    maps: Vec<i32>,
-}
-
-impl Drop for KernelProg {
-    fn drop(&mut self) {
-        // SAFETY: closing descriptors this value owns.
-        unsafe {
-            libc::close(self.fd);
-            for m in &self.maps {
-                libc::close(*m);
-            }
-        }
-    }
-}
-
-impl KernelProg {
-    /// Create the maps, patch their fds into the LD_IMM64s and load the program.
-    pub fn load(prog: &Program) -> Result<KernelProg, String> {
-        let mut maps = Vec::new();
-        for m in &prog.maps {
-            let mut a = [0u8; 160];
-            put32(&mut a, 0, m.map_type.kernel_id());
-            put32(&mut a, 4, m.key_size);
-            put32(&mut a, 8, m.value_size);
-            put32(&mut a, 12, m.max_entries);
-            put32(&mut a, 16, m.flags);
-            maps.push(
-                bpf(BPF_MAP_CREATE, &mut a).map_err(|e| format!("map {}: {e}", m.name))? as i32,
-            );
-        }
-        let mut kp = KernelProg { fd: -1, maps };
-        let mut bytes = prog.to_bytes().expect("encodable");
-        for (pc, insn) in prog.insns.iter().enumerate() {
-            if let Insn::LdImm64 { src, imm, .. } = insn {
-                if src.is_map() {
-                    let fd = *kp
-                        .maps
-                        .get((*imm & 0xffff_ffff) as usize)
-                        .ok_or("bad map index")?;
-                    let pseudo = match src {
-                        LdImm64Src::MapValue | LdImm64Src::MapIdxValue => 2u8,
-                        _ => 1u8,
-                    };
-                    let o = pc * 8;
-                    bytes[o + 1] = (bytes[o + 1] & 0x0f) | (pseudo << 4);
-                    bytes[o + 4..o + 8].copy_from_slice(&fd.to_le_bytes());
-                }
-            }
-        }
-        let license = b"GPL\0";
-        let mut log = vec![0u8; 1 << 20];
-        let mut a = [0u8; 160];
-        put32(&mut a, 0, prog.prog_type.kernel_id());
-        put32(&mut a, 4, (bytes.len() / 8) as u32);
-        put64(&mut a, 8, bytes.as_ptr() as u64);
-        put64(&mut a, 16, license.as_ptr() as u64);
-        // First without a log (a big program's log overflows any buffer), then with one.
-        let first = bpf(BPF_PROG_LOAD, &mut a);
-        let result = match first {
-            Ok(fd) => Ok(fd),
-            Err(_) => {
-                put32(&mut a, 24, 1);
-                put32(&mut a, 28, log.len() as u32);
-                put64(&mut a, 32, log.as_mut_ptr() as u64);
-                bpf(BPF_PROG_LOAD, &mut a)
-            }
-        };
-        match result {
-            Ok(fd) => {
-                kp.fd = fd as i32;
-                Ok(kp)
-            }
-            Err(e) => {
-                let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
-                Err(format!("{e}\n{}", String::from_utf8_lossy(&log[..end])))
-            }
-        }
-    }
-
-    /// BPF_PROG_TEST_RUN: run `repeat` times on `packet`; (r0, average ns per run).
-    pub fn test_run(&self, packet: &[u8], repeat: u32) -> Result<(u32, u32), String> {
-        let mut out = vec![0u8; packet.len() + 256];
-        let mut a = [0u8; 160];
-        put32(&mut a, 0, self.fd as u32);
-        put32(&mut a, 8, packet.len() as u32);
-        put32(&mut a, 12, out.len() as u32);
-        put64(&mut a, 16, packet.as_ptr() as u64);
-        put64(&mut a, 24, out.as_mut_ptr() as u64);
-        put32(&mut a, 32, repeat);
-        bpf(BPF_PROG_TEST_RUN, &mut a)?;
-        let retval = u32::from_le_bytes([a[4], a[5], a[6], a[7]]);
-        let duration = u32::from_le_bytes([a[36], a[37], a[38], a[39]]);
-        Ok((retval, duration))
-    }
-}
+/// A program loaded into the kernel (the one loader, `testkit::kernel`).
+#[allow(unused_imports)]
+pub use testkit::kernel::Loaded as KernelProg;

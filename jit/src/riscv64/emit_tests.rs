@@ -471,7 +471,10 @@ fn every_row_decodes_back_with_llvm_mc() {
             .flat_map(|(inst, ..)| inst.encode(compress).bytes())
             .collect();
         let Some(decoded) = super::disasm::llvm_decode(&code) else {
-            println!("SKIP every_row_decodes_back_with_llvm_mc: llvm-mc is not installed");
+            testkit::oracle::skip(
+                "every_row_decodes_back_with_llvm_mc",
+                "llvm-mc is not installed",
+            );
             return;
         };
         let decoded = decoded.expect("llvm-mc runs");

@@ -29,9 +29,9 @@ const CODE_BASE: u64 = 0x0010_0000_0000_0000;
 /// Where the environment block is mapped.
 const ENV_BASE: u64 = 0x0010_0001_0000_0000;
 const PAGE: u64 = 4096;
-/// Bytes of native stack for one run (nine 512-byte eBPF frames plus saved registers, with
-/// room to spare).
-const STACK_BYTES: usize = 64 * 1024 + 2 * PAGE as usize;
+/// Bytes of native stack for one run: nine 512-byte eBPF frames plus saved registers for each
+/// of 1 + 33 tail-called programs (each nested run starts on a fresh page below its caller).
+const STACK_BYTES: usize = 34 * 8 * 1024 + 2 * PAGE as usize;
 /// Instructions one run may execute before it is stopped (a hang guard for unverified code).
 const MAX_INSNS: usize = 50_000_000;
 
@@ -570,6 +570,11 @@ fn run_tail(
     let table = map_table(st.rt, Some(&map_ids), &target)?;
     let env = std::mem::replace(&mut st.env, Box::new(ExecEnv::empty(p.prog_type)));
     let below = sp & !(PAGE - 1);
+    if below < stack_lo + 2 * PAGE {
+        return Err(RunError::Internal(
+            "the emulator's stack is exhausted by nested tail calls".into(),
+        ));
+    }
     let (r, env) = run_at(&target, st.rt, env, stack_lo, below, &table, ctx, 0);
     st.env = env;
     r

@@ -13,6 +13,7 @@
 //! [`HelperAbi`]); or, for ahead-of-time objects, an indirect call through the helper table of
 //! the environment block.
 
+pub mod aot;
 pub mod disasm;
 pub mod emit;
 #[cfg(test)]
@@ -124,57 +125,20 @@ pub(crate) struct Lowered {
     pub(crate) end: Label,
 }
 
-/// eBPF registers the slots mention (uses or definitions).
-fn regs_mentioned(insns: &[Insn]) -> [bool; Reg::COUNT] {
-    let mut used = [false; Reg::COUNT];
-    let mut mark = |r: Reg| used[r.idx()] = true;
-    for insn in insns {
-        match *insn {
-            Insn::Alu { dst, src, .. }
-            | Insn::Jmp { dst, src, .. }
-            | Insn::Store { dst, src, .. } => {
-                mark(dst);
-                if let Operand::Reg(s) = src {
-                    mark(s);
-                }
-            }
-            Insn::MovSx { dst, src, .. }
-            | Insn::Load { dst, src, .. }
-            | Insn::Atomic { dst, src, .. } => {
-                mark(dst);
-                mark(src);
-            }
-            Insn::Neg { dst, .. } | Insn::End { dst, .. } | Insn::LdImm64 { dst, .. } => mark(dst),
-            Insn::LdInd { src, .. } => mark(src),
-            Insn::CallX { reg } => mark(reg),
-            Insn::LdAbs { .. }
-            | Insn::Ja { .. }
-            | Insn::LdImm64Tail
-            | Insn::Call(_)
-            | Insn::Exit => {}
-        }
-    }
-    used
-}
-
-/// Which packet pointer a context load at `field` yields, as an environment-block offset.
+/// Which packet pointer a context load at `field` yields, as an environment-block offset
+/// (from the context layout in `ir::ctx`).
 fn packet_pointer_field(t: ProgType, field: i64) -> Option<i64> {
-    use ir::ctx::{sk_buff, xdp_md};
-    let f = usize::try_from(field).ok()?;
-    match t {
-        ProgType::Xdp => match f {
-            xdp_md::DATA => Some(env_layout::PKT_DATA),
-            xdp_md::DATA_END => Some(env_layout::PKT_END),
-            xdp_md::DATA_META => Some(env_layout::PKT_META),
-            _ => None,
-        },
-        ProgType::SchedCls | ProgType::SchedAct => match f {
-            sk_buff::DATA => Some(env_layout::PKT_DATA),
-            sk_buff::DATA_END => Some(env_layout::PKT_END),
-            sk_buff::DATA_META => Some(env_layout::PKT_META),
-            _ => None,
-        },
-        _ => None,
+    use ir::ctx::{CtxLayout, CtxLoad};
+    let off = u32::try_from(field).ok()?;
+    let f = *CtxLayout::of(t)?.field_at(off)?;
+    if f.off != off {
+        return None;
+    }
+    match f.load {
+        CtxLoad::Packet => Some(env_layout::PKT_DATA),
+        CtxLoad::PacketEnd => Some(env_layout::PKT_END),
+        CtxLoad::PacketMeta => Some(env_layout::PKT_META),
+        CtxLoad::Scalar | CtxLoad::None => None,
     }
 }
 
@@ -198,7 +162,9 @@ pub(crate) fn lower(
         let end = starts.get(i + 1).copied().unwrap_or(n);
         let entry = i == 0;
         let body = &prog.insns[start..end];
-        let used = regs_mentioned(body);
+        let used = body
+            .iter()
+            .fold(ir::regset::RegSet::EMPTY, |s, i| s.union(i.mentions()));
         let calls = body.iter().any(|i| match i {
             Insn::Call(CallTarget::Local(_)) => true,
             Insn::Call(_) | Insn::CallX { .. } => opts.helpers == HelperAbi::Table,
@@ -210,11 +176,11 @@ pub(crate) fn lower(
             saved.push(RA);
         }
         for (r, x) in CALLEE_SAVED {
-            if used[r.idx()] || (trust == Trust::Unchecked && entry) {
+            if used.contains(r) || (trust == Trust::Unchecked && entry) {
                 saved.push(x);
             }
         }
-        let sets_fp = used[Reg::R10.idx()] || trust == Trust::Unchecked;
+        let sets_fp = used.contains(Reg::R10) || trust == Trust::Unchecked;
         if sets_fp {
             saved.push(FP);
         }

@@ -120,6 +120,8 @@ impl Default for Options {
 
 /// A program compiled to RV64 code.
 #[derive(Clone, Debug)]
+// Without `riscv-emu` nothing runs the code: the run-time fields are unread.
+#[cfg_attr(not(feature = "riscv-emu"), allow(dead_code))]
 pub struct Rv64Program {
     pub(crate) code: Vec<u8>,
     pub(crate) trust: Trust,
@@ -130,7 +132,8 @@ pub struct Rv64Program {
     pub(crate) map_refs: Vec<(usize, bool)>,
     insn_offsets: Vec<u32>,
     placed: Vec<Placed>,
-    texts: Vec<String>,
+    /// The source program, for the eBPF text of the listing (formatted only when asked).
+    program: Program,
     /// Offsets of the traps that mean "fell off the end of a function".
     pub(crate) fell_off: Vec<u32>,
     /// Offset of the instruction the entry function returns to.
@@ -178,9 +181,7 @@ pub(crate) fn compile_program(
         prog_type: prog.prog_type,
         map_refs,
         placed: emitted.placed,
-        texts: (0..n)
-            .map(|pc| ir::disasm::insn_text(prog, pc, ir::asm::Syntax::Llvm))
-            .collect(),
+        program: prog.clone(),
         passes: emitted.passes,
     })
 }
@@ -237,7 +238,11 @@ impl Rv64Program {
     }
 
     /// The eBPF text of slot `pc` (LLVM syntax).
-    pub fn insn_text(&self, pc: usize) -> &str {
-        self.texts.get(pc).map(String::as_str).unwrap_or("")
+    pub fn insn_text(&self, pc: usize) -> String {
+        if pc < self.program.insns.len() {
+            ir::disasm::insn_text(&self.program, pc, ir::asm::Syntax::Llvm)
+        } else {
+            String::new()
+        }
     }
 }

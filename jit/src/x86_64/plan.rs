@@ -195,21 +195,11 @@ pub(crate) fn movbe_fusions(
 /// The environment-block offset of the packet pointer a 32-bit context load at `field` yields,
 /// if `field` is one (`data`, `data_end`, `data_meta`).
 pub(crate) fn packet_pointer_field(t: ProgType, field: i64) -> Option<i32> {
-    use ir::ctx::{sk_buff, xdp_md};
-    let f = usize::try_from(field).ok()?;
-    match t {
-        ProgType::Xdp => match f {
-            xdp_md::DATA => Some(offsets::PKT_DATA),
-            xdp_md::DATA_END => Some(offsets::PKT_END),
-            xdp_md::DATA_META => Some(offsets::PKT_META),
-            _ => None,
-        },
-        ProgType::SchedCls | ProgType::SchedAct => match f {
-            sk_buff::DATA => Some(offsets::PKT_DATA),
-            sk_buff::DATA_END => Some(offsets::PKT_END),
-            sk_buff::DATA_META => Some(offsets::PKT_META),
-            _ => None,
-        },
+    use ir::ctx::{CtxLayout, CtxLoad};
+    match CtxLayout::packet_pointer(t, field)? {
+        CtxLoad::Packet => Some(offsets::PKT_DATA),
+        CtxLoad::PacketEnd => Some(offsets::PKT_END),
+        CtxLoad::PacketMeta => Some(offsets::PKT_META),
         _ => None,
     }
 }

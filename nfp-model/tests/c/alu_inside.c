@@ -9,7 +9,9 @@ int arith(struct xdp_md *ctx)
 	if (data + 4 > data_end)
 		return XDP_PASS;
 	__u32 a = *(__u32 *)data;
-	__u32 b = ctx->data_end - ctx->data;
+	/* Not data_end - data: with alu32 that is a 32-bit pointer subtraction, which the kernel
+	 * (so the driver) sees as an unbounded scalar. */
+	__u32 b = *((__u8 *)data + 3);
 	__u32 c = __builtin_bswap32(a) >> 30;
 	return (((a * b) / 10) + c) & 3;
 }

@@ -128,6 +128,28 @@ fn pointer_null_branches(out: &mut Vec<Case>) {
         "null_branch_map_value_pruned",
         format!("{X}.map m type=hash key=4 value=8 entries=4\n*(u32 *)(r10 - 4) = 0\nr1 = map[m] ll\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\nif r0 == 0 goto out\nif r0 == 0 goto bad\nr0 = 2\nexit\nbad:\nr0 = r7\nexit\nout:\nr0 = 2\nexit\n"),
     ));
+    let lookup = ".map m type=hash key=4 value=8 entries=4\n*(u32 *)(r10 - 4) = 0\nr1 = map[m] ll\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\n";
+    // Only `if r0 == 0` with the immediate is a null check; a register holding 0 is not.
+    out.push(reject_at(
+        "null_check_against_zero_register_is_none",
+        format!(
+            "{X}{lookup}r3 = 0\nif r0 == r3 goto out\nr1 = *(u64 *)(r0 + 0)\nout:\nr0 = 2\nexit\n"
+        ),
+        slots(lookup) + 2,
+        "R0 invalid mem access 'map_value_or_null'",
+    ));
+    out.push(accept(
+        "null_branch_zero_register_vs_map_value_decided",
+        format!("{X}{lookup}if r0 == 0 goto out\nr3 = 0\nif r3 != r0 goto out\nr0 = r7\nout:\nr0 = 2\nexit\n"),
+    ));
+    out.push(reject_at(
+        "null_branch_jmp32_map_value_explored",
+        format!(
+            "{X}{lookup}if r0 == 0 goto out\nif w0 != 0 goto out\nr0 = r7\nout:\nr0 = 2\nexit\n"
+        ),
+        slots(lookup) + 2,
+        "R7 !read_ok",
+    ));
     out.push(accept(
         "null_branch_map_ptr_pruned",
         format!("{X}.map m type=hash key=4 value=8 entries=4\nr1 = map[m] ll\nif r1 != 0 goto ok\nr0 = r7\nexit\nok:\nr0 = 2\nexit\n"),
@@ -238,10 +260,51 @@ fn subprogram_returns(out: &mut Vec<Case>) {
     ));
 }
 
+/// `pkt` against `pkt_end` (`try_match_pkt_pointers`): `pkt + 0 < end` proves no byte, and on
+/// the side where the compared pointer is at or past the end it loses its range (the kernel's
+/// negative `AT_PKT_END`/`BEYOND_PKT_END`), while its copies keep theirs.
+fn packet_end_comparisons(out: &mut Vec<Case>) {
+    let head = "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\n";
+    for (name, cmp) in [
+        ("ge", "if r2 >= r3 goto out\n"),
+        ("end_le", "if r3 <= r2 goto out\n"),
+    ] {
+        out.push(reject_at(
+            format!("pkt_{name}_at_offset_zero_proves_nothing"),
+            format!("{X}{head}{cmp}r0 = *(u8 *)(r2 + 0)\nout:\nr0 = 2\nexit\n"),
+            3,
+            "invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)",
+        ));
+    }
+    let proven = format!("{head}r0 = r2\nr0 += 34\nif r0 > r3 goto out\n");
+    for (name, cmp) in [
+        ("ge", "if r2 >= r3 goto next\n"),
+        ("gt", "if r2 > r3 goto next\n"),
+        ("end_le", "if r3 <= r2 goto next\n"),
+        ("end_lt", "if r3 < r2 goto next\n"),
+    ] {
+        out.push(reject_at(
+            format!("pkt_{name}_end_taken_loses_range"),
+            format!("{X}{proven}{cmp}next:\nr0 = *(u8 *)(r2 + 12)\nout:\nr0 = 2\nexit\n"),
+            6,
+            "R2 offset is outside of the packet",
+        ));
+    }
+    out.push(accept(
+        "pkt_ge_end_copy_keeps_range",
+        format!("{X}{proven}r4 = r2\nif r2 >= r3 goto next\nnext:\nr0 = *(u8 *)(r4 + 12)\nout:\nr0 = 2\nexit\n"),
+    ));
+    out.push(accept(
+        "pkt_past_end_rechecked",
+        format!("{X}{proven}if r2 >= r3 goto next\nnext:\nr4 = r2\nr4 += 13\nif r4 > r3 goto out\nr0 = *(u8 *)(r2 + 12)\nout:\nr0 = 2\nexit\n"),
+    ));
+}
+
 pub fn add(out: &mut Vec<Case>) {
     sign_extending_ctx_loads(out);
     stack_pointer_subtraction(out);
     pointer_null_branches(out);
     constant_array_keys(out);
     subprogram_returns(out);
+    packet_end_comparisons(out);
 }

@@ -29,6 +29,10 @@ pub enum Op {
     Call(u8),
     /// `lock *(u64 *)(base + off) += src`.
     Atomic(u8, i16, u8),
+    /// Conditional backward jump (a loop): condition index, dst, source, distance.
+    Back(u8, u8, Src, u8),
+    /// `call f`, the program's subprogram (a no-op when it has none).
+    CallLocal,
 }
 
 /// A register operand or an immediate.
@@ -107,12 +111,15 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..5).prop_map(Op::Call),
         1 => (base(), prop::sample::select(vec![-16i16, -8, 0, 8]), 0u8..10)
             .prop_map(|(b, o, s)| Op::Atomic(b, o, s)),
+        1 => (0u8..11, 0u8..10, src(), 0u8..4).prop_map(|(c, d, s, k)| Op::Back(c, d, s, k)),
+        1 => Just(Op::CallLocal),
     ]
 }
 
 /// A random program: TC (else XDP), body, whether r0 is set before the exit, whether the
-/// prologue null-checks the hash lookup in r9, how many packet bytes it proves (14 or 34).
-pub type Random = (bool, Vec<Op>, bool, bool, bool);
+/// prologue null-checks the hash lookup in r9, how many packet bytes it proves (14 or 34), and
+/// a subprogram (its body, whether it sets r0).
+pub type Random = (bool, Vec<Op>, bool, bool, bool, Option<(Vec<Op>, bool)>);
 
 /// Random programs.
 pub fn program() -> impl Strategy<Value = Random> {
@@ -122,6 +129,10 @@ pub fn program() -> impl Strategy<Value = Random> {
         prop::bool::weighted(0.9),
         any::<bool>(),
         any::<bool>(),
+        prop::option::weighted(
+            0.3,
+            (prop::collection::vec(op(), 1..6), prop::bool::weighted(0.7)),
+        ),
     )
 }
 
@@ -145,7 +156,7 @@ fn addr(base: u8, off: i16) -> String {
 }
 
 /// The program as LLVM-syntax assembly.
-pub fn render((tc, body, set_r0, null_check, long): &Random) -> String {
+pub fn render((tc, body, set_r0, null_check, long, sub): &Random) -> String {
     let (section, data, end, scalar, ret) = if *tc {
         ("tc", 76, 80, 8, 0)
     } else {
@@ -164,6 +175,25 @@ pub fn render((tc, body, set_r0, null_check, long): &Random) -> String {
     if *null_check {
         out += "if r9 == 0 goto out\n";
     }
+    out += &ops(body, sub.is_some());
+    if *set_r0 {
+        out += &format!("r0 = {ret}\n");
+    }
+    out += "exit\nout:\nr0 = 0\nexit\n";
+    if let Some((sub_body, sub_r0)) = sub {
+        out += "f:\n";
+        out += &ops(sub_body, false);
+        if *sub_r0 {
+            out += "r0 = 1\n";
+        }
+        out += "exit\n";
+    }
+    out
+}
+
+/// A body as assembly lines; jumps stay inside it (forward to at most the line after it).
+fn ops(body: &[Op], have_sub: bool) -> String {
+    let mut out = String::new();
     let n = body.len();
     for (i, op) in body.iter().enumerate() {
         let line = match op {
@@ -208,13 +238,20 @@ pub fn render((tc, body, set_r0, null_check, long): &Random) -> String {
             },
             Op::Call(h) => format!("call {}", HELPERS[*h as usize % HELPERS.len()]),
             Op::Atomic(b, off, x) => format!("lock *(u64 *)({}) += r{x}", addr(*b, *off)),
+            Op::Back(c, d, x, k) => {
+                // Back to this instruction or up to `k` before it (always inside the body).
+                let k = (*k as usize).min(i) + 1;
+                format!(
+                    "if r{d} {} {} goto -{k}",
+                    COND[*c as usize % COND.len()],
+                    s(x, false)
+                )
+            }
+            Op::CallLocal if have_sub => "call f".to_string(),
+            Op::CallLocal => "r0 = r0".to_string(),
         };
         out += &line;
         out.push('\n');
     }
-    if *set_r0 {
-        out += &format!("r0 = {ret}\n");
-    }
-    out += "exit\nout:\nr0 = 0\nexit\n";
     out
 }

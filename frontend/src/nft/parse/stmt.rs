@@ -90,6 +90,16 @@ impl Parser<'_> {
                     };
                     return Err(SyntaxError::new(span, format!("'{k}' is stateful and cannot be compiled")).with_note(why));
                 }
+                Some(k @ ("osf" | "socket" | "ipsec" | "jhash" | "symhash" | "numgen")) => {
+                    let why = match k {
+                        "osf" => "passive OS fingerprinting compares the TCP SYN with a fingerprint database loaded into the kernel",
+                        "socket" => "it looks the packet's socket up in the kernel's socket tables",
+                        "ipsec" => "it reads the IPsec (xfrm) state the kernel attached to the packet",
+                        "numgen" => "its value depends on earlier packets (a counter) or on a random number",
+                        _ => "nft's hash functions (Jenkins hash, symmetric hash) are not implemented by this compiler",
+                    };
+                    return Err(SyntaxError::new(span, format!("'{k}' cannot be compiled")).with_note(why));
+                }
                 Some(k @ ("snat" | "dnat" | "masquerade" | "redirect" | "tproxy" | "dup" | "fwd" | "mark" | "set" | "update" | "add" | "delete")) => {
                     return Err(SyntaxError::new(span, format!("'{k}' is not supported"))
                         .with_note("it rewrites the packet or kernel state; a stateless filter can only accept, drop, jump or count"));
@@ -111,22 +121,16 @@ impl Parser<'_> {
     pub(super) fn lhs(&mut self) -> R<Option<Lhs>> {
         let span = self.span();
         if self.eat_punct("@") {
-            let (base, bspan) = self.word("ll, nh or th")?;
+            let (base, bspan) = self.word("ll, nh, th or ih")?;
             let base: &'static str = match base.as_str() {
                 "ll" => "ll",
                 "nh" => "nh",
                 "th" => "th",
-                "ih" => {
-                    return Err(SyntaxError::new(
-                        bspan,
-                        "'@ih' (inner header) cannot be compiled",
-                    )
-                    .with_note("nft finds the inner header after the UDP header or after a TCP header of the packet's own length; only @ll, @nh and @th are compiled"))
-                }
+                "ih" => "ih",
                 _ => {
                     return Err(
                         SyntaxError::new(bspan, format!("unknown payload base '{base}'"))
-                            .with_note("ll, nh or th"),
+                            .with_note("ll, nh, th or ih"),
                     )
                 }
             };
@@ -175,6 +179,10 @@ impl Parser<'_> {
                     };
                     return Err(SyntaxError::new(fspan, format!("'{w} {f}' cannot be compiled"))
                         .with_note(format!("nft walks the list of {what} to find one; the compiled rules read fields at fixed offsets and have no loop")));
+                }
+                ("rt", "classid" | "nexthop" | "mtu" | "ipsec") => {
+                    return Err(SyntaxError::new(fspan, format!("'rt {f}' cannot be compiled"))
+                        .with_note("it reads the route the kernel chose for the packet (the routing table), not the packet"));
                 }
                 ("arp", "saddr" | "daddr") => {
                     let (a, _) = self.word("ip or ether")?;

@@ -328,7 +328,7 @@ impl Parser {
         span: Span,
     ) -> Result<(Cond, Option<Quals>), PcapError> {
         match w {
-            "vlan" => {
+            "vlan" | "pppoes" | "mpls" => {
                 self.bump();
                 let id = match self.word_at(0).map(classify) {
                     Some(WordClass::Number(n)) if !self.arith_op_or_relop(1) => {
@@ -338,7 +338,12 @@ impl Parser {
                     _ => None,
                 };
                 let span = span.to(self.toks[self.pos.saturating_sub(1)].span);
-                let c = self.gen.vlan(id, span).map_err(|m| self.err(span, m))?;
+                let c = match w {
+                    "vlan" => self.gen.vlan(id, span),
+                    "mpls" => self.gen.mpls(id, span),
+                    _ => self.gen.pppoes(id, span),
+                }
+                .map_err(|m| self.err(span, m))?;
                 return Ok((c, None));
             }
             "less" | "greater" => {
@@ -353,8 +358,25 @@ impl Parser {
                 self.bump();
                 return Ok((self.cast(Proto::Default, w, span)?, None));
             }
-            "mpls" | "pppoed" | "pppoes" | "geneve" | "inbound" | "outbound" | "ifindex"
-            | "byte" | "gateway" => {
+            "pppoed" | "decnet" | "lat" | "sca" | "moprc" | "mopdl" | "llc" | "iso" | "stp"
+            | "netbeui" | "clnp" | "esis" | "isis" => {
+                self.bump();
+                // `llc i`, `llc s`, `llc u`: the LLC frame kind.
+                let kind = match self.word_at(0) {
+                    Some(k @ ("i" | "s" | "u")) if w == "llc" => Some(k.to_string()),
+                    _ => None,
+                };
+                let mut end = span;
+                if kind.is_some() {
+                    end = self.bump().span;
+                }
+                let span = span.to(end);
+                if let Some(c) = self.gen.link_proto(w, kind.as_deref(), span) {
+                    return Ok((c, None));
+                }
+                return Err(self.err(span, format!("'{w}' is not supported by this compiler")));
+            }
+            "geneve" | "inbound" | "outbound" | "ifindex" | "byte" | "gateway" => {
                 return Err(self.err(span, format!("'{w}' is not supported by this compiler")))
             }
             _ => {}
