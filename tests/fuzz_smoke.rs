@@ -97,7 +97,7 @@ fn made(target: &str) -> Vec<Vec<u8>> {
             .iter()
             .filter_map(|p| ir::elf::write_object(std::slice::from_ref(p)).ok())
             .collect(),
-        "verifier" | "jit" => progs
+        "verifier" | "jit" | "jit_checked" => progs
             .iter()
             .filter_map(|p| {
                 let mut v = vec![u8::from(!p.maps.is_empty())];

@@ -14,6 +14,7 @@
 //! | `elf` | reading any bytes as an ELF object never panics |
 //! | `verifier` | verifying any instructions never panics; an accepted program never violates memory in the checking interpreter |
 //! | `jit` | an accepted program, JIT-compiled for x86-64, gives the interpreter's packet and maps, and its r0 and verdict unless r0 may be a pointer (a program only privileged loaders may load) |
+//! | `jit_checked` | any program (unverified), JIT-compiled in checked mode, ends as the interpreter ends it (small r0, or the kind of error) and never faults |
 //! | `cli` (`cli_args`) | any argument list exits 0, 1 or 2 in bounded time, never by a signal |
 
 #![allow(clippy::missing_panics_doc)]
@@ -206,6 +207,20 @@ fn program(data: &[u8]) -> Option<Program> {
     Some(p)
 }
 
+/// Whether `prog` calls a helper whose result differs from run to run by nature: the clocks
+/// (`bpf_ktime_get_ns` 5, `bpf_jiffies64` 118, `bpf_ktime_get_boot_ns` 125,
+/// `bpf_ktime_get_coarse_ns` 160, `bpf_ktime_get_tai_ns` 208) and the CPU number (8). Its r0
+/// is not compared across engines.
+fn reads_the_clock(prog: &Program) -> bool {
+    use ir::insn::{CallTarget, Insn};
+    prog.insns.iter().any(|i| {
+        matches!(
+            i,
+            Insn::Call(CallTarget::Helper(5 | 8 | 118 | 125 | 160 | 208))
+        )
+    })
+}
+
 /// The verifier on any instructions; what it accepts is run on the sample packets.
 pub fn verifier(data: &[u8]) {
     let Some(prog) = program(data) else { return };
@@ -248,7 +263,7 @@ pub fn jit(data: &[u8]) {
         unprivileged: true,
         ..offload::Options::default()
     };
-    let scalar_r0 = offload::verify(&prog, &caps, &unprivileged).is_ok();
+    let scalar_r0 = !reads_the_clock(&prog) && offload::verify(&prog, &caps, &unprivileged).is_ok();
     let jp = match jit::x86_64::compile(&v, &jit::x86_64::Options::default()) {
         Ok(jp) => jp,
         Err(_) => return, // a backend may refuse (a value, with a reason)
@@ -277,6 +292,61 @@ pub fn jit(data: &[u8]) {
             "map contents differ on {p:02x?}"
         );
     }
+}
+
+/// What a run ended with, without addresses: r0 when it is small (a larger value may be an
+/// address, which differs between engines by nature), or the kind of error.
+fn end_of(r: Result<u64, &ir::interp::ExecErrorKind>) -> String {
+    match r {
+        Ok(r0) if r0 < 1 << 32 => format!("r0={r0:#x}"),
+        Ok(_) => "r0=(large)".to_string(),
+        Err(k) => {
+            let s = format!("{k:?}");
+            s.split([' ', '(', '{'])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        }
+    }
+}
+
+/// An unverified program (any instructions) through the JIT's checked mode and the
+/// interpreter, on input memory (the conformance convention): the same end, r0 or kind of
+/// error, and never a fault (a signal ends the fuzzer, which reports it).
+pub fn jit_checked(data: &[u8]) {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let Some(prog) = program(data) else { return };
+    let opts = jit::x86_64::Options::default();
+    let Ok(jp) = jit::x86_64::compile_checked(&prog, false, BUDGET, &opts) else {
+        return;
+    };
+    let mem: Vec<u8> = data.iter().rev().take(64).copied().collect();
+    let input = Input::Mem(mem.clone());
+    let mut rt = Runtime::new(&prog).with_conformance_helpers(true);
+    let want = run(&prog, &mut rt, &input, BUDGET);
+    let want = end_of(want.as_ref().map(|o| o.r0).map_err(|e| &e.kind));
+    let mut rt = Runtime::new(&prog).with_conformance_helpers(true);
+    let got = match jp.run(&mut rt, &input) {
+        Ok(o) => end_of(Ok(o.r0)),
+        Err(jit::RunError::Exec(e)) => end_of(Err(&e.kind)),
+        // Other errors name the same kinds as the interpreter's (Helper, Ctx, CallDepth).
+        Err(e) => {
+            let s = format!("{e:?}");
+            s.split([' ', '(', '{'])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    if reads_the_clock(&prog) && want.starts_with("r0=") && got.starts_with("r0=") {
+        return; // both ran; what they return may differ by nature
+    }
+    assert_eq!(
+        want, got,
+        "interpreter and checked JIT end differently on mem {mem:02x?}"
+    );
 }
 
 /// The bytes as a command line for the `bpf-offload` binary at `bin`: arguments separated by
@@ -353,4 +423,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("elf", elf),
     ("verifier", verifier),
     ("jit", jit),
+    ("jit_checked", jit_checked),
 ];

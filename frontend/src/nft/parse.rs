@@ -549,6 +549,11 @@ impl<'a> Parser<'a> {
             if self.eat_punct("}") {
                 return Ok(());
             }
+            if self.peek().is_none() {
+                // Without this the rule below parses nothing, again and again (found by
+                // fuzzing: memory grew without end).
+                return Err(self.unexpected(&format!("'}}' closing chain '{name}'")));
+            }
             match self.peek_word() {
                 Some("type") => {
                     let tspan = self.span();
