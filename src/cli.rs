@@ -58,6 +58,9 @@ pub enum DisasmTarget {
     /// The x86-64 JIT (Intel syntax).
     #[value(name = "x86_64")]
     X86_64,
+    /// The NFP translation (NFP assembler syntax, each word with its ECC).
+    #[value(name = "nfp")]
+    Nfp,
 }
 
 #[derive(Subcommand, Debug)]

@@ -198,7 +198,7 @@ fn measure(
 
 /// A frame of `len` bytes: Ethernet, IPv4 (no options) with protocol `proto`, then source port
 /// 12345 and destination port `dport`, zero padding.
-fn frame(proto: u8, dport: u16, len: usize) -> Vec<u8> {
+pub(crate) fn frame(proto: u8, dport: u16, len: usize) -> Vec<u8> {
     let mut p = vec![0u8; len.max(38)];
     p[0..6].copy_from_slice(&[2, 0, 0, 0, 0, 2]);
     p[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 1]);

@@ -216,6 +216,13 @@ pub fn run(args: BuildArgs) -> CliResult {
         )
     })?;
     let verdicts = verify(&lowered.program, &caps)?;
+    // The NFP code and what it costs, beside the object.
+    let nfp = if args.target == "nfp" {
+        let profile = crate::nfp::profile(args.caps.as_deref())?;
+        Some(crate::nfp::report(&lowered.program, &profile)?)
+    } else {
+        None
+    };
 
     let (bytes, companion) = match args.emit {
         Emit::Elf => {
@@ -249,7 +256,21 @@ pub fn run(args: BuildArgs) -> CliResult {
         if let Some((cpath, script)) = &companion {
             output::write_atomic(cpath, script.as_bytes())?;
         }
+        if let Some(n) = &nfp {
+            output::write_atomic(&crate::nfp::code_path(path), n.code_file().as_bytes())?;
+        }
     }
+    let nfp_text = nfp.as_ref().map(|n| {
+        let mut t = n.text();
+        if let Some(path) = &args.output {
+            let _ = writeln!(
+                t,
+                "wrote {} (the NFP code: one 64-bit word per line)",
+                crate::nfp::code_path(path).display()
+            );
+        }
+        t
+    });
     let report = Report {
         args: &args,
         rs: &rs,
@@ -259,16 +280,24 @@ pub fn run(args: BuildArgs) -> CliResult {
     };
     if args.json {
         let mut v = report.json();
+        if let Some(n) = &nfp {
+            v["nfp"] = n.json();
+            if let Some(path) = &args.output {
+                v["nfp"]["file"] = json!(crate::nfp::code_path(path).display().to_string());
+            }
+        }
         if args.output.is_none() {
             v["code"] = json!(String::from_utf8_lossy(&bytes));
         }
         print(&format!("{v}\n"));
     } else if args.output.is_some() {
         print(&report.text());
+        print(nfp_text.as_deref().unwrap_or(""));
     } else {
         // The code goes to stdout; the report to stderr so the two do not mix.
         print(&String::from_utf8_lossy(&bytes));
         eprint!("{}", report.text());
+        eprint!("{}", nfp_text.as_deref().unwrap_or(""));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@
 //! are named in the row, not counted.
 
 use crate::engine::{
-    self, Engine, EngineResult, MapsMode, Nature, PrepareOptions, Refusal, Session,
+    self, Engine, EngineResult, MapsMode, Nature, PrepareOptions, Refusal, RefusalKind, Session,
 };
 use crate::error::{CliError, CliResult};
 use crate::input;
@@ -94,6 +94,9 @@ pub fn run(args: RunArgs) -> CliResult {
             !e.packets_only()
         });
     }
+    if args.engine == "all" && conformance {
+        engines.retain(|e| e.takes_conformance());
+    }
     let mut sessions = Vec::new();
     for e in engines {
         sessions.push(Prepared {
@@ -126,11 +129,17 @@ pub fn run(args: RunArgs) -> CliResult {
         Input::None
     };
     let mut results = Vec::new();
+    let several = sessions.len() > 1;
     for s in &mut sessions {
-        let mut r = s
-            .session
-            .run(&input)
-            .map_err(|refusal| refusal.into_error(s.engine.name()))?;
+        let mut r = match s.session.run(&input) {
+            Ok(r) => r,
+            // With several engines, one that cannot run the program is a row, not the end.
+            Err(refusal) if several && refusal.kind == RefusalKind::Unsupported => {
+                println!("{}: not run: {}", s.engine.name(), refusal.reason);
+                continue;
+            }
+            Err(refusal) => return Err(refusal.into_error(s.engine.name())),
+        };
         if args.repeat > 1 {
             let ns = s
                 .session

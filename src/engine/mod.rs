@@ -30,6 +30,7 @@
 mod interp;
 mod kernel;
 mod nature;
+mod nfp;
 mod x86_64;
 
 pub use nature::Nature;
@@ -43,7 +44,8 @@ use ir::Program;
 pub const STEP_BUDGET: u64 = 100_000_000;
 
 /// Every engine, in the order `--engine all` runs them (the interpreter first: the reference).
-pub static ENGINES: &[&dyn Engine] = &[&interp::Interp, &x86_64::X86_64, &kernel::Kernel];
+pub static ENGINES: &[&dyn Engine] =
+    &[&interp::Interp, &x86_64::X86_64, &kernel::Kernel, &nfp::Nfp];
 
 /// One execution engine: prepares programs into sessions.
 pub trait Engine: Sync {
@@ -61,6 +63,11 @@ pub trait Engine: Sync {
     /// Whether helpers run on `ir::runtime` (simulated clock, seeded prandom): engines that do
     /// must agree with the interpreter exactly.
     fn runtime_helpers(&self) -> bool {
+        true
+    }
+    /// Whether it runs bpf_conformance programs (`.data`, r1 = input memory); `run` leaves it
+    /// out of `--engine all` for them otherwise.
+    fn takes_conformance(&self) -> bool {
         true
     }
     /// Verify, compile and load `prog` once, for any number of runs.

@@ -98,7 +98,7 @@ impl Tr<'_> {
     }
 
     fn ctx_load(&mut self, pc: usize, size: MemSize, d: Reg, off: i16) -> R<()> {
-        use ir::runtime::{sk_buff, xdp_md};
+        use ir::ctx::{sk_buff, xdp_md};
         let xdp = self.prog.prog_type == ProgType::Xdp;
         let field = match (xdp, off as usize) {
             (true, xdp_md::DATA) | (false, sk_buff::DATA) => 2,

@@ -140,6 +140,8 @@ struct Tr<'a> {
     /// The stack offset LM pointer 3 points at, while known.
     lm3: Option<i32>,
     outro: usize,
+    /// The eBPF slot being translated.
+    pc: usize,
 }
 
 type R<T> = Result<T, Box<Rejection>>;
@@ -169,9 +171,10 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         asm: Asm::default(),
         prog,
         v,
-        stack: stack::analyse(prog),
+        stack: stack::analyse(v),
         lm3: None,
         outro: 0,
+        pc: 0,
     };
     t.outro = t.asm.label();
     t.prologue();
@@ -187,6 +190,7 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
             continue;
         }
         ebpf_insns += 1;
+        t.pc = pc;
         t.insn(pc, insn)?;
     }
     starts[n] = t.asm.len();
@@ -430,8 +434,36 @@ impl<'a> Tr<'a> {
         });
     }
 
+    /// What is known about `r` before the current instruction.
+    fn slot(&self, r: Reg) -> Slot {
+        if r == Reg::R10 {
+            return Slot::Stack(0);
+        }
+        self.stack
+            .get(self.pc)
+            .copied()
+            .flatten()
+            .map_or(Slot::Other, |s| s[r.idx()])
+    }
+
+    /// Whether `r`'s high GPR holds zero before the current instruction.
+    fn hz(&self, r: Reg) -> bool {
+        self.slot(r).hi_zero()
+    }
+
+    /// Whether operand `s` has a zero high word.
+    fn src_hz(&self, s: Src) -> bool {
+        match s {
+            Src::Reg(x) => self.hz(x),
+            Src::Imm(k) => k >= 0,
+        }
+    }
+
+    /// Zero `d`'s high word after a write of its low word (nothing when it is already zero).
     fn zero_hi(&mut self, d: Reg) {
-        self.asm.immed(both(hi(d)), 0, ImmWidth::All, 0, false);
+        if !self.hz(d) {
+            self.asm.immed(both(hi(d)), 0, ImmWidth::All, 0, false);
+        }
     }
 
     /// Low and high halves of an eBPF operand as B operands (immediates through the scratch
@@ -606,7 +638,7 @@ impl<'a> Tr<'a> {
                         if x != d {
                             self.asm.mov(both(lo(d)), l);
                         }
-                        if w64 {
+                        if w64 && !self.hz(x) {
                             if x != d {
                                 self.asm.mov(both(hi(d)), h);
                             }
@@ -616,8 +648,11 @@ impl<'a> Tr<'a> {
                     }
                     Src::Imm(k) => {
                         self.asm.const32(both(lo(d)), k as u32);
-                        let h = if w64 && k < 0 { u32::MAX } else { 0 };
-                        self.asm.const32(both(hi(d)), h);
+                        if w64 && k < 0 {
+                            self.asm.const32(both(hi(d)), u32::MAX);
+                        } else {
+                            self.zero_hi(d);
+                        }
                     }
                 }
                 Ok(())
@@ -635,7 +670,18 @@ impl<'a> Tr<'a> {
                         s = Src::Imm(-k);
                     }
                 }
-                let (l, h) = self.src_pair(s, w64);
+                // Pointers into LM and CTM stay far below 2^32: no carry into the high word.
+                let no_carry = match (self.slot(d), s) {
+                    (Slot::Stack(_), Src::Imm(_)) => true,
+                    (Slot::Pkt, Src::Imm(k)) => (k as i64).abs() <= 0xffff,
+                    (Slot::Pkt, Src::Reg(x)) => {
+                        op == EAlu::Add
+                            && self.slot(x) == Slot::Hi0
+                            && self.v.facts(pc).src_umax.is_some_and(|u| u <= 0xffff)
+                    }
+                    _ => false,
+                };
+                let (l, h) = self.src_pair(s, w64 && !no_carry);
                 let (o1, o2) = if op == EAlu::Add {
                     (AluOp::Add, AluOp::AddC)
                 } else {
@@ -649,9 +695,9 @@ impl<'a> Tr<'a> {
                     return Ok(());
                 }
                 self.asm.alu(both(lo(d)), r(lo(d)), o1, l);
-                if w64 {
+                if w64 && !no_carry {
                     self.asm.alu(both(hi(d)), r(hi(d)), o2, h);
-                } else {
+                } else if !w64 {
                     self.zero_hi(d);
                 }
                 Ok(())
@@ -662,10 +708,17 @@ impl<'a> Tr<'a> {
                     EAlu::Or => AluOp::Or,
                     _ => AluOp::Xor,
                 };
+                // The high word: zero stays zero (AND with one zero side; OR/XOR of two).
+                let (dz, sz) = (self.hz(d), self.src_hz(s));
+                let hi_result_zero = if nop == AluOp::And {
+                    dz || sz
+                } else {
+                    dz && sz
+                };
                 match s {
                     Src::Imm(k) => {
                         self.logic_imm(nop, lo(d), k as u32);
-                        if w64 {
+                        if w64 && !hi_result_zero {
                             self.logic_imm(nop, hi(d), if k < 0 { u32::MAX } else { 0 });
                         } else {
                             self.zero_hi(d);
@@ -674,7 +727,7 @@ impl<'a> Tr<'a> {
                     Src::Reg(_) => {
                         let (l, h) = self.src_pair(s, w64);
                         self.asm.alu(both(lo(d)), r(lo(d)), nop, l);
-                        if w64 {
+                        if w64 && !hi_result_zero {
                             self.asm.alu(both(hi(d)), r(hi(d)), nop, h);
                         } else {
                             self.zero_hi(d);
@@ -1028,7 +1081,19 @@ impl<'a> Tr<'a> {
 
     fn jmp(&mut self, pc: usize, width: Width, cond: JmpCond, d: Reg, s: Src, off: i16) {
         let target = Target::Ebpf((pc as i64 + 1 + off as i64) as usize);
-        let w64 = width == Width::W64;
+        let mut w64 = width == Width::W64;
+        let mut cond = cond;
+        // Both high words zero: the low words decide, and signed order is unsigned order.
+        if w64 && self.hz(d) && self.src_hz(s) {
+            w64 = false;
+            cond = match cond {
+                JmpCond::Sgt => JmpCond::Gt,
+                JmpCond::Sge => JmpCond::Ge,
+                JmpCond::Slt => JmpCond::Lt,
+                JmpCond::Sle => JmpCond::Le,
+                c => c,
+            };
+        }
         let (dl, dh) = if d == Reg::R10 {
             (r(FRAME), Ureg::Imm(0))
         } else {
