@@ -213,7 +213,12 @@ impl Sim {
             helper_calls: 0,
             scratch: mem::HostBuf::zeroed(256),
         };
+        // The firmware's entry state (crate::regs::FRAME).
         t.packet_vector();
+        t.lm_ptr[0] = regs::STACK_TOP - regs::LM0_WINDOW as u32;
+        t.lm_ptr[1] = regs::PKT_VEC;
+        t.a[regs::FRAME as usize] = regs::STACK_TOP;
+        t.b[regs::FRAME as usize] = regs::STACK_TOP;
         let r = t.exec(&self.code, &self.timing, budget);
         let out = match r {
             Ok(code) => {

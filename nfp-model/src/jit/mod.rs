@@ -142,6 +142,10 @@ struct Tr<'a> {
     outro: usize,
     /// The eBPF slot being translated.
     pc: usize,
+    /// Slots some jump lands on.
+    targets: Vec<bool>,
+    /// The packet window in the cache transfer registers: (base register, offset, bytes).
+    pkt_cache: Option<(Reg, i32, u32)>,
 }
 
 type R<T> = Result<T, Box<Rejection>>;
@@ -175,6 +179,8 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         lm3: None,
         outro: 0,
         pc: 0,
+        targets: targets.clone(),
+        pkt_cache: None,
     };
     t.outro = t.asm.label();
     t.prologue();
@@ -184,6 +190,7 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         starts[pc] = t.asm.len();
         if targets[pc] {
             t.lm3 = None;
+            t.pkt_cache = None;
         }
         let insn = prog.insns[pc];
         if matches!(insn, E::LdImm64Tail) || v.facts(pc).visits == 0 {
@@ -192,6 +199,11 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         ebpf_insns += 1;
         t.pc = pc;
         t.insn(pc, insn)?;
+        if let Some((base, ..)) = t.pkt_cache {
+            if mem::kills_cache(&insn, base) {
+                t.pkt_cache = None;
+            }
+        }
     }
     starts[n] = t.asm.len();
     t.epilogue();
@@ -266,49 +278,10 @@ enum Src {
 }
 
 impl<'a> Tr<'a> {
-    fn uses(&self, bit: u32) -> bool {
-        (0..self.prog.insns.len()).any(|pc| self.v.facts(pc).mem_base_kinds & (1 << bit) != 0)
-    }
-
-    fn calls_map_helper(&self) -> bool {
-        self.prog
-            .insns
-            .iter()
-            .any(|i| matches!(i, E::Call(CallTarget::Helper(1..=3))))
-    }
-
-    fn prologue(&mut self) {
-        let stack = self.uses(3)
-            || self.calls_map_helper()
-            || self.prog.insns.iter().any(|i| {
-                matches!(
-                    i,
-                    E::Alu {
-                        src: Operand::Reg(Reg::R10),
-                        ..
-                    }
-                )
-            });
-        let ctx = self.uses(2);
-        let a = &mut self.asm;
-        if ctx {
-            a.csr_wr(csr::ACT_LM_ADDR1, Ureg::Imm(regs::PKT_VEC as u8));
-        }
-        if stack {
-            a.const32(both(FRAME), regs::STACK_TOP);
-            a.alu(
-                da(TMP0),
-                r(FRAME),
-                AluOp::Sub,
-                Ureg::Imm(regs::LM0_WINDOW as u8),
-            );
-            a.csr_wr(csr::ACT_LM_ADDR0, r(TMP0));
-        }
-        if stack || ctx {
-            // An LM pointer may be used 3 instructions after its CSR write.
-            a.nops(3);
-        }
-    }
+    /// Nothing to emit: the firmware enters the program with LM pointer 1 at the packet
+    /// vector, LM pointer 0 at the stack window below r10 and GPR 22 (both banks) holding
+    /// r10's LM address ([`crate::regs`], the model's firmware ABI).
+    fn prologue(&mut self) {}
 
     fn epilogue(&mut self) {
         let outro = self.outro;
