@@ -282,7 +282,7 @@ fn map_add(r: Reg) -> Vec<Insn> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(1500))]
 
     #[test]
     fn random_programs_agree_with_the_interpreter(

@@ -710,6 +710,23 @@ impl<'a> Tr<'a> {
                 Ok(())
             }
             EAlu::Lsh | EAlu::Rsh | EAlu::Arsh => {
+                // A 64-bit shift of a value whose high word is and stays zero is a 32-bit one
+                // (arithmetic right shifts of such values bring in zeroes).
+                let narrow = w64
+                    && match (op, s) {
+                        (EAlu::Lsh, Src::Imm(k)) => {
+                            stack::lsh_stays_32(self.slot(d), self.v.facts(pc).dst_umax_before, k)
+                        }
+                        (_, Src::Imm(k)) => self.hz(d) && (0..32).contains(&k),
+                        _ => false,
+                    };
+                if narrow {
+                    let op = if op == EAlu::Arsh { EAlu::Rsh } else { op };
+                    if let Src::Imm(k) = s {
+                        self.shift_imm(op, false, d, k as u32);
+                    }
+                    return Ok(());
+                }
                 match s {
                     Src::Imm(k) => self.shift_imm(op, w64, d, k as u32),
                     Src::Reg(x) => self.shift_reg(op, w64, d, x),

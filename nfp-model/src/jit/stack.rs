@@ -140,13 +140,25 @@ fn transfer(insn: &Insn, pc: usize, v: &Verified, st: &mut [Slot; Reg::COUNT]) {
             st[dst.idx()] = if hz { Slot::Hi0 } else { Slot::Other };
         }
         Insn::Alu {
-            op: AluOp::Rsh,
+            op: op @ (AluOp::Rsh | AluOp::Arsh),
             dst,
             src: Operand::Imm(k),
             ..
         } => {
-            let hz = st[dst.idx()].hi_zero() || (32..64).contains(&k);
+            let hz = st[dst.idx()].hi_zero() || (op == AluOp::Rsh && (32..64).contains(&k));
             st[dst.idx()] = if hz { Slot::Hi0 } else { Slot::Other };
+        }
+        Insn::Alu {
+            op: AluOp::Lsh,
+            dst,
+            src: Operand::Imm(k),
+            ..
+        } => {
+            st[dst.idx()] = if lsh_stays_32(st[dst.idx()], v.facts(pc).dst_umax_before, k) {
+                Slot::Hi0
+            } else {
+                Slot::Other
+            };
         }
         Insn::Alu {
             op: AluOp::Div,
@@ -207,6 +219,12 @@ fn transfer(insn: &Insn, pc: usize, v: &Verified, st: &mut [Slot; Reg::COUNT]) {
         }
         _ => {}
     }
+}
+
+/// Whether `x << k` keeps a zero high word: `x`'s high word is zero and the verifier's
+/// largest value of `x` shifted by `k` still fits 32 bits.
+pub fn lsh_stays_32(x: Slot, umax: Option<u64>, k: i32) -> bool {
+    x.hi_zero() && (0..32).contains(&k) && umax.is_some_and(|u| (u << k) >> 32 == 0)
 }
 
 /// The state before every slot of `prog` (entry: only `r10` is a stack pointer).
