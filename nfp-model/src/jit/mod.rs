@@ -57,6 +57,17 @@ impl NfpProgram {
         self.code.len() as f64 / self.ebpf_insns.max(1) as f64
     }
 
+    /// NFP instructions the eBPF instructions became (without the outro and the 8 NOPs,
+    /// which every program has once).
+    pub fn body_len(&self) -> usize {
+        self.body_end() - self.starts.first().copied().unwrap_or(0)
+    }
+
+    /// [`NfpProgram::body_len`] per translated eBPF instruction: the mapping's own cost.
+    pub fn body_ratio(&self) -> f64 {
+        self.body_len() as f64 / self.ebpf_insns.max(1) as f64
+    }
+
     /// Each eBPF instruction followed by its NFP instructions.
     pub fn listing(&self) -> String {
         use std::fmt::Write;
