@@ -155,8 +155,10 @@ fn main() {
         body_total as f64 / ebpf_total.max(1) as f64
     );
     println!(
-        "simulator: {:.1} M NFP instructions per second over all programs (each run includes setting up its packet); the longest-running: {}",
+        "simulator: {:.1} M NFP instructions per second over all programs (each run includes setting up its packet); the longest-running: {} ({} instructions per packet) at {:.1} M/s",
         sim_insns as f64 / sim_time.as_secs_f64().max(1e-9) / 1e6,
-        format!("{} ({} instructions per packet) at {:.1} M/s", best.0, best.1, best.2)
+        best.0,
+        best.1,
+        best.2
     );
 }
