@@ -92,7 +92,9 @@ fn main() {
     let (mut nfp_total, mut body_total, mut ebpf_total) = (0, 0, 0);
     let (mut sim_insns, mut sim_time) = (0u64, Duration::ZERO);
     let mut best = (String::new(), 0u64, 0.0f64);
-    for (name, prog, pkt) in &programs {
+    // `NFP_BENCH_ONLY=NAME` keeps the programs whose name contains NAME (for profiling).
+    let only = std::env::var("NFP_BENCH_ONLY").unwrap_or_default();
+    for (name, prog, pkt) in programs.iter().filter(|p| p.0.contains(&only)) {
         let nfp = match prepare(prog, &profile) {
             Ok(n) => n,
             Err(why) => {

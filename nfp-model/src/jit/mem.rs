@@ -351,7 +351,7 @@ impl Tr<'_> {
                 // Point LM 0 back at the stack window.
                 a.alu(da(TMP0), r(FRAME), AluOp::Sub, Ureg::Imm(regs::LM0_WINDOW as u8));
                 a.csr_wr(csr::ACT_LM_ADDR0, r(TMP0));
-                a.nops(3);
+                self.lm_ready[0] = self.asm.len() + 3;
             }
             7 => {
                 a.push(Insn::LocalCsr {

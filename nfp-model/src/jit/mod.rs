@@ -157,6 +157,10 @@ struct Tr<'a> {
     targets: Vec<bool>,
     /// The packet window in the cache transfer registers: (base register, offset, bytes).
     pkt_cache: Option<(Reg, i32, u32)>,
+    /// NFP index from which each LM pointer's last CSR write is in effect (3 instructions
+    /// after the write still see the old pointer); useful instructions fill the gap, NOPs
+    /// only what is left before a use or a branch.
+    lm_ready: [usize; 4],
 }
 
 type R<T> = Result<T, Box<Rejection>>;
@@ -192,6 +196,7 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         pc: 0,
         targets: targets.clone(),
         pkt_cache: None,
+        lm_ready: [0; 4],
     };
     t.outro = t.asm.label();
     t.prologue();
@@ -209,6 +214,17 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         }
         ebpf_insns += 1;
         t.pc = pc;
+        if targets[pc]
+            || matches!(
+                insn,
+                E::Jmp { .. } | E::Ja { .. } | E::Exit | E::Call(_) | E::CallX { .. }
+            )
+        {
+            // Control may leave the straight line: every pointer write must be in effect.
+            for p in 0..4 {
+                t.lm_wait(p);
+            }
+        }
         t.insn(pc, insn)?;
         if let Some((base, ..)) = t.pkt_cache {
             if mem::kills_cache(&insn, base) {
@@ -385,6 +401,7 @@ impl<'a> Tr<'a> {
             ));
         }
         if off >= -regs::LM0_WINDOW {
+            self.lm_wait(0);
             let w = ((off + regs::LM0_WINDOW) / 4) as u8;
             return Ok((
                 Ureg::Lm(Lm::At { ptr: 0, off: w }),
@@ -397,14 +414,22 @@ impl<'a> Tr<'a> {
             let k = a.b_const(off.unsigned_abs(), TMP1);
             a.alu(da(TMP1), r(FRAME), AluOp::Sub, k);
             a.csr_wr(csr::ACT_LM_ADDR3, r(TMP1));
-            a.nops(3);
+            self.lm_ready[3] = self.asm.len() + 3;
             self.lm3 = Some(off);
         }
+        self.lm_wait(3);
         Ok((
             Ureg::Lm(Lm::At { ptr: 1, off: 0 }),
             true,
             Dst::Lm { ptr: 3, off: 0 },
         ))
+    }
+
+    /// NOPs until LM pointer `p`'s last write is in effect.
+    fn lm_wait(&mut self, p: usize) {
+        while self.asm.len() < self.lm_ready[p] {
+            self.asm.push(Insn::NOP);
+        }
     }
 
     fn mov_ext(&mut self, dst: Dst, b: Ureg, extn: bool) {
