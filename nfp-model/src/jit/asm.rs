@@ -238,10 +238,6 @@ impl Asm {
         });
     }
 
-    pub fn nops(&mut self, n: usize) {
-        for _ in 0..n {
-            self.push(Insn::NOP);
-        }
     }
 
     /// A memory command with a context swap on signal 1.
