@@ -238,8 +238,6 @@ impl Asm {
         });
     }
 
-    }
-
     /// A memory command with a context swap on signal 1.
     pub fn cmd(&mut self, op: CmdOp, count: u8, a: Rreg, b: Rreg, mode: AddrMode) {
         self.cmd_x(op, 0, count, a, b, mode);
