@@ -33,6 +33,15 @@ pub const TMP1: u8 = 21;
 /// from the firmware; the program has no prologue.
 pub const FRAME: u8 = 22;
 
+/// The save-area pointer of bpf-to-bpf calls (both banks): LM byte address of the next free
+/// save record; the firmware enters with [`SAVE_BASE`].
+pub const SAVE: u8 = 23;
+/// First LM byte of the call save area (records of [`SAVE_RECORD`] bytes, up to `STACK_TOP -
+/// STACK_BYTES`).
+pub const SAVE_BASE: u32 = 64;
+/// Bytes of one save record: r6–r9 (8 words), the return address, the caller's frame.
+pub const SAVE_RECORD: u32 = 40;
+
 /// LM byte address of the packet vector (LM pointer 1): word 0 packet length, word 2 the
 /// packet's CTM address (words 1 and 3 zero).
 pub const PKT_VEC: u32 = 0;

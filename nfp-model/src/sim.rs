@@ -224,6 +224,8 @@ impl Sim {
         t.lm_ptr[1] = regs::PKT_VEC;
         t.a[regs::FRAME as usize] = regs::STACK_TOP;
         t.b[regs::FRAME as usize] = regs::STACK_TOP;
+        t.a[regs::SAVE as usize] = regs::SAVE_BASE;
+        t.b[regs::SAVE as usize] = regs::SAVE_BASE;
         let r = t.exec(&self.code, &self.timing, budget);
         let out = match r {
             Ok(code) => {

@@ -13,11 +13,16 @@
 //! shifts of 64-bit values take 2 instructions, and the prologue sets up only the LM pointers a
 //! program uses.
 //!
+//! bpf-to-bpf calls move the frame (GPR 22 and LM pointer 0) below the caller's and save
+//! r6–r9, the caller's frame and the return address in an LM save area; the callee's exit
+//! restores them and returns with `rtn`.
+//!
 //! Not translated (a rejection with the instruction, a reason and a hint, never a panic):
-//! bpf-to-bpf calls, LD_ABS/LD_IND, stack accesses that straddle a 4-byte word, stack pointers
+//! LD_ABS/LD_IND, stack accesses that straddle a 4-byte word, stack pointers
 //! the translator cannot follow (spilled and reloaded), stores to the context.
 
 mod asm;
+mod call;
 mod mem;
 pub mod stack;
 
@@ -124,7 +129,7 @@ fn ebpf_text(prog: &Program, pc: usize) -> String {
 
 mod hints {
     pub const CALL: &str =
-        "the NFP model does not translate bpf-to-bpf calls yet: mark the function __always_inline";
+        "bpf-to-bpf calls must target a subprogram of this program (mark the function __always_inline otherwise)";
     pub const LD_ABS: &str =
         "legacy packet loads are not translated: read the packet through data/data_end";
     pub const STACK: &str = "keep stack accesses 4-byte aligned and through r10 or a register copied from r10 and moved by constants";
@@ -161,6 +166,8 @@ struct Tr<'a> {
     /// after the write still see the old pointer); useful instructions fill the gap, NOPs
     /// only what is left before a use or a branch.
     lm_ready: [usize; 4],
+    /// First slot of each function (0 and every bpf-to-bpf call target), sorted.
+    func_starts: Vec<usize>,
 }
 
 type R<T> = Result<T, Box<Rejection>>;
@@ -197,6 +204,7 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         targets: targets.clone(),
         pkt_cache: None,
         lm_ready: [0; 4],
+        func_starts: stack::function_starts(prog),
     };
     t.outro = t.asm.label();
     t.prologue();
@@ -620,12 +628,28 @@ impl<'a> Tr<'a> {
                 hints::LD_ABS,
             )),
             E::Call(CallTarget::Helper(id)) => self.call(pc, id),
+            E::Call(CallTarget::Local(_)) => match insn.jump_target(pc) {
+                Some(t) if (0..self.prog.insns.len() as i64).contains(&t) => {
+                    self.local_call(pc, t as usize);
+                    Ok(())
+                }
+                _ => Err(rej(
+                    pc,
+                    "nfp.jit.call",
+                    "call target outside the program",
+                    hints::CALL,
+                )),
+            },
             E::Call(_) | E::CallX { .. } => Err(rej(
                 pc,
                 "nfp.jit.call",
-                "bpf-to-bpf calls are not translated by the NFP model",
+                "this call is not translated by the NFP model",
                 hints::CALL,
             )),
+            E::Exit if self.func_start(pc) != 0 => {
+                self.local_return();
+                Ok(())
+            }
             E::Exit => {
                 self.asm.br(BrCond::Always, Target::Label(self.outro));
                 Ok(())

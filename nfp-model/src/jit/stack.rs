@@ -227,6 +227,23 @@ pub fn lsh_stays_32(x: Slot, umax: Option<u64>, k: i32) -> bool {
     x.hi_zero() && (0..32).contains(&k) && umax.is_some_and(|u| (u << k) >> 32 == 0)
 }
 
+/// First slot of each function: 0 and every bpf-to-bpf call target, sorted.
+pub fn function_starts(prog: &ir::Program) -> Vec<usize> {
+    let mut starts = vec![0usize];
+    for (pc, insn) in prog.insns.iter().enumerate() {
+        if let Insn::Call(CallTarget::Local(_)) = insn {
+            if let Some(t) = insn.jump_target(pc) {
+                if (0..prog.insns.len() as i64).contains(&t) {
+                    starts.push(t as usize);
+                }
+            }
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
 /// The state before every slot of `prog` (entry: only `r10` is a stack pointer).
 pub fn analyse(v: &Verified) -> States {
     let prog = v.program();
@@ -235,10 +252,13 @@ pub fn analyse(v: &Verified) -> States {
     if n == 0 {
         return states;
     }
+    // Every function starts with only its own r10 known (arguments are not followed).
     let mut entry = [Slot::Other; Reg::COUNT];
     entry[Reg::R10.idx()] = Slot::Stack(0);
-    states[0] = Some(entry);
-    let mut work = vec![0usize];
+    let mut work = function_starts(prog);
+    for &s in &work {
+        states[s] = Some(entry);
+    }
     // Each state only moves up a finite lattice (Unreached < Stack(o) < Other), so this ends.
     while let Some(pc) = work.pop() {
         let Some(mut st) = states[pc] else { continue };
