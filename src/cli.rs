@@ -52,6 +52,18 @@ impl ProgTypeArg {
     }
 }
 
+/// Where a program must load: a target profile, which gives the verifier its capabilities and
+/// the compiler the code it asks for (`offload::Capabilities`, with its `codegen`). A new
+/// target is one more variant here and one arm in `commands::check::target_caps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// The host kernel's XDP and TC.
+    Kernel,
+    /// Offload to a Netronome NFP: checked against its firmware's capabilities and limits
+    /// (`--caps` overrides them).
+    Nfp,
+}
+
 /// Backends whose machine code `disasm --target` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DisasmTarget {
@@ -106,9 +118,9 @@ pub enum Command {
     /// Verify a program: exit 0 accepted, 1 rejected (every reason printed), 2 bad input.
     Check {
         prog: PathBuf,
-        /// Target profile: kernel or nfp.
-        #[arg(long, default_value = "kernel")]
-        target: String,
+        /// Target profile.
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
         /// TOML overrides of the target's firmware capabilities and limits (nfp only; schema in
         /// nfp-model/src/profile.rs).
         #[arg(long)]
@@ -209,8 +221,8 @@ pub enum Command {
         counters: bool,
         /// Where the program must load: `kernel` (host XDP/TC) or `nfp` (offload to a
         /// Netronome NIC: code generated for it and checked against its firmware's limits).
-        #[arg(long, default_value = "kernel")]
-        target: String,
+        #[arg(long, value_enum, default_value = "kernel")]
+        target: TargetArg,
         /// TOML overrides of the NFP firmware's capabilities and limits (as `check --caps`).
         #[arg(long)]
         caps: Option<PathBuf>,

@@ -65,11 +65,24 @@ pub fn load_program(path: &Path, section: Option<&str>) -> CliResult<Loaded> {
         }
         Kind::Conformance => {
             let text = utf8(&name, &bytes)?;
-            let case = conformance::parse(text).map_err(|e| {
+            // ubpf's `-- asm @ FILE` / `-- mem @ FILE`: FILE is relative to the .data file.
+            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let case = conformance::parse_linked(text, &mut |linked| {
+                let p = dir.join(linked);
+                std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))
+            })
+            .map_err(|e| {
                 CliError::bad_input(format!("{name}:{}:{}: {}", e.line, e.col, e.message))
             })?;
             let program = if let Some(asm) = &case.asm {
-                assemble(&name, asm, case.asm_first_line.saturating_sub(1))?
+                match &case.asm_file {
+                    Some(f) => assemble(
+                        &dir.join(f).display().to_string(),
+                        asm,
+                        case.asm_first_line.saturating_sub(1),
+                    )?,
+                    None => assemble(&name, asm, case.asm_first_line.saturating_sub(1))?,
+                }
             } else if let Some(raw) = &case.raw {
                 decode_raw(&name, raw)?
             } else {

@@ -24,11 +24,18 @@ use cli::{Cli, Command};
 fn rule_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut out = Vec::new();
     let mut in_build = false;
+    let mut after_rule = false;
     for a in args {
         let s = a.to_string_lossy();
+        // `--rule '-A INPUT ...'`: the value of an explicit --rule stays as it is.
+        let value_of_rule = std::mem::replace(&mut after_rule, in_build && s == "--rule");
         if !in_build && s == "build" {
             in_build = true;
-        } else if in_build && s.starts_with('-') && s.contains(char::is_whitespace) {
+        } else if in_build
+            && !value_of_rule
+            && s.starts_with('-')
+            && s.contains(char::is_whitespace)
+        {
             out.push(std::ffi::OsString::from(format!("--rule={s}")));
             continue;
         }
@@ -103,7 +110,7 @@ fn main() {
             unprivileged,
         } => commands::check::run(commands::check::CheckArgs {
             prog: &prog,
-            target: &target,
+            target,
             caps: caps.as_deref(),
             section: section.as_deref(),
             log,

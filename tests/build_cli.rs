@@ -173,7 +173,10 @@ fn c_and_asm_go_to_stdout_with_the_report_on_stderr() {
 #[test]
 fn verified_by_the_kernel_as_root() {
     if !cfg!(feature = "kernel") {
-        println!("SKIP verified_by_the_kernel_as_root: built without --features kernel");
+        testkit::oracle::skip(
+            "verified_by_the_kernel_as_root",
+            "built without --features kernel",
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -184,7 +187,7 @@ fn verified_by_the_kernel_as_root() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report = stdout(&o);
     if report.contains("needs root") {
-        println!("SKIP verified_by_the_kernel_as_root: not root");
+        testkit::oracle::skip("verified_by_the_kernel_as_root", "not root");
         return;
     }
     assert!(report.contains("kernel verifier: accepted"), "{report}");

@@ -184,3 +184,66 @@ fn diagnostics_have_carets_and_exit_2() {
     assert_eq!(o.status.code(), Some(0));
     assert!(err(&o).contains("queue"), "{}", err(&o));
 }
+
+/// `--rule '-A INPUT ...'` as documented; `--default drop` refused where the rules set the
+/// policy themselves; an empty input refused alike in every syntax; a rule set whose rules
+/// are all in a table that is not compiled refused (never an empty program with exit 0).
+#[test]
+fn rule_option_default_and_empty_inputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = build(
+        &[
+            "--from",
+            "iptables",
+            "--rule",
+            "-A INPUT -p tcp --dport 80 -j DROP",
+            "--emit",
+            "asm",
+        ],
+        None,
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains("(1 rule)"), "{}", err(&o));
+    for (syntax, rule) in [
+        ("iptables", "-A INPUT -p tcp --dport 80 -j DROP"),
+        ("nft", "add rule ip t input tcp dport 80 drop"),
+        (
+            "flower",
+            "tc filter add dev eth0 ingress protocol ip flower ip_proto tcp dst_port 80 action drop",
+        ),
+    ] {
+        let o = build(
+            &["--from", syntax, rule, "--default", "drop", "--emit", "asm"],
+            None,
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{syntax}: {}", err(&o));
+        assert!(err(&o).contains("--default drop has no effect"), "{}", err(&o));
+    }
+    for syntax in ["pcap", "iptables", "ip6tables", "nft", "flower", "ethtool"] {
+        let o = build(
+            &["--from", syntax, "-f", "-", "--emit", "asm"],
+            Some("\n  \n"),
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{syntax}: {}", err(&o));
+        assert!(
+            err(&o).contains("the input is empty"),
+            "{syntax}: {}",
+            err(&o)
+        );
+    }
+    let nat = "*nat\n-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT\n";
+    let o = build(
+        &["--from", "iptables", "-f", "-", "--emit", "asm"],
+        Some(nat),
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("table 'nat' is not compiled"),
+        "{}",
+        err(&o)
+    );
+}

@@ -40,7 +40,10 @@ fn data_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn every_conformance_program_passes_through_the_cli() {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP every_conformance_program_passes_through_the_cli: no ../shared/conformance");
+        testkit::oracle::skip(
+            "every_conformance_program_passes_through_the_cli",
+            "no ../shared/conformance",
+        );
         return;
     };
     let files = data_files(&dir.join("tests"));
@@ -63,7 +66,10 @@ fn every_conformance_program_passes_through_the_cli() {
 #[test]
 fn every_negative_conformance_case_fails_cleanly() {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP every_negative_conformance_case_fails_cleanly: no ../shared/conformance");
+        testkit::oracle::skip(
+            "every_negative_conformance_case_fails_cleanly",
+            "no ../shared/conformance",
+        );
         return;
     };
     let files = data_files(&dir.join("negative"));
@@ -229,7 +235,7 @@ fn asm_type_sets_the_section_unless_the_file_names_one() {
 #[test]
 fn disasm_interleaves_c_source_lines() {
     let Ok(o) = Command::new("clang").arg("--version").output() else {
-        println!("SKIP disasm_interleaves_c_source_lines: no clang");
+        testkit::oracle::skip("disasm_interleaves_c_source_lines", "no clang");
         return;
     };
     assert!(o.status.success());
@@ -283,11 +289,17 @@ fn every_engine_agrees_on_the_canonical_capture() {
 #[test]
 fn conformance_programs_on_the_jit_through_the_cli() {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP conformance_programs_on_the_jit_through_the_cli: no ../shared/conformance");
+        testkit::oracle::skip(
+            "conformance_programs_on_the_jit_through_the_cli",
+            "no ../shared/conformance",
+        );
         return;
     };
     if !cfg!(target_arch = "x86_64") {
-        println!("SKIP conformance_programs_on_the_jit_through_the_cli: not an x86-64 host");
+        testkit::oracle::skip(
+            "conformance_programs_on_the_jit_through_the_cli",
+            "not an x86-64 host",
+        );
         return;
     }
     let mut failures = Vec::new();

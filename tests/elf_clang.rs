@@ -158,7 +158,7 @@ fn llvm_objdump_shows_our_instructions() {
         .output()
         .is_err()
     {
-        println!("SKIP {test}: llvm-objdump not found (apt-get install llvm)");
+        testkit::oracle::skip(test, "llvm-objdump not found (apt-get install llvm)");
         return;
     }
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));

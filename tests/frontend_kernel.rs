@@ -47,7 +47,7 @@ fn kernel_ready(test: &str) -> bool {
     match bpf_offload::kernel::unavailable_reason() {
         None => true,
         Some(why) => {
-            println!("SKIP {test}: {why}");
+            testkit::oracle::skip(test, format_args!("{why}"));
             false
         }
     }
@@ -56,7 +56,10 @@ fn kernel_ready(test: &str) -> bool {
 #[test]
 fn compiled_pcap_filters_agree_in_the_kernel() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP compiled_pcap_filters_agree_in_the_kernel: built without --features kernel");
+    testkit::oracle::skip(
+        "compiled_pcap_filters_agree_in_the_kernel",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         if !kernel_ready("compiled_pcap_filters_agree_in_the_kernel") {
@@ -91,7 +94,10 @@ fn compiled_pcap_filters_agree_in_the_kernel() {
 #[test]
 fn merged_blocklists_agree_in_the_kernel() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP merged_blocklists_agree_in_the_kernel: built without --features kernel");
+    testkit::oracle::skip(
+        "merged_blocklists_agree_in_the_kernel",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         if !kernel_ready("merged_blocklists_agree_in_the_kernel") {
@@ -112,7 +118,10 @@ fn merged_blocklists_agree_in_the_kernel() {
 #[test]
 fn random_rule_sets_load_and_agree_in_the_kernel() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP random_rule_sets_load_and_agree_in_the_kernel: built without --features kernel");
+    testkit::oracle::skip(
+        "random_rule_sets_load_and_agree_in_the_kernel",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         if !kernel_ready("random_rule_sets_load_and_agree_in_the_kernel") {
@@ -179,7 +188,10 @@ fn clang_object(
 #[test]
 fn clang_compiled_c_agrees_with_the_bytecode_in_the_kernel() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP clang_compiled_c_agrees_with_the_bytecode_in_the_kernel: built without --features kernel");
+    testkit::oracle::skip(
+        "clang_compiled_c_agrees_with_the_bytecode_in_the_kernel",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         use bpf_offload::kernel::run_many_in_kernel;
@@ -192,7 +204,7 @@ fn clang_compiled_c_agrees_with_the_bytecode_in_the_kernel() {
             .output()
             .is_err()
         {
-            println!("SKIP {test}: clang not installed");
+            testkit::oracle::skip(test, "clang not installed");
             return;
         }
         let dir = common::scratch("kernel-c");

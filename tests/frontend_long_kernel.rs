@@ -107,12 +107,18 @@ fn tcp_to(dport: u16) -> Vec<u8> {
 #[test]
 fn a_program_beyond_32k_slots_loads_and_agrees() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP a_program_beyond_32k_slots_loads_and_agrees: built without --features kernel");
+    testkit::oracle::skip(
+        "a_program_beyond_32k_slots_loads_and_agrees",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         use bpf_offload::kernel::unavailable_reason;
         if let Some(why) = unavailable_reason() {
-            println!("SKIP a_program_beyond_32k_slots_loads_and_agrees: {why}");
+            testkit::oracle::skip(
+                "a_program_beyond_32k_slots_loads_and_agrees",
+                format_args!("{why}"),
+            );
             return;
         }
         let n = 12_000;
@@ -136,11 +142,17 @@ fn a_program_beyond_32k_slots_loads_and_agrees() {
 #[test]
 fn thousands_of_unmergeable_rules_load_and_agree() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP thousands_of_unmergeable_rules_load_and_agree: built without --features kernel");
+    testkit::oracle::skip(
+        "thousands_of_unmergeable_rules_load_and_agree",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         if let Some(why) = bpf_offload::kernel::unavailable_reason() {
-            println!("SKIP thousands_of_unmergeable_rules_load_and_agree: {why}");
+            testkit::oracle::skip(
+                "thousands_of_unmergeable_rules_load_and_agree",
+                format_args!("{why}"),
+            );
             return;
         }
         let n = 5_000;

@@ -1,7 +1,7 @@
 //! `build --target nfp` over the canonical pcap oracle expressions: every compiled program is
 //! checked as `check --target nfp` checks it (the `nfp_model` profile's capabilities and
 //! `offload::verify`), with the code the compiler emits for the NFP
-//! ([`LowerTarget::Nfp`]), and run by the interpreter on a packet corpus against
+//! (the NFP profile's [`ir::codegen::CodegenProfile`]), and run by the interpreter on a packet corpus against
 //! `RuleSet::eval`. The only reasons left must be genuine limits of the NFP, listed in
 //! [`GENUINE_NFP_LIMITS`]; nothing our code generation could avoid (such as an unbounded
 //! dividend after a byte swap) may remain.
@@ -9,8 +9,9 @@
 #[path = "../frontend/tests/common/mod.rs"]
 mod common;
 
-use frontend::lower::{lower, Hook, LowerOptions, LowerTarget};
+use frontend::lower::{lower, Hook, LowerOptions};
 use frontend::ruleset::Action;
+use ir::codegen::CodegenProfile;
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
 use std::collections::BTreeMap;
@@ -44,10 +45,10 @@ fn nfp_caps() -> offload::Capabilities {
 }
 
 /// The error codes our verifier gives `expr` compiled for `target`, under the NFP profile.
-fn nfp_reasons(expr: &str, target: LowerTarget) -> Vec<&'static str> {
+fn nfp_reasons(expr: &str, codegen: CodegenProfile) -> Vec<&'static str> {
     let rs = frontend::pcap::compile(expr, Action::Drop, Action::Pass).expect("parses");
     let opts = LowerOptions {
-        target,
+        codegen,
         ..LowerOptions::default()
     };
     let lowered = lower(&rs, &opts).expect("compiles");
@@ -65,10 +66,14 @@ fn nfp_reasons(expr: &str, target: LowerTarget) -> Vec<&'static str> {
 #[test]
 fn arithmetic_on_swapped_values_is_bounded_for_the_nfp() {
     for e in SWAPPED_ARITHMETIC {
-        assert_eq!(nfp_reasons(e, LowerTarget::Nfp), Vec::<&str>::new(), "{e}");
+        assert_eq!(
+            nfp_reasons(e, nfp_caps().codegen),
+            Vec::<&str>::new(),
+            "{e}"
+        );
     }
     // The host's code leaves those values unbounded: the NFP refuses at least the first one.
-    let host = nfp_reasons(SWAPPED_ARITHMETIC[0], LowerTarget::Host);
+    let host = nfp_reasons(SWAPPED_ARITHMETIC[0], CodegenProfile::HOST);
     assert!(host.contains(&"nfp.alu.div_range"), "{host:?}");
 }
 
@@ -77,8 +82,7 @@ fn nfp_builds_of_the_pcap_expressions_fail_only_for_genuine_nfp_limits() {
     let caps = nfp_caps();
     let opts = LowerOptions {
         hook: Hook::Xdp,
-        tc_pass_code: -1,
-        target: LowerTarget::Nfp,
+        codegen: caps.codegen,
         ..LowerOptions::default()
     };
     let mut accepted = 0;

@@ -71,11 +71,14 @@ fn check_in_kernel(rs: &RuleSet, hook: Hook, packets: &[Vec<u8>], label: &str) -
 #[test]
 fn syntaxes_agree_in_the_kernel() {
     #[cfg(not(feature = "kernel"))]
-    println!("SKIP syntaxes_agree_in_the_kernel: built without --features kernel");
+    testkit::oracle::skip(
+        "syntaxes_agree_in_the_kernel",
+        "built without --features kernel",
+    );
     #[cfg(feature = "kernel")]
     {
         if let Some(why) = bpf_offload::kernel::unavailable_reason() {
-            println!("SKIP syntaxes_agree_in_the_kernel: {why}");
+            testkit::oracle::skip("syntaxes_agree_in_the_kernel", format_args!("{why}"));
             return;
         }
         let packets = packets();

@@ -36,14 +36,14 @@ fn missing(test: &str, tools: &[&str]) -> bool {
         })
         .unwrap_or(false);
     if !root {
-        println!("SKIP {test}: needs root");
+        testkit::oracle::skip(test, "needs root");
         return true;
     }
     for t in tools {
         if Command::new(t).arg("-V").output().is_err()
             && Command::new(t).arg("--version").output().is_err()
         {
-            println!("SKIP {test}: {t} not found");
+            testkit::oracle::skip(test, format_args!("{t} not found"));
             return true;
         }
     }
@@ -132,7 +132,10 @@ fn ip_link_attaches_our_xdp_object_and_it_drops_what_it_says() {
         Ok(())
     };
     if let Err(e) = setup() {
-        println!("SKIP {test}: cannot build a veth pair between network namespaces: {e}");
+        testkit::oracle::skip(
+            test,
+            format_args!("cannot build a veth pair between network namespaces: {e}"),
+        );
         return;
     }
     // Echo requests from namespace a to b's address cross the veth pair into vb.

@@ -13,7 +13,7 @@ use bpf_offload::kernel;
 fn c_programs_give_their_stated_results_in_the_kernel() {
     let test = "c_programs_give_their_stated_results_in_the_kernel";
     if let Some(why) = kernel::unavailable_reason() {
-        println!("SKIP {test}: {why}");
+        testkit::oracle::skip(test, format_args!("{why}"));
         return;
     }
     if !compile::have_clang(test) {
@@ -83,7 +83,7 @@ fn c_programs_give_their_stated_results_in_the_kernel() {
 fn verify_in_kernel_reports_statistics_and_rejections_with_the_log() {
     let test = "verify_in_kernel_reports_statistics_and_rejections_with_the_log";
     if let Some(why) = kernel::unavailable_reason() {
-        println!("SKIP {test}: {why}");
+        testkit::oracle::skip(test, format_args!("{why}"));
         return;
     }
     use ir::insn::{AluOp, Insn, Operand, Reg, Width};

@@ -9,7 +9,7 @@ use bpf_offload::kernel;
 fn corpus_programs_give_their_stated_results_in_the_kernel() {
     let test = "corpus_programs_give_their_stated_results_in_the_kernel";
     if let Some(why) = kernel::unavailable_reason() {
-        println!("SKIP {test}: {why}");
+        testkit::oracle::skip(test, format_args!("{why}"));
         return;
     }
     let corpus = testkit::corpus::load_all().expect("load corpus");
@@ -50,7 +50,7 @@ fn corpus_programs_give_their_stated_results_in_the_kernel() {
         }
     }
     if unassembled == corpus.len() {
-        println!("SKIP {test}: the assembler does not handle the corpus syntax yet");
+        testkit::oracle::skip(test, "the assembler does not handle the corpus syntax yet");
         return;
     }
     println!(

@@ -1,13 +1,13 @@
 //! The NFP backend against the rules' own meaning: every pcap expression that builds for the
 //! NFP and the canonical example from all five syntaxes, compiled for the NFP
-//! ([`LowerTarget::Nfp`]), verified under the NFP profile, translated to NFP words and run on
+//! (the NFP profile's code-generation options), verified under the NFP profile, translated to NFP words and run on
 //! the simulator, give on a packet corpus what `RuleSet::eval` gives. Programs the translator
 //! cannot take are listed with the reason (none are expected here).
 
 #[path = "../frontend/tests/common/mod.rs"]
 mod common;
 
-use frontend::lower::{lower, Hook, LowerOptions, LowerTarget};
+use frontend::lower::{lower, Hook, LowerOptions};
 use frontend::ruleset::{Action, RuleSet};
 use ir::runtime::Runtime;
 use nfp_model::jit::translate;
@@ -17,8 +17,7 @@ use nfp_model::Profile;
 fn opts() -> LowerOptions {
     LowerOptions {
         hook: Hook::Xdp,
-        tc_pass_code: -1,
-        target: LowerTarget::Nfp,
+        codegen: Profile::default().capabilities().codegen,
         ..LowerOptions::default()
     }
 }

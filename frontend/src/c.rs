@@ -369,7 +369,7 @@ pub fn to_c_with(rs: &RuleSet, opts: &LowerOptions) -> String {
                     let _ = writeln!(
                         out,
                         "    return {};",
-                        action_code(hook, a, opts.tc_pass_code)
+                        action_code(hook, a, opts.codegen.tc_pass_code)
                     );
                 }
             }
@@ -381,7 +381,7 @@ pub fn to_c_with(rs: &RuleSet, opts: &LowerOptions) -> String {
         out,
         "\nSEC(\"{sec}\")\nint {}_filter({ctx_ty} *ctx) {{\n  const __u8 *data = (const __u8 *)(long)ctx->data;\n  const __u8 *end = (const __u8 *)(long)ctx->data_end;\n  __u32 len = {len_expr};\n  asm volatile(\"\" : \"+r\"(len));\n  int v = chain_0(ctx, data, end, len);\n  if (v >= 0) return v;\n  return {};\n}}\n\nchar _license[] SEC(\"license\") = \"GPL\";",
         rs.syntax,
-        action_code(hook, rs.default, opts.tc_pass_code)
+        action_code(hook, rs.default, opts.codegen.tc_pass_code)
     );
     out
 }

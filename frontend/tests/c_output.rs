@@ -105,8 +105,9 @@ fn packets() -> Vec<Vec<u8>> {
 #[test]
 fn clang_compiled_c_agrees_with_the_bytecode_on_pcap_filters() {
     if !clang_available() {
-        println!(
-            "SKIP clang_compiled_c_agrees_with_the_bytecode_on_pcap_filters: clang not installed"
+        testkit::oracle::skip(
+            "clang_compiled_c_agrees_with_the_bytecode_on_pcap_filters",
+            "clang not installed",
         );
         return;
     }
@@ -144,7 +145,10 @@ fn clang_compiled_c_agrees_with_the_bytecode_on_pcap_filters() {
 #[test]
 fn clang_compiled_c_has_the_same_counters_and_hash_sets() {
     if !clang_available() {
-        println!("SKIP clang_compiled_c_has_the_same_counters_and_hash_sets: clang not installed");
+        testkit::oracle::skip(
+            "clang_compiled_c_has_the_same_counters_and_hash_sets",
+            "clang not installed",
+        );
         return;
     }
     let dir = common::scratch("c-maps");

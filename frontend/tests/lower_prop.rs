@@ -6,8 +6,9 @@ mod common;
 
 use common::random::random_ruleset;
 use common::Rng;
-use frontend::lower::{lower, Hook, LowerOptions, LowerTarget};
+use frontend::lower::{lower, Hook, LowerOptions};
 use frontend::ruleset::*;
+use ir::codegen::CodegenProfile;
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
 use proptest::prelude::*;
@@ -25,7 +26,7 @@ proptest! {
         let rs = random_ruleset(&mut r, &sample);
         let hook = if r.chance(50) { Hook::Xdp } else { Hook::Tc };
         let counters = r.chance(50);
-        let opts = LowerOptions { hook, counters, set_map_threshold: 8, hash_maps: true, merge_runs: true, tc_pass_code: 0, target: if r.chance(30) { LowerTarget::Nfp } else { LowerTarget::Host } };
+        let opts = LowerOptions { hook, counters, set_map_threshold: 8, hash_maps: true, merge_runs: true, codegen: if r.chance(30) { CodegenProfile { has_mod: false, bound_quotients: true, bound_byte_swaps: true, tc_pass_code: 0 } } else { CodegenProfile::HOST } };
         let lowered = lower(&rs, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
         // Set maps carry their contents: the runtime loads them.
         let mut rt = Runtime::new(&lowered.program);

@@ -217,8 +217,9 @@ fn nft_check_accepts_what_we_accept() {
 #[test]
 fn iptables_translate_gives_the_same_ruleset() {
     if !have("iptables-translate") {
-        println!(
-            "SKIP iptables_translate_gives_the_same_ruleset: iptables-translate is not installed"
+        testkit::oracle::skip(
+            "iptables_translate_gives_the_same_ruleset",
+            "iptables-translate is not installed",
         );
         return;
     }

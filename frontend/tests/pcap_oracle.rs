@@ -11,7 +11,7 @@ use frontend::ruleset::Action;
 #[test]
 fn pcap_filters_agree_with_libpcap() {
     if !common::tcpdump_available() {
-        println!("SKIP pcap_filters_agree_with_libpcap: tcpdump not installed");
+        testkit::oracle::skip("pcap_filters_agree_with_libpcap", "tcpdump not installed");
         return;
     }
     let dir = common::scratch("oracle");

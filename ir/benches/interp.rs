@@ -149,7 +149,7 @@ fn summary() {
         let out = prepared
             .run(&mut rt, &input, 1 << 30)
             .expect("benchmark program runs");
-        let bytes = c.prog.to_bytes();
+        let bytes = c.prog.to_bytes().expect("encodable");
         let vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the program");
         let mut mem = c.input.clone();
         let theirs = vm.execute_program(&mut mem).expect("rbpf runs the program");
@@ -244,7 +244,7 @@ fn bench(cr: &mut Criterion) {
             .run(&mut rt, &input, 1 << 30)
             .expect("benchmark program runs")
             .steps;
-        let bytes = c.prog.to_bytes();
+        let bytes = c.prog.to_bytes().expect("encodable");
         let vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the program");
         let mut g = cr.benchmark_group(c.name);
         g.throughput(Throughput::Elements(steps));

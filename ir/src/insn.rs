@@ -457,5 +457,6 @@ impl Insn {
 }
 
 pub use crate::wire::{
-    decode, decode_bytes, encode, encode_bytes, DecodeError, DecodeErrorKind, RawInsn,
+    check_wire, decode, decode_bytes, encode, encode_bytes, try_encode, try_encode_bytes,
+    DecodeError, DecodeErrorKind, EncodeError, RawInsn,
 };

@@ -380,8 +380,9 @@ impl Program {
         starts
     }
 
-    /// The program as raw bytes (8 per slot).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        crate::insn::encode_bytes(&self.insns)
+    /// The program as raw bytes (8 per slot); an instruction the wire cannot hold (a short
+    /// `ja` beyond 16 bits) is an error naming it, never a truncation.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, crate::insn::EncodeError> {
+        crate::insn::try_encode_bytes(&self.insns)
     }
 }

@@ -764,7 +764,70 @@ impl Insn {
     }
 }
 
-/// Encode a decoded program back to raw slots (inverse of [`decode`]).
+/// An instruction whose typed value the wire cannot hold, with its slot index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeError {
+    /// Slot index (0-based).
+    pub index: usize,
+    /// The instruction.
+    pub insn: Insn,
+    /// Why it cannot be encoded.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.insn {
+            Insn::Ja { off, .. } => format!("goto {off:+}"),
+            other => format!("{other:?}"),
+        };
+        write!(f, "instruction {} (`{what}`): {}", self.index, self.reason)
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+impl Insn {
+    /// Whether the wire can hold this instruction's typed fields: the one statement of the
+    /// offset widths (a short `ja` has the 16-bit `off` field, `gotol` the 32-bit `imm`;
+    /// `Jmp`'s `i16` cannot hold more). [`Insn::to_raw`] is exact only for instructions that pass.
+    pub fn check_wire(&self) -> Result<(), &'static str> {
+        match *self {
+            Insn::Ja { off, long: false } if i16::try_from(off).is_err() => {
+                Err("a short `ja` has a 16-bit offset; a farther target needs `gotol` (ja32)")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// [`encode`], refusing an instruction the wire cannot hold ([`Insn::check_wire`]) instead of
+/// truncating its offset.
+pub fn try_encode(insns: &[Insn]) -> Result<Vec<RawInsn>, EncodeError> {
+    check_wire(insns)?;
+    Ok(encode(insns))
+}
+
+/// The first instruction of `insns` the wire cannot hold, if any.
+pub fn check_wire(insns: &[Insn]) -> Result<(), EncodeError> {
+    for (index, insn) in insns.iter().enumerate() {
+        insn.check_wire().map_err(|reason| EncodeError {
+            index,
+            insn: *insn,
+            reason,
+        })?;
+    }
+    Ok(())
+}
+
+/// [`encode_bytes`], refusing what the wire cannot hold (see [`try_encode`]).
+pub fn try_encode_bytes(insns: &[Insn]) -> Result<Vec<u8>, EncodeError> {
+    check_wire(insns)?;
+    Ok(encode_bytes(insns))
+}
+
+/// Encode a decoded program back to raw slots (inverse of [`decode`]). An instruction that
+/// fails [`Insn::check_wire`] is truncated here: use [`try_encode`] for values not decoded.
 pub fn encode(insns: &[Insn]) -> Vec<RawInsn> {
     let mut out = Vec::with_capacity(insns.len());
     let mut prev_imm_hi: Option<i32> = None;

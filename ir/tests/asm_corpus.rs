@@ -9,9 +9,9 @@ use std::path::Path;
 fn corpus_programs_assemble_and_round_trip() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testkit/corpus");
     let Ok(rd) = std::fs::read_dir(&dir) else {
-        println!(
-            "SKIP corpus_programs_assemble_and_round_trip: no {}",
-            dir.display()
+        testkit::oracle::skip(
+            "corpus_programs_assemble_and_round_trip",
+            format_args!("no {}", dir.display()),
         );
         return;
     };

@@ -109,7 +109,10 @@ fn forms_encode_as_llvm_mc_does() {
         .arg(&o)
         .arg(&bin));
     let want = std::fs::read(&bin).unwrap();
-    let ours = assemble_as(LLVM_FORMS, Syntax::Llvm).unwrap().to_bytes();
+    let ours = assemble_as(LLVM_FORMS, Syntax::Llvm)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     if ours != want {
         // Compare line by line for a readable failure.
         let lines: Vec<&str> = LLVM_FORMS.lines().collect();

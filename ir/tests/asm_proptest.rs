@@ -214,7 +214,7 @@ proptest! {
                 TestCaseError::fail(format!("{syntax:?}: {e}\n{text}"))
             })?;
             prop_assert_eq!(&q.insns, &p.insns, "{:?}:\n{}", syntax, text);
-            prop_assert_eq!(q.to_bytes(), p.to_bytes());
+            prop_assert_eq!(q.to_bytes().unwrap(), p.to_bytes().unwrap());
         }
     }
 

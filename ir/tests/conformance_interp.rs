@@ -23,9 +23,9 @@ fn conformance_dir(test: &str) -> Option<PathBuf> {
     if dir.join("tests").is_dir() {
         Some(dir)
     } else {
-        println!(
-            "SKIP {test}: conformance data not found at {}",
-            dir.display()
+        testkit::oracle::skip_data(
+            test,
+            format_args!("conformance data not found at {}", dir.display()),
         );
         None
     }

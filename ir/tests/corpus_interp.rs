@@ -15,9 +15,9 @@ fn every_corpus_case_matches_on_the_interpreter() {
         let prog = match assemble(&entry.source) {
             Ok(p) => p,
             Err(e) if e.message.contains("not implemented") => {
-                println!(
-                    "SKIP every_corpus_case_matches_on_the_interpreter: {}: {e}",
-                    entry.name
+                testkit::oracle::skip(
+                    "every_corpus_case_matches_on_the_interpreter",
+                    format_args!("{}: {e}", entry.name),
                 );
                 continue;
             }

@@ -32,7 +32,8 @@ fn compile_speed(c: &mut Criterion) {
         g.bench_function(format!("ours/{name}"), |b| {
             b.iter(|| compile(&v, &opts).expect("compile"))
         });
-        let bytes: &'static [u8] = Box::leak(prog.to_bytes().into_boxed_slice());
+        let bytes: &'static [u8] =
+            Box::leak(prog.to_bytes().expect("encodable").into_boxed_slice());
         // rbpf's JIT panics on programs bigger than its fixed code buffer.
         let fits = std::panic::catch_unwind(|| {
             let mut vm = rbpf::EbpfVmRaw::new(Some(bytes)).ok()?;

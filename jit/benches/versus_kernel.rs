@@ -138,7 +138,7 @@ fn real_main() {
             }
             t.elapsed().as_secs_f64() * 1e6 / n as f64
         });
-        let bytes = prog.to_bytes();
+        let bytes = prog.to_bytes().expect("encodable");
         // rbpf's JIT panics on programs bigger than its fixed code buffer: no figure then.
         let rbpf = std::panic::catch_unwind(|| {
             rbpf::EbpfVmRaw::new(Some(&bytes)).ok().map(|mut vm| {

@@ -5,6 +5,12 @@
 //! same map and helper runtime as the reference interpreter, through an `extern "sysv64"`
 //! trampoline.
 //!
+//! Unverified programs (conformance `.data` files, the bpf_conformance plugin) compile in
+//! checked mode ([`x86_64::compile_checked`]): every memory access is checked against the
+//! interpreter's live regions, steps are budgeted and r10 is read-only, so a run ends as the
+//! interpreter's does — a result or an error naming the slot — and never with a signal.
+//! Only [`x86_64::JitProgram::run_unchecked`], which is `unsafe`, runs unchecked code.
+//!
 //! ```
 //! use ir::interp::Input;
 //! use ir::runtime::Runtime;
@@ -21,9 +27,12 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+#[allow(unsafe_code)]
+mod checked_access;
 mod ctx_access;
 #[allow(unsafe_code)]
 mod exec_mem;
+pub mod riscv64;
 #[allow(unsafe_code)]
 mod trampoline;
 pub mod x86_64;
@@ -133,6 +142,13 @@ pub enum RunError {
         /// The compile error.
         error: JitError,
     },
+    /// A program compiled in checked mode stopped as the interpreter would: an access outside
+    /// every live region, a context access the kernel would not allow, the step budget, a
+    /// write to r10, a jump outside the program. Names the slot as the interpreter does.
+    Exec(ir::interp::ExecError),
+    /// The program was compiled with [`x86_64::compile_unchecked`]: only
+    /// [`x86_64::JitProgram::run_unchecked`] runs it.
+    NotChecked,
     /// A bug in the JIT or the runtime (a panic caught at the trampoline).
     Internal(String),
 }
@@ -153,6 +169,10 @@ impl fmt::Display for RunError {
             RunError::TailCall { prog, error } => {
                 write!(f, "tail call into program {prog}: {error}")
             }
+            RunError::Exec(e) => e.fmt(f),
+            RunError::NotChecked => f.write_str(
+                "the program was compiled unchecked: `run` refuses it (see `run_unchecked`)",
+            ),
             RunError::Internal(m) => write!(f, "internal error: {m}"),
         }
     }

@@ -31,6 +31,9 @@ pub(crate) mod stop {
     /// A tail call ran the target program to its end: the calling function returns
     /// [`super::JitEnv::result`] to its caller.
     pub(crate) const TAIL_RETURN: u64 = 6;
+    /// A checked program stopped on a fault known at compile time (step budget, a write to
+    /// r10, a jump outside its function): [`super::JitEnv::fault`] indexes the program's faults.
+    pub(crate) const FAULT: u64 = 7;
 }
 
 /// What [`slow_trampoline`] is asked to do (its first argument).
@@ -41,6 +44,12 @@ pub(crate) mod slow {
     pub(crate) const CTX_STORE: u64 = 2;
     /// `r0 = ld_abs(off, size)`.
     pub(crate) const LD_ABS: u64 = 3;
+    /// Checked mode: `r = load(addr, meta)` (see [`crate::checked_access`]).
+    pub(crate) const CHECKED_LOAD: u64 = 4;
+    /// Checked mode: `store(addr, value, meta)`.
+    pub(crate) const CHECKED_STORE: u64 = 5;
+    /// Checked mode: `old = atomic(addr, value, r0, meta)`.
+    pub(crate) const CHECKED_ATOMIC: u64 = 6;
 }
 
 /// Runs a tail-call target: `(runtime program index, r1, host, outer env) -> r0`.
@@ -91,6 +100,25 @@ pub(crate) struct JitEnv {
     pub(crate) stack_top: u64,
     /// The Rust side; read only by the trampolines.
     pub(crate) host: *mut Host<'static>,
+    /// Checked mode: steps left (each basic block subtracts its instruction count on entry).
+    pub(crate) budget: u64,
+    /// Checked mode: the live eBPF stack `[stack_lo, stack_lo + stack_span)` (the current frame
+    /// and its callers'); zero span in the other modes.
+    pub(crate) stack_lo: u64,
+    /// See `stack_lo`.
+    pub(crate) stack_span: u64,
+    /// Checked mode: the region the last checked load hit, `[hot_lo, hot_lo + hot_span)`.
+    pub(crate) hot_lo: u64,
+    /// See `hot_lo`; zero after every helper call (helpers may move or free regions).
+    pub(crate) hot_span: u64,
+    /// Checked mode: the writable region the last checked store hit.
+    pub(crate) hot_w_lo: u64,
+    /// See `hot_w_lo`.
+    pub(crate) hot_w_span: u64,
+    /// Checked mode: index of the compile-time fault a [`stop::FAULT`] stop names.
+    pub(crate) fault: u64,
+    /// Runtime program index of the running program (0 = entry), for error reports.
+    pub(crate) prog_index: u64,
 }
 
 /// Byte offsets of the fields the compiled code touches.
@@ -108,6 +136,14 @@ pub(crate) mod offsets {
     pub(crate) const PKT_END: i32 = offset_of!(JitEnv, pkt_end) as i32;
     pub(crate) const PKT_META: i32 = offset_of!(JitEnv, pkt_meta) as i32;
     pub(crate) const MAP_TABLE: i32 = offset_of!(JitEnv, map_table) as i32;
+    pub(crate) const BUDGET: i32 = offset_of!(JitEnv, budget) as i32;
+    pub(crate) const STACK_LO: i32 = offset_of!(JitEnv, stack_lo) as i32;
+    pub(crate) const STACK_SPAN: i32 = offset_of!(JitEnv, stack_span) as i32;
+    pub(crate) const HOT_LO: i32 = offset_of!(JitEnv, hot_lo) as i32;
+    pub(crate) const HOT_SPAN: i32 = offset_of!(JitEnv, hot_span) as i32;
+    pub(crate) const HOT_W_LO: i32 = offset_of!(JitEnv, hot_w_lo) as i32;
+    pub(crate) const HOT_W_SPAN: i32 = offset_of!(JitEnv, hot_w_span) as i32;
+    pub(crate) const FAULT: i32 = offset_of!(JitEnv, fault) as i32;
 }
 
 impl JitEnv {
@@ -128,11 +164,30 @@ impl JitEnv {
             map_table,
             stack_top,
             host,
+            budget: 0,
+            stack_lo: 0,
+            stack_span: 0,
+            hot_lo: 0,
+            hot_span: 0,
+            hot_w_lo: 0,
+            hot_w_span: 0,
+            fault: 0,
+            prog_index: 0,
         };
         // SAFETY: `host` points to the live `Host` of this run (see `JitProgram::run`).
         #[allow(unsafe_code)]
         e.refresh_packet(unsafe { &*host });
         e
+    }
+
+    /// The live stack helpers may be handed pointers into: the eBPF stack in checked mode,
+    /// else the native stack below the run's entry.
+    pub(crate) fn helper_stack(&self, sp: u64) -> (u64, u64) {
+        if self.stack_span != 0 {
+            (self.stack_lo, self.stack_lo.wrapping_add(self.stack_span))
+        } else {
+            (sp, self.stack_top)
+        }
     }
 
     /// Copy the packet pointers from the execution environment (helpers may move them).
@@ -145,7 +200,7 @@ impl JitEnv {
     }
 }
 
-fn fail(env: &mut JitEnv, host: &mut Host<'_>, e: RunError) -> u64 {
+pub(crate) fn fail(env: &mut JitEnv, host: &mut Host<'_>, e: RunError) -> u64 {
     host.error.get_or_insert(e);
     env.stop = stop::ERROR;
     0
@@ -193,7 +248,8 @@ fn helper(env: &mut JitEnv, host: &mut Host<'_>, sp: u64, args: [u64; 5]) -> u64
             },
         );
     };
-    host.env.set_stack(sp, env.stack_top);
+    let (lo, hi) = env.helper_stack(sp);
+    host.env.set_stack(lo, hi);
     let r = host.rt.call_helper(id, args, &mut host.env);
     env.refresh_packet(host);
     let v = match r {
@@ -248,7 +304,8 @@ pub(crate) extern "sysv64" fn lookup_trampoline(
     let here = 0u8;
     let sp = &here as *const u8 as u64;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        host.env.set_stack(sp, env.stack_top);
+        let (lo, hi) = env.helper_stack(sp);
+        host.env.set_stack(lo, hi);
         match host.rt.map_lookup_helper(map, key, &host.env) {
             Ok(v) => v,
             Err(error) => fail(
@@ -269,13 +326,13 @@ pub(crate) extern "sysv64" fn lookup_trampoline(
     })
 }
 
-/// Slow paths: `kind` is one of [`slow`]; `a`, `b`, `c` its operands.
+/// Slow paths: `kind` is one of [`slow`]; `a`, `b`, `c`, `d` its operands.
 pub(crate) extern "sysv64" fn slow_trampoline(
     kind: u64,
     a: u64,
     b: u64,
     c: u64,
-    _unused: u64,
+    d: u64,
     env: *mut JitEnv,
 ) -> u64 {
     // SAFETY: as in `helper_trampoline`.
@@ -284,6 +341,12 @@ pub(crate) extern "sysv64" fn slow_trampoline(
     // SAFETY: as in `helper_trampoline`.
     #[allow(unsafe_code)]
     let host = unsafe { &mut *env.host };
+    if matches!(
+        kind,
+        slow::CHECKED_LOAD | slow::CHECKED_STORE | slow::CHECKED_ATOMIC
+    ) {
+        return crate::checked_access::slow_access(env, host, kind, a, b, c, d);
+    }
     let size = match b {
         1 => MemSize::B,
         2 => MemSize::H,

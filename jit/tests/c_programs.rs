@@ -23,7 +23,7 @@ fn c_programs_match_the_interpreter() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_clang {
-        println!("SKIP {test}: clang not found (apt-get install clang)");
+        testkit::oracle::skip(test, "clang not found (apt-get install clang)");
         return;
     }
     let mut names: Vec<String> = std::fs::read_dir(c_dir())
@@ -41,7 +41,7 @@ fn c_programs_match_the_interpreter() {
         .unwrap_or_default();
     names.sort();
     if names.is_empty() {
-        println!("SKIP {test}: no C programs in {}", c_dir().display());
+        testkit::oracle::skip(test, format_args!("no C programs in {}", c_dir().display()));
         return;
     }
     let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("jit-c");

@@ -1,7 +1,8 @@
-//! All bpf_conformance programs under the x86-64 JIT, each also checked by decoding every
-//! emitted byte with iced-x86 and comparing with what the emitter meant.
+//! All bpf_conformance programs under the x86-64 JIT in checked mode (how unverified programs
+//! run), each also checked by decoding every emitted byte with iced-x86 and comparing with
+//! what the emitter meant.
 
-use jit::x86_64::{compile_unchecked, CpuFeatures, Options};
+use jit::x86_64::{compile_checked, CpuFeatures, Options};
 use std::path::PathBuf;
 
 fn conformance_dir() -> Option<PathBuf> {
@@ -29,7 +30,10 @@ fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCas
 
 fn run_all(cpu: CpuFeatures, harden: bool) -> Vec<String> {
     let Some(dir) = conformance_dir() else {
-        println!("SKIP conformance: no conformance directory (set BPF_CONFORMANCE_DIR)");
+        testkit::oracle::skip_data(
+            "conformance",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
         return Vec::new();
     };
     let mut paths: Vec<_> = std::fs::read_dir(dir.join("tests"))
@@ -53,7 +57,8 @@ fn run_all(cpu: CpuFeatures, harden: bool) -> Vec<String> {
             .to_string();
         let outcome = (|| -> Result<(), String> {
             let (prog, case) = load(p)?;
-            let jp = compile_unchecked(&prog, false, &opts).map_err(|e| format!("compile: {e}"))?;
+            let jp = compile_checked(&prog, false, 1_000_000, &opts)
+                .map_err(|e| format!("compile: {e}"))?;
             jp.check_decoding().map_err(|e| format!("decode: {e}"))?;
             let mut rt = ir::runtime::Runtime::new(&prog).with_conformance_helpers(true);
             let input = if case.mem.is_empty() {

@@ -3,7 +3,7 @@
 
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
-use jit::x86_64::{compile, compile_unchecked, JitProgram, Options};
+use jit::x86_64::{compile, compile_checked, JitProgram, Options};
 
 #[test]
 fn corpus_matches_interpreter() {
@@ -44,8 +44,8 @@ fn corpus_matches_interpreter() {
                 );
             }
         }
-        match compile_unchecked(&prog, true, &opts) {
-            Ok(jp) => jits.push(("unchecked", jp)),
+        match compile_checked(&prog, true, 1_000_000, &opts) {
+            Ok(jp) => jits.push(("checked", jp)),
             Err(err) => failures.push(format!("{}: compile: {err}", e.name)),
         }
         for (how, jp) in &jits {

@@ -6,7 +6,7 @@ use ir::insn::{AluOp, Insn, Operand, Width};
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
 use ir::{ProgType, Program, Reg};
-use jit::x86_64::{compile_unchecked, Options};
+use jit::x86_64::{compile_checked, Options};
 
 /// `r0 = value (64-bit); r0 *= imm (width); exit`.
 fn program(value: u64, width: Width, imm: i32) -> Program {
@@ -61,7 +61,7 @@ fn multiplication_by_every_reduced_constant_matches_the_interpreter() {
                 let want = run(&prog, &mut Runtime::new(&prog), &Input::None, 100)
                     .expect("interpreter runs")
                     .r0;
-                let jp = compile_unchecked(&prog, false, &Options::default()).expect("compiles");
+                let jp = compile_checked(&prog, false, 100, &Options::default()).expect("compiles");
                 let got = jp
                     .run(&mut Runtime::new(&prog), &Input::None)
                     .expect("jit runs")

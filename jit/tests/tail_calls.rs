@@ -3,7 +3,7 @@
 
 use ir::interp::{run, Input};
 use ir::runtime::Runtime;
-use jit::x86_64::{compile_unchecked, Options};
+use jit::x86_64::{compile_checked, Options};
 
 fn packet() -> Input {
     Input::Packet(testkit::packet::build("eth ipv4 tcp/dport=80").expect("packet"))
@@ -17,9 +17,10 @@ fn both(
     let mut rt_i = Runtime::new(&prog);
     setup(&mut rt_i, &prog);
     let want = run(&prog, &mut rt_i, &packet(), 1_000_000).expect("interp");
-    let jp = compile_unchecked(
+    let jp = compile_checked(
         &prog,
         true,
+        1_000_000,
         &Options {
             record: true,
             ..Options::default()
@@ -114,7 +115,7 @@ fn tail_call_targets_are_reused_across_runs_and_runtimes() {
 ",
     )
     .expect("asm");
-    let jp = compile_unchecked(&prog, true, &Options::default()).expect("compile");
+    let jp = compile_checked(&prog, true, 1_000, &Options::default()).expect("compile");
     for (target, want) in [(&forty_two, 42), (&seven, 7), (&forty_two, 42)] {
         let mut rt = Runtime::new(&prog);
         let idx = rt.add_program(target) as u32;

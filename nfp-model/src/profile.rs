@@ -285,6 +285,14 @@ impl Profile {
                 ..kernel.limits
             },
             rules: Some(Arc::new(NfpRules { profile: *self })),
+            // No MOD; the NFP verifier wants u32-provable DIV/MUL operands (so quotients and
+            // byte-swapped loads are re-bounded); it refuses TC_ACT_OK.
+            codegen: ir::codegen::CodegenProfile {
+                has_mod: false,
+                bound_quotients: true,
+                bound_byte_swaps: true,
+                tc_pass_code: -1,
+            },
         }
     }
 }

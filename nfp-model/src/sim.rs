@@ -845,7 +845,7 @@ impl Thread<'_> {
         Ok(())
     }
 
-    fn scratch_buf(&mut self) -> &mem::HostBuf {
+    fn scratch_buf(&mut self) -> &mut mem::HostBuf {
         self.scratch
             .get_or_insert_with(|| mem::HostBuf::zeroed(256))
     }

@@ -57,7 +57,7 @@ fn check_one(
 fn row_programs_agree_with_the_kernel() {
     let test = "row_programs_agree_with_the_kernel";
     if let Err(why) = kernel::available() {
-        println!("SKIP {test}: {why}");
+        testkit::oracle::skip(test, format_args!("{why}"));
         return;
     }
     let Some(clang) = support::have_clang(test) else {

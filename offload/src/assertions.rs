@@ -37,6 +37,9 @@ pub enum Assertion {
         kind: AccessKind,
         /// Stored register, for STX and atomics.
         value: Option<Reg>,
+        /// A sign-extending load (cpu v4 `LDSX`): it never yields a pointer, so context fields
+        /// that load as pointers refuse it.
+        sign_extend: bool,
     },
     /// The ALU operation is allowed on these operands if one is a pointer.
     PointerArith {
@@ -71,7 +74,8 @@ pub enum Assertion {
     },
     /// A bpf-to-bpf call does not exceed the frame limit.
     CallDepth,
-    /// At program exit `r0` is a value the program type may return.
+    /// At the entry function's exit `r0` is set and is a value the program type may return
+    /// (a subprogram's exit asks nothing of `r0`).
     ValidReturn,
     /// A subprogram does not return a pointer into its own frame.
     NoStackPointerReturn,
@@ -329,10 +333,10 @@ pub fn assertions_for(
         }
         Insn::Load {
             size,
+            signed,
             dst,
             src,
             off,
-            ..
         } => {
             read(&mut out, src);
             out.push(Assertion::Writable(dst));
@@ -342,6 +346,7 @@ pub fn assertions_for(
                 size: size.bytes(),
                 kind: AccessKind::Read,
                 value: None,
+                sign_extend: signed,
             });
         }
         Insn::Store {
@@ -363,6 +368,7 @@ pub fn assertions_for(
                     Operand::Reg(s) => Some(s),
                     Operand::Imm(_) => None,
                 },
+                sign_extend: false,
             });
         }
         Insn::Atomic {
@@ -384,6 +390,7 @@ pub fn assertions_for(
                 size: size.bytes(),
                 kind: AccessKind::ReadWrite,
                 value: Some(src),
+                sign_extend: false,
             });
         }
         Insn::LdImm64 { dst, src, imm } => {
@@ -433,7 +440,8 @@ pub fn assertions_for(
             message: format!("unknown opcode {:02x}", ir::opcode::CALLX),
         }),
         Insn::Exit => {
-            read(&mut out, Reg::R0);
+            // `R0 !read_ok` is part of `ValidReturn`: only the entry function must set r0 (a
+            // static subprogram may return nothing; its caller then cannot read r0).
             out.push(Assertion::NoStackPointerReturn);
             out.push(Assertion::ValidReturn);
         }

@@ -63,7 +63,19 @@ pub fn check(env: &Env, pc: usize, a: &Assertion, st: &State) -> Result<(), Fail
             size,
             kind,
             value,
-        } => check_access(env, st, *base, *off as i64, *size, *kind, *value),
+            sign_extend,
+        } => check_access(
+            env,
+            st,
+            Access {
+                base: *base,
+                off: *off as i64,
+                size: *size,
+                kind: *kind,
+                value: *value,
+                sign_extend: *sign_extend,
+            },
+        ),
         Assertion::PointerArith {
             dst,
             src,
@@ -124,6 +136,9 @@ pub fn check(env: &Env, pc: usize, a: &Assertion, st: &State) -> Result<(), Fail
                 return Ok(());
             }
             let r0 = st.reg(Reg::R0);
+            if r0.kind == RegKind::NotInit {
+                return fail("safety.reg.uninit", "R0 !read_ok");
+            }
             if env.opts.unprivileged && r0.kind.is_pointer() {
                 return fail("unprivileged.leak.return", "R0 leaks addr as return value");
             }
@@ -268,6 +283,9 @@ fn check_ptr_alu(
         }
         _ => {}
     }
+    // The kernel's order: both operands sane, then the operation, then the result.
+    sane_offset(&off_reg, ptr.kind)?;
+    sane_offset(ptr, ptr.kind)?;
     match op {
         AluOp::Add => {}
         AluOp::Sub => {
@@ -277,7 +295,9 @@ fn check_ptr_alu(
                     format!("R{} tried to subtract pointer from scalar", dst.num()),
                 );
             }
-            if ptr.kind == RegKind::Stack && known.is_none() {
+            // Any subtraction, by a constant too: the kernel's `adjust_ptr_min_max_vals`
+            // refuses it for the privileged as well ("JITs might not be able to deal with it").
+            if ptr.kind == RegKind::Stack {
                 return fail(
                     "safety.ptr.stack_sub",
                     format!("R{} subtraction from stack pointer prohibited", dst.num()),
@@ -305,8 +325,6 @@ fn check_ptr_alu(
             );
         }
     }
-    sane_offset(&off_reg, ptr.kind)?;
-    sane_offset(ptr, ptr.kind)?;
     // The result must be sane too.
     let result = crate::transfer::ptr_plus(ptr, &off_reg, op == AluOp::Sub, 0);
     sane_offset(&result, ptr.kind)
@@ -356,16 +374,26 @@ fn dir(kind: AccessKind) -> &'static str {
     }
 }
 
-/// Check `size` bytes at `reg + off` of the running frame's stack / packet / map value / ctx.
-fn check_access(
-    env: &Env,
-    st: &State,
+/// One memory access of an instruction, as [`Assertion::ValidAccess`] states it.
+struct Access {
     base: Reg,
     off: i64,
     size: u32,
     kind: AccessKind,
     value: Option<Reg>,
-) -> Result<(), Failure> {
+    sign_extend: bool,
+}
+
+/// Check `size` bytes at `reg + off` of the running frame's stack / packet / map value / ctx.
+fn check_access(env: &Env, st: &State, access: Access) -> Result<(), Failure> {
+    let Access {
+        base,
+        off,
+        size,
+        kind,
+        value,
+        sign_extend,
+    } = access;
     let reg = st.reg(base);
     let n = base.num();
     match reg.kind {
@@ -389,7 +417,7 @@ fn check_access(
                     format!("BPF_ATOMIC stores into R{n} ctx is not allowed"),
                 );
             }
-            check_ctx(env, reg, n, off, size, kind)
+            check_ctx(env, reg, n, off, size, kind, sign_extend)
         }
         RegKind::Stack => {
             let c = reg.var.as_const();
@@ -449,6 +477,7 @@ fn check_ctx(
     off: i64,
     size: u32,
     kind: AccessKind,
+    sign_extend: bool,
 ) -> Result<(), Failure> {
     if reg.off != 0 {
         return fail(
@@ -488,7 +517,15 @@ fn check_ctx(
     if off_u + size > f.off + f.size {
         return bad();
     }
+    // A sign-extending load of a field that loads as a pointer (data, data_end, data_meta) is
+    // refused, as the kernel's `is_valid_access` callbacks do since Linux 6.11: a sign-extended
+    // 32-bit value is no pointer.
+    let pointer_field = matches!(
+        f.load,
+        CtxLoad::Packet | CtxLoad::PacketEnd | CtxLoad::PacketMeta
+    );
     let ok = match kind {
+        AccessKind::Read if sign_extend && pointer_field => false,
         AccessKind::Read => {
             f.load != CtxLoad::None && (size == f.size || (f.narrow_read && size < f.size))
         }

@@ -14,6 +14,7 @@ use ir::{Insn, MapType, ProgType, Program};
 use std::fmt;
 use std::sync::Arc;
 
+pub use ir::codegen::CodegenProfile;
 pub use ir::ctx::{CtxField, CtxLayout, CtxLoad};
 
 /// Limits of a target.
@@ -84,6 +85,8 @@ pub struct Capabilities {
     pub limits: Limits,
     /// Extra target rules (none for the kernel).
     pub rules: Option<Arc<dyn TargetRules>>,
+    /// What code generated for this target must look like (handed to the frontend's `lower`).
+    pub codegen: CodegenProfile,
 }
 
 impl fmt::Debug for Capabilities {
@@ -97,6 +100,7 @@ impl fmt::Debug for Capabilities {
             .field("map_types", &self.map_types)
             .field("limits", &self.limits)
             .field("rules", &self.rules.is_some())
+            .field("codegen", &self.codegen)
             .finish()
     }
 }
@@ -141,6 +145,7 @@ impl Capabilities {
                 max_insns_unprivileged: 4096,
             },
             rules: None,
+            codegen: CodegenProfile::HOST,
         }
     }
 

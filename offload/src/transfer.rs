@@ -65,6 +65,21 @@ fn coerce_load(r: &mut RegState, bytes: u32, signed: bool) {
     }
     let limit = Scalar::of_load(bytes, signed);
     let v = r.var;
+    if let Some(c) = v.as_const() {
+        // A known value keeps being known: its low bytes, sign-extended for LDSX.
+        let bits = bytes * 8;
+        let low = c & ((1u64 << bits) - 1);
+        let x = if signed {
+            ((low << (64 - bits)) as i64 >> (64 - bits)) as u64
+        } else {
+            low
+        };
+        if x != c {
+            r.var = Scalar::constant(x);
+            r.id = 0;
+        }
+        return;
+    }
     let fits = if signed {
         v.smin >= limit.smin && v.smax <= limit.smax
     } else {
@@ -151,10 +166,13 @@ pub fn step(env: &Env, pc: usize, st: &mut State, ids: &mut Ids) -> Result<Step,
             let bytes = size.bytes();
             let mut val = match base.kind {
                 RegKind::Stack => stack_read(env, st, &base, off as i64, bytes),
-                RegKind::Ctx => ctx_load(env, off as i64, bytes),
-
+                RegKind::Ctx if !signed => ctx_load(env, off as i64, bytes),
                 _ => RegState::scalar(Scalar::of_load(bytes, signed)),
             };
+            // A sign-extending load never yields a pointer.
+            if signed && val.kind.is_pointer() {
+                val = RegState::scalar(Scalar::of_load(bytes, signed));
+            }
             coerce_load(&mut val, bytes, signed);
             *st.reg_mut(dst) = val;
             Ok(Step::Next(next))
@@ -367,28 +385,20 @@ fn stack_write(st: &mut State, base: &RegState, off: i64, size: u32, value: Stor
     let start = start + c as i64;
     frame.depth = frame.depth.max((-start).max(0) as u32);
     let aligned8 = start.rem_euclid(8) == 0;
+    // The kernel's `check_stack_write_fixed_off`: a store at an 8-aligned offset spills the
+    // whole register (or the sign-extended immediate), zero included and unmasked even when
+    // narrower; elsewhere a zero makes zero bytes and anything else plain data. Reads narrow
+    // the value again (`coerce_load`).
     let spill = match &value {
         StoreValue::Reg(r) if r.kind.is_pointer() => Some(*r),
-        StoreValue::Reg(r) if aligned8 && !r.is_known_zero() => {
+        StoreValue::Reg(r) if aligned8 => {
             let mut r = *r;
             if size < 8 {
-                r.var = r.var.alu(
-                    AluOp::And,
-                    Width::W64,
-                    &Scalar::constant((1u64 << (size * 8)) - 1),
-                );
                 r.id = 0;
             }
             Some(r)
         }
-        StoreValue::Imm(i) if aligned8 && *i != 0 => {
-            let v = if size < 8 {
-                (*i as u64) & ((1u64 << (size * 8)) - 1)
-            } else {
-                *i as u64
-            };
-            Some(RegState::known(v))
-        }
+        StoreValue::Imm(i) if aligned8 => Some(RegState::known(*i as u64)),
         _ => None,
     };
     let zero = match &value {
@@ -457,6 +467,7 @@ fn stack_read(_env: &Env, st: &State, base: &RegState, off: i64, size: u32) -> R
     let Some((slot, byte)) = frame.slot(start) else {
         return RegState::unknown();
     };
+    let bytes = &slot.bytes[byte..(byte + size as usize).min(8)];
     if let Some(sp) = slot.spill {
         let spill_width = slot
             .bytes
@@ -466,19 +477,55 @@ fn stack_read(_env: &Env, st: &State, base: &RegState, off: i64, size: u32) -> R
         if byte == 0 && size == spill_width {
             return sp;
         }
-        if size < 8 && byte == 0 && sp.kind == RegKind::Scalar && spill_width == 8 {
-            // A narrower fill of a spilled scalar: its low bytes.
+        if byte == 0 && size < spill_width && sp.kind == RegKind::Scalar {
+            // A narrower fill of a spilled scalar: its low bytes (`coerce_load` narrows).
             let mut r = sp;
             r.id = 0;
             return r;
         }
-        return RegState::unknown();
+        // The kernel's `check_stack_read_fixed_off` otherwise: zero only when every byte read
+        // is part of a spilled zero or a zero byte.
+        if bytes.iter().all(|b| *b == SlotByte::Spill) && sp.is_known_zero() {
+            return RegState::known(0);
+        }
     }
-    let bytes = &slot.bytes[byte..(byte + size as usize).min(8)];
     if bytes.iter().all(|b| *b == SlotByte::Zero) {
         return RegState::known(0);
     }
     RegState::unknown()
+}
+
+/// Helper id of `bpf_map_lookup_elem`.
+const LOOKUP_ELEM: i32 = 1;
+
+/// The kernel's `get_constant_map_key`: the key at `key` is known when its `key_size` bytes
+/// are zero bytes of one slot, or when they are exactly the bytes of a spilled scalar constant
+/// (then the whole spilled value is the key — a wider or narrower spill does not count).
+fn constant_map_key(st: &State, key: &RegState, key_size: u32) -> Option<u64> {
+    if key.kind != RegKind::Stack {
+        return None;
+    }
+    let start = key.off as i64 + key.var.as_const()? as i64;
+    let (slot, byte) = st.frames.get(key.frame as usize)?.slot(start)?;
+    let from_key = &slot.bytes[byte..];
+    let zeros = from_key
+        .iter()
+        .take_while(|b| **b == SlotByte::Zero)
+        .count();
+    if zeros >= key_size as usize {
+        return Some(0);
+    }
+    let sp = slot
+        .spill
+        .filter(|sp| sp.kind == RegKind::Scalar && slot.bytes[0] == SlotByte::Spill)?;
+    let spilled = from_key
+        .iter()
+        .take_while(|b| **b == SlotByte::Spill)
+        .count();
+    if spilled != key_size as usize {
+        return None;
+    }
+    sp.var.as_const()
 }
 
 fn helper_call(env: &Env, st: &mut State, id: i32, ids: &mut Ids) {
@@ -486,18 +533,14 @@ fn helper_call(env: &Env, st: &mut State, id: i32, ids: &mut Ids) {
         return;
     };
     let map = st.reg(Reg::R1).map;
-    // An array lookup with a constant in-range key cannot return NULL.
-    let never_null = proto.ret == RetKind::MapValueOrNull
+    // `bpf_map_lookup_elem` on an array with a constant in-range key cannot return NULL
+    // (privileged loaders only, as the kernel's `bpf_capable`).
+    let never_null = id == LOOKUP_ELEM
+        && !env.opts.unprivileged
         && env.prog.maps.get(map as usize).is_some_and(|m| {
-            matches!(m.map_type, ir::MapType::Array | ir::MapType::PercpuArray) && {
-                let key = *st.reg(Reg::R2);
-                key.kind == RegKind::Stack
-                    && stack_read(env, st, &key, 0, 4)
-                        .var
-                        .as_const()
-                        .is_some_and(|k| k < m.max_entries as u64)
-                    && stack_read(env, st, &key, 0, 4).kind == RegKind::Scalar
-            }
+            matches!(m.map_type, ir::MapType::Array | ir::MapType::PercpuArray)
+                && constant_map_key(st, st.reg(Reg::R2), m.key_size)
+                    .is_some_and(|k| (k as i64) >= 0 && k < m.max_entries as u64)
         });
     // Memory arguments a helper writes become data.
     for (i, arg) in proto.args.iter().enumerate() {
@@ -621,7 +664,10 @@ fn cond_jump(
                 other,
             });
         }
-        if a.kind.is_pointer() {
+        // The kernel's `reg_not_null`: only these pointers are never NULL for the branch
+        // decision; ctx, stack and packet pointers are compared like unknown values, so both
+        // ways are explored.
+        if matches!(a.kind, RegKind::MapValue | RegKind::MapPtr) {
             return Ok(Step::Next(if cond == JmpCond::Ne {
                 taken_pc
             } else {

@@ -31,7 +31,7 @@ fn compile(src: &Path, include: &Path, out_dir: &Path) -> Result<Vec<u8>, String
 #[test]
 fn c_programs_get_their_stated_verdict() {
     if Command::new("clang").arg("--version").output().is_err() {
-        println!("SKIP c_programs_get_their_stated_verdict: clang not installed");
+        testkit::oracle::skip("c_programs_get_their_stated_verdict", "clang not installed");
         return;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/c");
@@ -39,9 +39,9 @@ fn c_programs_get_their_stated_verdict() {
     std::fs::create_dir_all(&tmp).expect("temp dir");
     let kernel_ok = kernel::available().is_ok();
     if !kernel_ok {
-        println!(
-            "SKIP c_programs kernel differential: {}",
-            kernel::available().err().unwrap_or_default()
+        testkit::oracle::skip(
+            "c_programs kernel differential",
+            format_args!("{}", kernel::available().err().unwrap_or_default()),
         );
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

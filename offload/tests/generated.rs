@@ -35,7 +35,10 @@ fn programs(n: usize) -> Vec<(String, ir::Program)> {
 #[test]
 fn generated_programs_agree_with_the_kernel() {
     if let Err(why) = kernel::available() {
-        println!("SKIP generated_programs_agree_with_the_kernel: {why}");
+        testkit::oracle::skip(
+            "generated_programs_agree_with_the_kernel",
+            format_args!("{why}"),
+        );
         return;
     }
     let caps = Capabilities::kernel();

@@ -1,6 +1,7 @@
 //! Differential against the kernel verifier (root only; prints SKIP otherwise): every table row
 //! and every corpus program gets the same verdict from the kernel and from us, and for rejected
-//! rows the kernel's log contains the row's expected message.
+//! rows the kernel's log contains the row's expected message and its last instruction is the
+//! one our reason names.
 
 mod cases;
 #[path = "support/kernel.rs"]
@@ -16,11 +17,12 @@ fn skip_reason() -> Option<String> {
 #[test]
 fn table_rows_agree_with_the_kernel() {
     if let Some(why) = skip_reason() {
-        println!("SKIP table_rows_agree_with_the_kernel: {why}");
+        testkit::oracle::skip("table_rows_agree_with_the_kernel", format_args!("{why}"));
         return;
     }
     let caps = Capabilities::kernel();
     let mut failures = Vec::new();
+    let (mut insn_compared, mut insn_agree) = (0usize, 0usize);
     let all = cases::all();
     for c in &all {
         let Ok(prog) = ir::asm::assemble(&c.asm) else {
@@ -70,9 +72,36 @@ fn table_rows_agree_with_the_kernel() {
                 c.name,
                 k.reason()
             )),
+            Expect::Reject(_) if c.pc.is_some() && k.failing_insn() != c.pc => {
+                failures.push(format!(
+                    "{}: row says insn {:?}, kernel refused at insn {:?}",
+                    c.name,
+                    c.pc,
+                    k.failing_insn()
+                ))
+            }
             _ => {}
         }
+        // A reason at an instruction is at the kernel's instruction (program-wide reasons such
+        // as the complexity limit name none).
+        if let (Err(r), Some(kpc)) = (&ours, k.failing_insn()) {
+            if let Some(pc) = r.rejections[0].pc {
+                insn_compared += 1;
+                if pc == kpc {
+                    insn_agree += 1;
+                } else {
+                    failures.push(format!(
+                        "{}: we refuse at insn {pc}, the kernel at insn {kpc}",
+                        c.name
+                    ));
+                }
+            }
+        }
     }
+    println!(
+        "table: {} rows; the kernel and we refuse at the same instruction in {insn_agree} of {insn_compared} rejections",
+        all.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {} rows disagree:\n{}",
@@ -85,7 +114,7 @@ fn table_rows_agree_with_the_kernel() {
 #[test]
 fn corpus_agrees_with_the_kernel() {
     if let Some(why) = skip_reason() {
-        println!("SKIP corpus_agrees_with_the_kernel: {why}");
+        testkit::oracle::skip("corpus_agrees_with_the_kernel", format_args!("{why}"));
         return;
     }
     let caps = Capabilities::kernel();

@@ -52,6 +52,12 @@ fn table_verdicts_and_messages() {
                         c.name, first.message
                     ));
                 }
+                if c.pc.is_some() && first.pc != c.pc {
+                    failures.push(format!(
+                        "{}: expected the reason at insn {:?}, got insn {:?}",
+                        c.name, c.pc, first.pc
+                    ));
+                }
             }
         }
     }

@@ -39,7 +39,9 @@ pub fn run(
             )));
         }
     }
-    let raw = prog.to_bytes();
+    let raw = prog
+        .to_bytes()
+        .map_err(|e| CliError::bad_input(format!("{name}: {e}")))?;
     if let Some(path) = out {
         output::write_atomic(path, &output_bytes(path, &prog, &raw)?)?;
     }

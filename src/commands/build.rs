@@ -12,6 +12,7 @@
 //! `OUT.maps.sh` is written beside it: the `bpftool map update` commands that fill the maps
 //! once the object is loaded; `run OUT` reads them back (see `maps_sh`).
 
+use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print};
 use frontend::lower::{self, Hook, LowerOptions, Lowered};
@@ -110,7 +111,7 @@ pub struct BuildArgs {
     pub json: bool,
     pub counters: bool,
     /// `kernel` or `nfp`.
-    pub target: String,
+    pub target: TargetArg,
     /// `--caps` overrides for the NFP profile.
     pub caps: Option<PathBuf>,
 }
@@ -123,6 +124,32 @@ pub fn parse_rules(
     action: Action,
     default: Action,
 ) -> Result<RuleSet, String> {
+    // Every syntax treats an input without rules alike: there is nothing to compile.
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || (syntax != Syntax::Pcap && l.trim().starts_with('#')))
+    {
+        return Err(format!(
+            "error: no {} rules: the input is empty",
+            syntax.name()
+        ));
+    }
+    // Only a pcap filter leaves the verdict of other packets open; the other syntaxes say it
+    // themselves.
+    if syntax != Syntax::Pcap && default != Action::Pass {
+        let whose = match syntax {
+            Syntax::Iptables | Syntax::Ip6tables => {
+                "the built-in chain's policy decides it: write '-P INPUT DROP' (or ':INPUT DROP' in a save file)"
+            }
+            Syntax::Nft => "the base chain's policy decides it: write 'policy drop;' in the chain",
+            _ => "packets no filter matches go on (tc and ethtool pass them): add a rule that drops the rest",
+        };
+        return Err(format!(
+            "error: --default {} has no effect on {} rules: {whose}",
+            default,
+            syntax.name()
+        ));
+    }
     let parsed = match syntax {
         Syntax::Pcap => {
             return frontend::pcap::compile(text, action, default)
@@ -178,10 +205,25 @@ pub fn rules_text(syntax: Syntax, rules: &[String], file: Option<&Path>) -> CliR
 
 /// What the verifiers said.
 struct Verdicts {
-    /// Our verifier (`offload`, host-kernel profile): its statistics line.
-    ours: String,
+    /// What our verifier (`offload`, the target's profile) accepted: the program written out
+    /// and reported is this one.
+    verified: offload::Verified,
+    /// The target it was verified for.
+    target: String,
     /// The kernel's verdict: `Ok(stats line)`, or `Err(why it did not run)`.
     kernel: Result<String, String>,
+}
+
+impl Verdicts {
+    /// Our verifier's statistics line.
+    fn ours(&self) -> String {
+        format!(
+            "accepted for target {} (processed {} insns, stack {} bytes)",
+            self.target,
+            self.verified.stats().processed,
+            self.verified.stack_depth()
+        )
+    }
 }
 
 pub fn run(args: BuildArgs) -> CliResult {
@@ -195,17 +237,12 @@ pub fn run(args: BuildArgs) -> CliResult {
         HookArg::Xdp => Hook::Xdp,
         HookArg::Tc => Hook::Tc,
     };
-    let caps = crate::commands::check::target_caps(&args.target, args.caps.as_deref())?;
+    let caps = crate::commands::check::target_caps(args.target, args.caps.as_deref())?;
     let opts = LowerOptions {
         hook,
         counters: args.counters,
-        // The NFP refuses TC_ACT_OK; TC_ACT_UNSPEC passes too in direct-action mode.
-        tc_pass_code: if args.target == "nfp" { -1 } else { 0 },
-        target: if args.target == "nfp" {
-            lower::LowerTarget::Nfp
-        } else {
-            lower::LowerTarget::Host
-        },
+        // What the target asks of the code (MOD, bounds, TC pass code) comes from its profile.
+        codegen: caps.codegen,
         ..LowerOptions::default()
     };
     let lowered = lower::lower(&rs, &opts).map_err(|e| {
@@ -217,7 +254,7 @@ pub fn run(args: BuildArgs) -> CliResult {
     })?;
     let verdicts = verify(&lowered.program, &caps)?;
     // The NFP code and what it costs, beside the object.
-    let nfp = if args.target == "nfp" {
+    let nfp = if args.target == TargetArg::Nfp {
         let profile = crate::nfp::profile(args.caps.as_deref())?;
         Some(crate::nfp::report(&lowered.program, &profile)?)
     } else {
@@ -231,7 +268,7 @@ pub fn run(args: BuildArgs) -> CliResult {
                     "--emit elf writes a binary object: give -o OUT.o",
                 ));
             };
-            let elf = ir::elf::write_object(&[without_entries(&lowered.program)])
+            let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
                 .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
             let script = entries_script(&lowered.program, path);
             (elf, script.map(|s| (companion_path(path), s)))
@@ -247,7 +284,8 @@ pub fn run(args: BuildArgs) -> CliResult {
             (frontend::c::to_c_with(&rs, &opts).into_bytes(), script)
         }
         Emit::Asm => (
-            ir::disasm::disasm_program(&lowered.program, ir::asm::Syntax::Llvm).into_bytes(),
+            ir::disasm::disasm_program(verdicts.verified.program(), ir::asm::Syntax::Llvm)
+                .into_bytes(),
             None,
         ),
     };
@@ -305,13 +343,8 @@ pub fn run(args: BuildArgs) -> CliResult {
 /// Run every verifier available here: ours always, the kernel's when built in and root. A
 /// rejection is an error (exit 1) naming the instruction and the rule it came from.
 fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
-    let ours = match offload::verify(prog, caps, &offload::Options::default()) {
-        Ok(v) => format!(
-            "accepted for target {} (processed {} insns, stack {} bytes)",
-            caps.name,
-            v.stats().processed,
-            v.stack_depth()
-        ),
+    let verified = match offload::verify(prog, caps, &offload::Options::default()) {
+        Ok(v) => v,
         Err(rej) => {
             let mut msg = format!("our verifier rejects the program for target {}:", caps.name);
             for r in &rej.rejections {
@@ -333,8 +366,9 @@ fn verify(prog: &Program, caps: &offload::Capabilities) -> CliResult<Verdicts> {
         }
     };
     Ok(Verdicts {
-        ours,
-        kernel: kernel_verify(prog)?,
+        kernel: kernel_verify(verified.program())?,
+        verified,
+        target: caps.name.to_string(),
     })
 }
 
@@ -469,7 +503,7 @@ impl Report<'_> {
             }
             s.push('\n');
         }
-        let _ = writeln!(s, "our verifier: {}", self.verdicts.ours);
+        let _ = writeln!(s, "our verifier: {}", self.verdicts.ours());
         match &self.verdicts.kernel {
             Ok(v) => {
                 let _ = writeln!(s, "kernel verifier: {v}");
@@ -525,7 +559,7 @@ impl Report<'_> {
             "instructions": p.insns.len(),
             "maps": maps,
             "verifier": {
-                "ours": { "verdict": "accepted", "detail": self.verdicts.ours },
+                "ours": { "verdict": "accepted", "detail": self.verdicts.ours() },
                 "kernel": kernel,
             },
             "output": self.args.output.as_ref().map(|o| o.display().to_string()),

@@ -2,6 +2,7 @@
 //! [--json] [--unprivileged]`: verify for a target and explain every reason, grouped by source
 //! line with the line shown. Exit 0 accepted (warnings allowed), 1 rejected, 2 bad input.
 
+use crate::cli::TargetArg;
 use crate::error::{CliError, CliResult};
 use crate::input;
 use crate::output::print;
@@ -14,7 +15,7 @@ use std::path::Path;
 /// What `check` was asked.
 pub struct CheckArgs<'a> {
     pub prog: &'a Path,
-    pub target: &'a str,
+    pub target: TargetArg,
     pub caps: Option<&'a Path>,
     pub section: Option<&'a str>,
     pub log: bool,
@@ -22,10 +23,11 @@ pub struct CheckArgs<'a> {
     pub unprivileged: bool,
 }
 
-/// The capabilities of `target`, with the `--caps` overrides.
-pub fn target_caps(name: &str, caps: Option<&Path>) -> CliResult<Capabilities> {
-    match name {
-        "kernel" => {
+/// The capabilities of `target`, with the `--caps` overrides: the one place that maps a target
+/// to its profile.
+pub fn target_caps(target: TargetArg, caps: Option<&Path>) -> CliResult<Capabilities> {
+    match target {
+        TargetArg::Kernel => {
             if let Some(p) = caps {
                 return Err(CliError::bad_input(format!(
                     "{}: --caps overrides firmware capabilities, which only --target nfp has",
@@ -34,7 +36,7 @@ pub fn target_caps(name: &str, caps: Option<&Path>) -> CliResult<Capabilities> {
             }
             Ok(Capabilities::kernel())
         }
-        "nfp" => {
+        TargetArg::Nfp => {
             let profile = match caps {
                 None => nfp_model::Profile::default(),
                 Some(p) => {
@@ -48,9 +50,6 @@ pub fn target_caps(name: &str, caps: Option<&Path>) -> CliResult<Capabilities> {
             };
             Ok(profile.capabilities())
         }
-        other => Err(CliError::bad_input(format!(
-            "unknown target `{other}` (expected: kernel, nfp)"
-        ))),
     }
 }
 

@@ -41,7 +41,8 @@ pub fn run(
 }
 
 /// `--target x86_64`: each eBPF instruction followed by its x86 code. The program is verified
-/// first (a `.data` conformance program, which no verifier accepts, is compiled unverified).
+/// first (a `.data` conformance program, which no verifier accepts, is compiled in checked mode,
+/// as `run` runs it).
 pub fn run_target(
     prog: &Path,
     target: DisasmTarget,
@@ -58,7 +59,7 @@ pub fn run_target(
                 ..Default::default()
             };
             let compiled = if loaded.case.is_some() {
-                jit::x86_64::compile_unchecked(p, false, &opts)
+                jit::x86_64::compile_checked(p, false, crate::engine::STEP_BUDGET, &opts)
             } else {
                 let v = offload::verify(p, &offload::Capabilities::kernel(), &Default::default())
                     .map_err(|r| CliError::rejected(format!("verifier: {r}")))?;

@@ -15,7 +15,7 @@
 //! are named in the row, not counted.
 
 use crate::engine::{
-    self, Engine, EngineResult, MapsMode, Nature, PrepareOptions, Refusal, RefusalKind, Session,
+    self, Engine, EngineResult, MapsMode, Nature, PrepareOptions, Refusal, Session,
 };
 use crate::error::{CliError, CliResult};
 use crate::input;
@@ -105,6 +105,7 @@ pub fn run(args: RunArgs) -> CliResult {
         });
     }
 
+    let sessions_len = sessions.len();
     if let Some(pcap) = &args.pcap {
         let packets = crate::pcap::read_packets(pcap)?;
         let result = run_capture(prog, &mut sessions, packets, conformance, args.json);
@@ -128,26 +129,31 @@ pub fn run(args: RunArgs) -> CliResult {
     } else {
         Input::None
     };
+    // One engine: a refusal is the answer (exit 2 for input it cannot take, else 1). Several:
+    // an engine that cannot run the input is named and the others are compared.
     let mut results = Vec::new();
-    let several = sessions.len() > 1;
+    let mut first_refusal = None;
     for s in &mut sessions {
-        let mut r = match s.session.run(&input) {
-            Ok(r) => r,
-            // With several engines, one that cannot run the program is a row, not the end.
-            Err(refusal) if several && refusal.kind == RefusalKind::Unsupported => {
-                println!("{}: not run: {}", s.engine.name(), refusal.reason);
-                continue;
+        let timed = s.session.run(&input).and_then(|mut r| {
+            if args.repeat > 1 {
+                r.ns_per_run = Some(s.session.time(&input, args.repeat)?);
             }
-            Err(refusal) => return Err(refusal.into_error(s.engine.name())),
-        };
-        if args.repeat > 1 {
-            let ns = s
-                .session
-                .time(&input, args.repeat)
-                .map_err(|refusal| refusal.into_error(s.engine.name()))?;
-            r.ns_per_run = Some(ns);
+            Ok(r)
+        });
+        match timed {
+            Ok(r) => results.push((s.engine, r)),
+            Err(refusal) => {
+                if sessions_len > 1 {
+                    eprintln!("note: {} not run: {}", s.engine.name(), refusal.reason);
+                }
+                first_refusal.get_or_insert((s.engine, refusal));
+            }
         }
-        results.push((s.engine, r));
+    }
+    if results.is_empty() || (sessions_len == 1 && first_refusal.is_some()) {
+        if let Some((e, refusal)) = first_refusal {
+            return Err(refusal.into_error(e.name()));
+        }
     }
     let first = results[0].1.clone();
     report_one(&results, &input, args.json);
@@ -313,6 +319,8 @@ fn result_json(r: &EngineResult, in_packet: Option<&[u8]>) -> serde_json::Value 
 struct Row {
     /// The engine whose result the row shows, and that result (`None`: no engine ran it).
     shown: Option<(&'static dyn Engine, EngineResult)>,
+    /// Engines that gave the shown result too.
+    agree: Vec<&'static dyn Engine>,
     /// Engines that could not run it, with the reason.
     not_run: Vec<(&'static dyn Engine, Refusal)>,
     /// Engines that gave another result, by nature (with why).
@@ -339,6 +347,7 @@ fn run_capture(
         let input = Input::Packet(pkt);
         let mut row = Row {
             shown: None,
+            agree: Vec::new(),
             not_run: Vec::new(),
             by_nature: Vec::new(),
             disagree: Vec::new(),
@@ -358,7 +367,7 @@ fn run_capture(
                             None => row.disagree.push((s.engine, r)),
                         }
                     }
-                    Some(_) => {}
+                    Some(_) => row.agree.push(s.engine),
                 },
             }
         }
@@ -450,9 +459,10 @@ fn row_json(row: &Row, index: usize, pkt: &[u8], engines: usize) -> serde_json::
     if engines > 1 {
         let mut ran: Vec<&str> = row.shown.iter().map(|(e, _)| e.name()).collect();
         let others = row
-            .disagree
+            .agree
             .iter()
-            .map(|(e, _)| *e)
+            .copied()
+            .chain(row.disagree.iter().map(|(e, _)| *e))
             .chain(row.by_nature.iter().map(|(e, _, _)| *e));
         ran.extend(others.map(|e| e.name()));
         v["engines"] = ran.into();

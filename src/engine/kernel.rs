@@ -8,9 +8,9 @@
 //! one-entry array (the test run returns only 32 bits). The prologue holds the length, so such
 //! a session loads once per distinct input length.
 
-use super::{Counts, Engine, EngineResult, PrepareOptions, Session};
 #[cfg(feature = "kernel")]
-use super::{MapsMode, Refusal, RefusalKind};
+use super::{Counts, EngineResult, MapsMode, Refusal, RefusalKind};
+use super::{Engine, PrepareOptions, Session};
 use crate::error::CliError;
 use ir::Program;
 

@@ -1,11 +1,12 @@
 //! Our x86-64 JIT as an engine: verify once for the kernel target, compile once with what the
 //! verifier proved, then run the native code packet after packet against the same runtime as
-//! the interpreter. Conformance programs (`.data`), which no verifier accepts, are compiled
-//! unverified with r1 as plain memory, as the interpreter runs them.
+//! the interpreter. Conformance programs (`.data`), which no verifier accepts, are compiled in
+//! the JIT's checked mode (every access checked against the live regions, the interpreter's
+//! step budget, r10 read-only) with r1 as plain memory, as the interpreter runs them.
 
 use super::{
     runtime_for, Counts, Engine, EngineResult, MapsMode, PrepareOptions, Refusal, RefusalKind,
-    Session,
+    Session, STEP_BUDGET,
 };
 use crate::error::CliError;
 use ir::interp::Input;
@@ -22,7 +23,7 @@ impl Engine for X86_64 {
     }
 
     fn about(&self) -> &'static str {
-        "Our x86-64 JIT (verified programs; `.data` conformance programs run unverified)"
+        "Our x86-64 JIT (verified programs; `.data` conformance programs run checked)"
     }
 
     fn availability(&self) -> Result<(), String> {
@@ -41,7 +42,7 @@ impl Engine for X86_64 {
         };
         let mut counts = Counts::default();
         let compiled = if opts.conformance {
-            jit::x86_64::compile_unchecked(prog, false, &jit_opts)
+            jit::x86_64::compile_checked(prog, false, STEP_BUDGET, &jit_opts)
         } else {
             counts.verified += 1;
             let verified =
@@ -112,7 +113,17 @@ impl Session for X86Session {
 fn refusal(e: RunError) -> Refusal {
     let kind = match &e {
         RunError::Input(_) => RefusalKind::Input,
+        RunError::Exec(e) => match &e.kind {
+            ir::interp::ExecErrorKind::Input(_) => RefusalKind::Input,
+            ir::interp::ExecErrorKind::Unsupported(_)
+            | ir::interp::ExecErrorKind::Helper {
+                error: HelperError::Unknown(_),
+                ..
+            } => RefusalKind::Unsupported,
+            _ => RefusalKind::Fault,
+        },
         RunError::Unsupported(_)
+        | RunError::NotChecked
         | RunError::Helper {
             error: HelperError::Unknown(_),
             ..

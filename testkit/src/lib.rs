@@ -1,5 +1,7 @@
 //! Test fixtures shared by every crate's tests: a one-line packet builder ([`packet`]) and the
-//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]).
+//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]), and the one
+//! way a test skips for a missing oracle ([`oracle::skip`]: fails instead under
+//! `BPF_OFFLOAD_REQUIRE_ORACLES=1`, as CI sets it).
 //!
 //! ```
 //! let p = testkit::packet::build("eth ipv4/src=10.0.0.1 tcp/dport=80").unwrap();
@@ -9,4 +11,5 @@
 #![deny(missing_docs)]
 
 pub mod corpus;
+pub mod oracle;
 pub mod packet;

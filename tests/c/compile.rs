@@ -31,7 +31,7 @@ pub fn have_clang(test: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        println!("SKIP {test}: clang not found (apt-get install clang)");
+        testkit::oracle::skip(test, "clang not found (apt-get install clang)");
     }
     ok
 }

@@ -94,7 +94,7 @@ fn table(name: &str) -> &'static [(&'static str, &'static [&'static str], usize)
             ("--limit-iface-out", &[], 0),
         ],
         "comment" => &[("--comment", &[], 1)],
-        _ => &[],
+        other => super::extra::table(other),
     }
 }
 
@@ -129,12 +129,15 @@ fn stateful_reason(name: &str) -> Option<&'static str> {
         }
         "set" => "ipset contents live in the kernel's ipset module; use nft named sets instead",
         "mark" | "owner" | "socket" | "cgroup" | "physdev" | "policy" | "realm" | "rpfilter"
-        | "devgroup" | "cpu" | "pkttype" | "cluster" | "ipvs" | "osf" => {
+        | "devgroup" | "cpu" | "cluster" | "ipvs" | "osf" => {
             "it reads kernel state attached to the packet (marks, sockets, routes, devices) \
              that XDP does not have"
         }
-        "string" | "u32" | "bpf" | "frag" | "ipv6header" | "rt" | "esp" | "ah" | "ecn" | "dccp"
-        | "tcpmss" | "hbh" | "dst" | "mh" | "udplite" => {
+        "string" => {
+            "it searches the payload for a pattern (a loop over the packet's bytes); the compiled rules read fields at fixed offsets"
+        }
+        "bpf" => "it runs its own classic BPF program; compile that program instead",
+        "ipv6header" | "tcpmss" | "hbh" | "dst" | "srh" | "eui64" | "udplite" => {
             "this match is not implemented by this frontend"
         }
         _ => return None,
@@ -148,7 +151,11 @@ pub fn load(name: &str, span: Span, v6: bool) -> Result<MatchState, SyntaxError>
             SyntaxError::new(span, format!("match '{name}' cannot be compiled")).with_note(why),
         );
     }
-    let name: &'static str = match MODULES.iter().find(|m| **m == name) {
+    let name: &'static str = match MODULES
+        .iter()
+        .chain(super::extra::MODULES)
+        .find(|m| **m == name)
+    {
         Some(m) => m,
         None => {
             return Err(SyntaxError::new(span, format!("unknown match '{name}'"))
@@ -161,6 +168,13 @@ pub fn load(name: &str, span: Span, v6: bool) -> Result<MatchState, SyntaxError>
             span,
             format!("match '{name}' is for {other}"),
         ));
+    }
+    if super::extra::v6_only(name) && !v6 {
+        return Err(
+            SyntaxError::new(span, format!("match '{name}' is for ip6tables")).with_note(format!(
+                "iptables has no '{name}' match (Couldn't load match '{name}')"
+            )),
+        );
     }
     if name == "ttl" && v6 {
         return Err(SyntaxError::new(
@@ -312,7 +326,7 @@ impl MatchState {
                     if s.is_empty() {
                         return Ok(d);
                     }
-                    syntax::parse_decimal(s)
+                    syntax::parse_c_number(s)
                         .filter(|v| *v <= 0xffff)
                         .ok_or_else(|| {
                             SyntaxError::new(a.span, format!("invalid length '{}'", a.text))
@@ -375,7 +389,7 @@ impl MatchState {
             }
             ("ttl" | "hl", _) => {
                 let a = one_arg(args, span)?;
-                let v = syntax::parse_decimal(&a.text)
+                let v = syntax::parse_c_number(&a.text)
                     .filter(|v| *v <= 255)
                     .ok_or_else(|| {
                         SyntaxError::new(a.span, format!("invalid value '{}'", a.text))
@@ -476,7 +490,7 @@ impl MatchState {
                 }
                 Cond::True
             }
-            _ => return Err(SyntaxError::new(span, format!("unknown option '{opt}'"))),
+            (name, _) => super::extra::option(name, canon, args, neg, hdr, span)?,
         };
         self.parts.push(part);
         Ok(())
@@ -491,7 +505,11 @@ impl MatchState {
             "icmp" => &[1],
             "icmp6" => &[58],
             "multiport" => &[6, 17, 132, 136, 33],
-            _ => return Ok(()),
+            "ecn" if self.seen.iter().any(|o| o.starts_with("--ecn-tcp")) => &[6],
+            other => match super::extra::need_proto(other, self.v6) {
+                Some(n) => n,
+                None => return Ok(()),
+            },
         };
         if proto.is_some_and(|p| need.contains(&p)) {
             return Ok(());
@@ -502,7 +520,13 @@ impl MatchState {
             "udp" => "-p udp",
             "sctp" => "-p sctp",
             "icmp" => "-p icmp",
-            _ => "-p icmpv6",
+            "icmp6" => "-p icmpv6",
+            "ah" => "-p ah",
+            "esp" => "-p esp",
+            "ipcomp" => "-p ipcomp",
+            "dccp" => "-p dccp",
+            "ecn" => "-p tcp (for --ecn-tcp-cwr and --ecn-tcp-ece)",
+            _ => "-p mh",
         };
         Err(SyntaxError::new(
             self.span,
@@ -515,7 +539,16 @@ impl MatchState {
     pub fn finish(self, hdr: Hdr) -> Result<Cond, SyntaxError> {
         let required = matches!(
             self.name,
-            "length" | "iprange" | "mac" | "ttl" | "hl" | "dscp" | "tos" | "addrtype" | "multiport"
+            "length"
+                | "iprange"
+                | "mac"
+                | "ttl"
+                | "hl"
+                | "dscp"
+                | "tos"
+                | "addrtype"
+                | "multiport"
+                | "comment"
         );
         if required && self.parts.is_empty() {
             return Err(SyntaxError::new(
@@ -531,7 +564,7 @@ impl MatchState {
             "tcp" | "udp" | "sctp" | "icmp" | "icmp6" | "multiport" => {
                 hdr.transport(self.span, self.parts)
             }
-            _ => c::all(self.parts),
+            other => super::extra::finish(other, self.parts, &self.seen, hdr, self.span),
         })
     }
 }

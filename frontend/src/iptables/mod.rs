@@ -18,6 +18,8 @@
 //! assert!(e.note.unwrap().contains("'DROP'"));
 //! ```
 
+mod extra;
+mod getopt;
 pub mod matches;
 pub mod rule;
 pub mod values;
@@ -310,7 +312,33 @@ pub fn parse_with(text: &str, opts: &Options) -> Result<Parsed, SyntaxError> {
             "table section not ended by COMMIT",
         ));
     }
+    let other_rules: Vec<String> = tables
+        .iter()
+        .filter(|t| t.chains.iter().any(|c| !c.rules.is_empty()))
+        .map(|t| t.name.clone())
+        .collect();
     let (mut parsed, compiled) = build(tables, opts, v6.unwrap_or(opts.v6), attach)?;
+    // Rules only in a table that is not compiled (a *nat section alone, or lines refused
+    // there) must not become an empty program that passes everything.
+    if parsed.ruleset.rule_count() == 0 && parsed.ruleset.default == Action::Pass {
+        if let Some((table, e)) = deferred.iter().find(|(t, _)| *t != compiled) {
+            return Err(SyntaxError::new(
+                e.span,
+                format!(
+                    "table '{table}' is not compiled, and this line of it is refused: {}",
+                    e.message
+                ),
+            )
+            .with_opt_note(e.note.clone()));
+        }
+        if let Some(t) = other_rules.iter().find(|t| **t != compiled) {
+            return Err(SyntaxError::new(
+                Span::new(0, text.len()),
+                format!("the rules are in table '{t}', which is not compiled; table '{compiled}' has none"),
+            )
+            .with_note("one table is compiled: filter, or else the one table that has rules"));
+        }
+    }
     for (table, e) in deferred {
         if compiled == table {
             return Err(e);

@@ -168,6 +168,8 @@ fn no_invert(negate: bool, opt: &Word) -> Result<(), SyntaxError> {
 
 /// Parse the words of one command (the leading `iptables` already removed).
 pub fn parse(words: &[Word], v6: bool) -> Result<Command, SyntaxError> {
+    let expanded = super::getopt::expand(words);
+    let words = &expanded[..];
     let hdr = if v6 { Hdr::V6 } else { Hdr::V4 };
     let mut p = Parser { words, pos: 0, v6 };
     let mut op: Option<Op> = None;
@@ -275,11 +277,13 @@ pub fn parse(words: &[Word], v6: bool) -> Result<Command, SyntaxError> {
                 if proto.is_some() {
                     return Err(SyntaxError::new(w.span, "multiple -p flags not allowed"));
                 }
+                attached(w, a)?;
                 let v = values::protocol(&a.text, a.span)?;
                 proto = Some((v, negate, a.span));
             }
             "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
                 let a = p.arg_neg(w, &mut negate)?;
+                attached(w, a)?;
                 let src = matches!(opt, "-s" | "--source" | "--src");
                 let slot = if src { &mut srcs } else { &mut dsts };
                 if slot.is_some() {
@@ -305,6 +309,7 @@ pub fn parse(words: &[Word], v6: bool) -> Result<Command, SyntaxError> {
             }
             "-i" | "--in-interface" | "-o" | "--out-interface" => {
                 let a = p.arg_neg(w, &mut negate)?;
+                crate::syntax::check_ifname(&a.text, a.span)?;
                 let input = matches!(opt, "-i" | "--in-interface");
                 if negate {
                     return Err(SyntaxError::new(
@@ -369,7 +374,8 @@ pub fn parse(words: &[Word], v6: bool) -> Result<Command, SyntaxError> {
                 if !handled && is_target_option(&target_name, opt) {
                     no_invert(negate, w)?;
                     if target_option_takes_arg(opt) {
-                        p.arg(w)?;
+                        let a = p.arg(w)?;
+                        target_value(opt, a)?;
                     }
                     handled = true;
                 }
@@ -499,6 +505,30 @@ pub fn parse(words: &[Word], v6: bool) -> Result<Command, SyntaxError> {
     })
 }
 
+/// iptables 1.8 reads the values of `-p`, `-s` and `-d` from the whole word: an attached value
+/// (`-ptcp`, `--source=1.2.3.4`) is refused, as iptables refuses it.
+fn attached(opt: &Word, value: &Word) -> Result<(), SyntaxError> {
+    if value.text.starts_with('-') && value.text.starts_with(opt.text.as_str()) {
+        let name = &opt.text;
+        let rest = value
+            .text
+            .strip_prefix(name.as_str())
+            .map(|r| r.trim_start_matches('='))
+            .unwrap_or("");
+        return Err(SyntaxError::new(
+            value.span.to(opt.span),
+            format!(
+                "'{}': iptables takes the value of '{name}' from the whole word",
+                value.text
+            ),
+        )
+        .with_note(format!(
+            "iptables 1.8 refuses an attached value here; write '{name} {rest}' with a space"
+        )));
+    }
+    Ok(())
+}
+
 fn parse_target(name: &str, span: Span, goto: bool) -> Result<Target, SyntaxError> {
     if goto {
         return Ok(Target::Goto(name.to_string(), span));
@@ -556,6 +586,37 @@ fn is_target_option(target: &str, opt: &str) -> bool {
         ),
         _ => false,
     }
+}
+
+/// The values LOG and NFLOG accept, refused as iptables refuses them.
+fn target_value(opt: &str, a: &Word) -> Result<(), SyntaxError> {
+    let num = |max: u64| crate::syntax::parse_c_number(&a.text).filter(|v| *v <= max);
+    let ok = match opt {
+        "--log-level" => {
+            const NAMES: &[&str] = &[
+                "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", "panic",
+            ];
+            num(7).is_some() || NAMES.contains(&a.text.as_str())
+        }
+        "--nflog-group" => num(65535).is_some(),
+        "--nflog-range" | "--nflog-size" => num(u32::MAX as u64).is_some(),
+        "--nflog-threshold" => num(u16::MAX as u64).is_some(),
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(
+        SyntaxError::new(a.span, format!("bad value '{}' for '{opt}'", a.text))
+            .with_note(match opt {
+            "--log-level" => {
+                "a syslog level: 0..7 or emerg, alert, crit, error, warning, notice, info, debug"
+            }
+            "--nflog-group" => "a group number 0..65535",
+            "--nflog-threshold" => "a number 0..65535",
+            _ => "a number",
+        }),
+    )
 }
 
 fn target_option_takes_arg(opt: &str) -> bool {

@@ -35,9 +35,10 @@ pub fn service_port(name: &str) -> Option<u16> {
     })
 }
 
-/// A port: decimal number or service name.
+/// A port: a number as `strtoul(s, 0)` reads it (`0x50`; a leading 0 is octal, so `080` is
+/// no number and no service) or a service name.
 pub fn port(s: &str, span: Span) -> Result<u16, SyntaxError> {
-    if let Some(n) = syntax::parse_decimal(s) {
+    if let Some(n) = syntax::parse_c_number(s) {
         return u16::try_from(n)
             .map_err(|_| SyntaxError::new(span, format!("port '{s}' is above 65535")));
     }
@@ -75,7 +76,7 @@ pub fn protocol(s: &str, span: Span) -> Result<Option<u8>, SyntaxError> {
     if s.eq_ignore_ascii_case("all") {
         return Ok(None);
     }
-    if let Some(n) = syntax::parse_decimal(s) {
+    if let Some(n) = syntax::parse_c_number(s) {
         return match u8::try_from(n) {
             Ok(0) => Ok(None),
             Ok(p) => Ok(Some(p)),
@@ -119,7 +120,7 @@ pub fn address(s: &str, v6: bool, span: Span) -> Result<(u128, u128), SyntaxErro
     let mask = match m {
         None => syntax::prefix_mask(bits, bits),
         Some(m) => {
-            if let Some(len) = syntax::parse_decimal(m) {
+            if let Some(len) = syntax::parse_c_number(m) {
                 if len > bits as u64 {
                     return Err(SyntaxError::new(
                         span,
@@ -177,10 +178,19 @@ pub fn icmp_type(s: &str, v6: bool, span: Span) -> Result<(u8, u8, u8), SyntaxEr
     };
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         return match s.split_once('/') {
+            // TYPE/CODE or TYPE/MIN:MAX (a code range; xt_icmp tests min <= code <= max).
             Some((t, c)) => {
-                let c = byte(c)?;
-                Ok((byte(t)?, c, c))
+                let (lo, hi) = match c.split_once(':') {
+                    Some((a, b)) => (byte(a)?, byte(b)?),
+                    None => (byte(c)?, byte(c)?),
+                };
+                Ok((byte(t)?, lo, hi))
             }
+            None if s.contains(':') => Err(SyntaxError::new(
+                span,
+                format!("invalid ICMP type '{s}': ICMP type range not supported"),
+            )
+            .with_note("iptables matches one type, with a code or a range of codes: TYPE/MIN:MAX")),
             None => Ok((byte(s)?, 0, 0xff)),
         };
     }
@@ -202,18 +212,19 @@ pub fn icmp_type(s: &str, v6: bool, span: Span) -> Result<(u8, u8, u8), SyntaxEr
 }
 
 /// An IPv4 address as xtables reads it: four dotted parts, fewer parts filled with zeros on
-/// the right (`10.1` is 10.1.0.0), or one 32-bit number.
+/// the right (`10.1` is 10.1.0.0), or one 32-bit number; each number as `strtoul(s, 0)` reads
+/// it (`010` is octal 8, `0x0a` is 10).
 fn xtables_ipv4(s: &str) -> Option<u32> {
     let parts: Vec<&str> = s.split('.').collect();
     if parts.len() == 1 {
-        return syntax::parse_decimal(s).and_then(|v| u32::try_from(v).ok());
+        return syntax::parse_c_number(s).and_then(|v| u32::try_from(v).ok());
     }
     if parts.len() > 4 {
         return None;
     }
     let mut v = 0u32;
     for (i, p) in parts.iter().enumerate() {
-        let b = syntax::parse_decimal(p).filter(|b| *b <= 255)? as u32;
+        let b = syntax::parse_c_number(p).filter(|b| *b <= 255)? as u32;
         v |= b << (24 - 8 * i);
     }
     Some(v)

@@ -629,11 +629,12 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    /// For a target that needs it ([`super::LowerTarget::Nfp`]): after `load_be` of `size`
-    /// bytes into r0, tell the verifier what the byte swap leaves unknown, that the value has
-    /// `size` bytes (`w0 &= 0xffff` zero-extends too; `w0 = w0` bounds to u32).
+    /// For a target that needs it ([`ir::codegen::CodegenProfile::bound_byte_swaps`]): after
+    /// `load_be` of `size` bytes into r0, tell the verifier what the byte swap leaves unknown,
+    /// that the value has `size` bytes (`w0 &= 0xffff` zero-extends too; `w0 = w0` bounds to
+    /// u32).
     fn bound_swapped(&mut self, size: u32) {
-        if self.opts.target != super::LowerTarget::Nfp {
+        if !self.opts.codegen.bound_byte_swaps {
             return;
         }
         match size {
@@ -643,11 +644,12 @@ impl Lowerer<'_> {
         }
     }
 
-    /// For the NFP: the verifier does not track division (the kernel marks even a 32-bit
-    /// quotient unknown in all 64 bits), so a quotient multiplied or divided again would be
-    /// refused; `w0 = w0` tells it the value is a u32.
+    /// For a target that needs it ([`ir::codegen::CodegenProfile::bound_quotients`]): the
+    /// verifier does not track division (the kernel marks even a 32-bit quotient unknown in all
+    /// 64 bits), so a quotient multiplied or divided again would be refused; `w0 = w0` tells it
+    /// the value is a u32.
     fn bound_quotient(&mut self) {
-        if self.opts.target == super::LowerTarget::Nfp {
+        if self.opts.codegen.bound_quotients {
             self.e.alu32(AluOp::Mov, Reg::R0, Operand::Reg(Reg::R0));
         }
     }
@@ -655,8 +657,9 @@ impl Lowerer<'_> {
     /// `r0 = r0 OP r1` with pcap's rules: 32-bit, division/modulo by zero aborts, shifts by 32
     /// or more give 0.
     ///
-    /// For the NFP, which has no MOD, `x % k` by a constant (`by_constant`: r1 holds it) is
-    /// `x - x / k * k` (its DIV by a constant and MUL of u32 values are allowed).
+    /// For a target without MOD ([`ir::codegen::CodegenProfile::has_mod`]), `x % k` by a
+    /// constant (`by_constant`: r1 holds it) is `x - x / k * k` (its DIV by a constant and MUL
+    /// of u32 values are allowed).
     fn arith(&mut self, op: ArithOp, by_constant: bool, abort: Label) {
         let alu = match op {
             ArithOp::Add => AluOp::Add,
@@ -671,7 +674,7 @@ impl Lowerer<'_> {
             ArithOp::Shr => AluOp::Rsh,
         };
         match op {
-            ArithOp::Mod if by_constant && self.opts.target == super::LowerTarget::Nfp => {
+            ArithOp::Mod if by_constant && !self.opts.codegen.has_mod => {
                 self.e.jmp(JmpCond::Eq, Reg::R1, Operand::Imm(0), abort);
                 self.e.alu32(AluOp::Mov, Reg::R2, Operand::Reg(Reg::R0));
                 self.e.alu32(AluOp::Div, Reg::R0, Operand::Reg(Reg::R1));

@@ -40,6 +40,7 @@ mod known;
 
 use crate::ruleset::{Action, ChainId, Cond, RuleSet, RuleSetError, Span};
 use emit::{Emitter, Label};
+use ir::codegen::CodegenProfile;
 use ir::insn::{AtomicOp, CallTarget, Insn, JmpCond, MemSize, Operand, Reg};
 use ir::program::{MapDef, MapType, Origin, ProgType, Program, Reloc};
 use known::Known;
@@ -76,19 +77,6 @@ impl Hook {
     }
 }
 
-/// The machine the program is for, where that changes the code (not its meaning).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum LowerTarget {
-    /// The host kernel's verifier and JIT.
-    #[default]
-    Host,
-    /// The Netronome NFP offload, whose verifier checks more: e.g. a dividend or multiplicand
-    /// must be provably within u32, while a byte swap leaves its result unbounded for the
-    /// kernel's range tracking. For it every value a byte swap makes in pcap arithmetic is
-    /// masked to its width (one ALU instruction), which the verifier can follow.
-    Nfp,
-}
-
 /// What the compiler may use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LowerOptions {
@@ -103,11 +91,9 @@ pub struct LowerOptions {
     /// Merge runs of rules that differ only in one exact-match constant into one set test
     /// ([`crate::merge`]); never done under hit counters.
     pub merge_runs: bool,
-    /// What a TC program returns for `pass`: `TC_ACT_OK` (0) on the host; the NFP refuses OK
-    /// and takes `TC_ACT_UNSPEC` (-1), which cls_bpf in direct-action mode also passes.
-    pub tc_pass_code: i32,
-    /// Which machine's verifier the code must satisfy (see [`LowerTarget`]).
-    pub target: LowerTarget,
+    /// What the target asks of the code (MOD available, bounds its verifier needs, the TC
+    /// pass code): taken from the target's profile by the caller; lowering never names a target.
+    pub codegen: CodegenProfile,
 }
 
 impl Default for LowerOptions {
@@ -118,8 +104,7 @@ impl Default for LowerOptions {
             set_map_threshold: 8,
             hash_maps: true,
             merge_runs: true,
-            tc_pass_code: 0,
-            target: LowerTarget::Host,
+            codegen: CodegenProfile::HOST,
         }
     }
 }
@@ -476,7 +461,7 @@ impl Lowerer<'_> {
                 self.e.mov_imm(Reg::R2, 0);
                 self.e.push(Insn::Call(CallTarget::Helper(HELPER_REDIRECT)));
             }
-            (Hook::Tc, Action::Pass) => self.e.mov_imm(Reg::R0, self.opts.tc_pass_code),
+            (Hook::Tc, Action::Pass) => self.e.mov_imm(Reg::R0, self.opts.codegen.tc_pass_code),
             _ => {
                 let code = hook.code(action).unwrap_or(0);
                 self.e.mov_imm(Reg::R0, code);

@@ -24,8 +24,24 @@ pub enum Kind {
     IcmpType,
     /// ICMPv6 type.
     Icmp6Type,
-    /// ICMP / ICMPv6 code (numbers).
+    /// ICMP code.
     IcmpCode,
+    /// ICMPv6 code.
+    Icmp6Code,
+    /// ECN codepoint (`not-ect`, `ect1`, `ect0`, `ce`).
+    Ecn,
+    /// ARP operation (`request`, `reply`, ...).
+    ArpOp,
+    /// DCCP packet type.
+    DccpType,
+    /// IPv6 mobility header type.
+    MhType,
+    /// IGMP type.
+    IgmpType,
+    /// `meta pkttype` (host, broadcast, multicast, other).
+    PktType,
+    /// `exists` / `missing` (`true` / `false`).
+    Bool,
     /// TCP flags (a bitmask type).
     TcpFlags,
     /// `ipv4`/`ipv6` (`meta nfproto`).
@@ -49,6 +65,14 @@ impl Kind {
             Kind::IcmpType => "icmp_type",
             Kind::Icmp6Type => "icmpv6_type",
             Kind::IcmpCode => "icmp_code",
+            Kind::Icmp6Code => "icmpv6_code",
+            Kind::Ecn => "ecn",
+            Kind::ArpOp => "arp_op",
+            Kind::DccpType => "dccp_pkttype",
+            Kind::MhType => "mh_type",
+            Kind::IgmpType => "igmp_type",
+            Kind::PktType => "pkt_type",
+            Kind::Bool => "boolean",
             Kind::TcpFlags => "tcp_flag",
             Kind::NfProto => "nf_proto",
             Kind::Dscp => "dscp",
@@ -67,6 +91,14 @@ impl Kind {
             "ether_type" => Kind::EtherType,
             "icmp_type" => Kind::IcmpType,
             "icmpv6_type" => Kind::Icmp6Type,
+            "icmp_code" => Kind::IcmpCode,
+            "icmpv6_code" => Kind::Icmp6Code,
+            "arp_op" => Kind::ArpOp,
+            "dccp_pkttype" => Kind::DccpType,
+            "mh_type" => Kind::MhType,
+            "igmp_type" => Kind::IgmpType,
+            "pkt_type" => Kind::PktType,
+            "ecn" => Kind::Ecn,
             "tcp_flag" => Kind::TcpFlags,
             _ => return None,
         })
@@ -117,191 +149,20 @@ pub enum Lhs {
         /// Destination address (else source).
         daddr: bool,
     },
+    /// `rt0 addr[N]`, `srh sid[N]`: the N-th address of a routing header (N from 1).
+    Indexed {
+        /// `rt0` or `srh`.
+        proto: &'static str,
+        /// `addr` or `sid`.
+        field: &'static str,
+        /// N.
+        index: u16,
+    },
+    /// `exthdr NAME exists|missing`: whether the IPv6 extension header of this type is there.
+    ExtExists(u8),
 }
 
-/// Field table: (proto, field, kind, need, offset, size, mask, shift).
-type Row = (
-    &'static str,
-    &'static str,
-    Kind,
-    Need,
-    u16,
-    u8,
-    Option<u128>,
-    u32,
-);
-
-const FIELDS: &[Row] = &[
-    ("ip", "version", Kind::Int(4), Need::V4, 0, 1, Some(0xf0), 4),
-    (
-        "ip",
-        "hdrlength",
-        Kind::Int(4),
-        Need::V4,
-        0,
-        1,
-        Some(0x0f),
-        0,
-    ),
-    ("ip", "dscp", Kind::Dscp, Need::V4, 1, 1, Some(0xfc), 2),
-    ("ip", "ecn", Kind::Int(2), Need::V4, 1, 1, Some(0x03), 0),
-    ("ip", "length", Kind::Int(16), Need::V4, 2, 2, None, 0),
-    ("ip", "id", Kind::Int(16), Need::V4, 4, 2, None, 0),
-    ("ip", "frag-off", Kind::Int(16), Need::V4, 6, 2, None, 0),
-    ("ip", "ttl", Kind::Int(8), Need::V4, 8, 1, None, 0),
-    ("ip", "protocol", Kind::Proto, Need::V4, 9, 1, None, 0),
-    ("ip", "checksum", Kind::Int(16), Need::V4, 10, 2, None, 0),
-    ("ip", "saddr", Kind::Ipv4, Need::V4, 12, 4, None, 0),
-    ("ip", "daddr", Kind::Ipv4, Need::V4, 16, 4, None, 0),
-    (
-        "ip6",
-        "version",
-        Kind::Int(4),
-        Need::V6,
-        0,
-        1,
-        Some(0xf0),
-        4,
-    ),
-    ("ip6", "dscp", Kind::Dscp, Need::V6, 0, 2, Some(0x0fc0), 6),
-    ("ip6", "ecn", Kind::Int(2), Need::V6, 1, 1, Some(0x30), 4),
-    (
-        "ip6",
-        "flowlabel",
-        Kind::Int(20),
-        Need::V6,
-        1,
-        3,
-        Some(0x0f_ffff),
-        0,
-    ),
-    ("ip6", "length", Kind::Int(16), Need::V6, 4, 2, None, 0),
-    ("ip6", "nexthdr", Kind::Proto, Need::V6, 6, 1, None, 0),
-    ("ip6", "hoplimit", Kind::Int(8), Need::V6, 7, 1, None, 0),
-    ("ip6", "saddr", Kind::Ipv6, Need::V6, 8, 16, None, 0),
-    ("ip6", "daddr", Kind::Ipv6, Need::V6, 24, 16, None, 0),
-    ("tcp", "sport", Kind::Port, Need::Ip, 0, 2, None, 0),
-    ("tcp", "dport", Kind::Port, Need::Ip, 2, 2, None, 0),
-    ("tcp", "sequence", Kind::Int(32), Need::Ip, 4, 4, None, 0),
-    ("tcp", "ackseq", Kind::Int(32), Need::Ip, 8, 4, None, 0),
-    ("tcp", "doff", Kind::Int(4), Need::Ip, 12, 1, Some(0xf0), 4),
-    ("tcp", "flags", Kind::TcpFlags, Need::Ip, 13, 1, None, 0),
-    ("tcp", "window", Kind::Int(16), Need::Ip, 14, 2, None, 0),
-    ("tcp", "checksum", Kind::Int(16), Need::Ip, 16, 2, None, 0),
-    ("tcp", "urgptr", Kind::Int(16), Need::Ip, 18, 2, None, 0),
-    ("udp", "sport", Kind::Port, Need::Ip, 0, 2, None, 0),
-    ("udp", "dport", Kind::Port, Need::Ip, 2, 2, None, 0),
-    ("udp", "length", Kind::Int(16), Need::Ip, 4, 2, None, 0),
-    ("udp", "checksum", Kind::Int(16), Need::Ip, 6, 2, None, 0),
-    ("sctp", "sport", Kind::Port, Need::Ip, 0, 2, None, 0),
-    ("sctp", "dport", Kind::Port, Need::Ip, 2, 2, None, 0),
-    ("sctp", "vtag", Kind::Int(32), Need::Ip, 4, 4, None, 0),
-    ("th", "sport", Kind::Port, Need::Ip, 0, 2, None, 0),
-    ("th", "dport", Kind::Port, Need::Ip, 2, 2, None, 0),
-    ("icmp", "type", Kind::IcmpType, Need::V4, 0, 1, None, 0),
-    ("icmp", "code", Kind::IcmpCode, Need::V4, 1, 1, None, 0),
-    ("icmp", "checksum", Kind::Int(16), Need::V4, 2, 2, None, 0),
-    ("icmp", "id", Kind::Int(16), Need::V4, 4, 2, None, 0),
-    ("icmp", "sequence", Kind::Int(16), Need::V4, 6, 2, None, 0),
-    ("icmp", "mtu", Kind::Int(16), Need::V4, 6, 2, None, 0),
-    ("icmp", "gateway", Kind::Ipv4, Need::V4, 4, 4, None, 0),
-    ("icmpv6", "type", Kind::Icmp6Type, Need::V6, 0, 1, None, 0),
-    ("icmpv6", "code", Kind::IcmpCode, Need::V6, 1, 1, None, 0),
-    ("icmpv6", "checksum", Kind::Int(16), Need::V6, 2, 2, None, 0),
-    ("icmpv6", "id", Kind::Int(16), Need::V6, 4, 2, None, 0),
-    ("icmpv6", "sequence", Kind::Int(16), Need::V6, 6, 2, None, 0),
-    ("icmpv6", "mtu", Kind::Int(32), Need::V6, 4, 4, None, 0),
-    ("ether", "daddr", Kind::Mac, Need::Nothing, 0, 6, None, 0),
-    ("ether", "saddr", Kind::Mac, Need::Nothing, 6, 6, None, 0),
-    (
-        "ether",
-        "type",
-        Kind::EtherType,
-        Need::Nothing,
-        12,
-        2,
-        None,
-        0,
-    ),
-    (
-        "vlan",
-        "id",
-        Kind::Int(12),
-        Need::Nothing,
-        14,
-        2,
-        Some(0x0fff),
-        0,
-    ),
-    (
-        "vlan",
-        "pcp",
-        Kind::Int(3),
-        Need::Nothing,
-        14,
-        1,
-        Some(0xe0),
-        5,
-    ),
-    (
-        "vlan",
-        "dei",
-        Kind::Int(1),
-        Need::Nothing,
-        14,
-        1,
-        Some(0x10),
-        4,
-    ),
-    (
-        "vlan",
-        "cfi",
-        Kind::Int(1),
-        Need::Nothing,
-        14,
-        1,
-        Some(0x10),
-        4,
-    ),
-    (
-        "vlan",
-        "type",
-        Kind::EtherType,
-        Need::Nothing,
-        16,
-        2,
-        None,
-        0,
-    ),
-    ("arp", "htype", Kind::Int(16), Need::Nothing, 0, 2, None, 0),
-    (
-        "arp",
-        "ptype",
-        Kind::EtherType,
-        Need::Nothing,
-        2,
-        2,
-        None,
-        0,
-    ),
-    ("arp", "hlen", Kind::Int(8), Need::Nothing, 4, 1, None, 0),
-    ("arp", "plen", Kind::Int(8), Need::Nothing, 5, 1, None, 0),
-    (
-        "arp",
-        "operation",
-        Kind::Int(16),
-        Need::Nothing,
-        6,
-        2,
-        None,
-        0,
-    ),
-];
-
-/// The header keywords that start a payload expression.
-pub const PROTOS: &[&str] = &[
-    "ip", "ip6", "tcp", "udp", "sctp", "th", "icmp", "icmpv6", "ether", "vlan", "arp",
-];
+pub use super::fields::{FIELDS, PROTOS};
 
 /// Meta keys: (name, kind, need). `iif`-like keys are attach points, handled by the parser.
 pub const METAS: &[(&str, Kind, Need)] = &[
@@ -309,15 +170,23 @@ pub const METAS: &[(&str, Kind, Need)] = &[
     ("nfproto", Kind::NfProto, Need::Nothing),
     ("protocol", Kind::EtherType, Need::Nothing),
     ("length", Kind::Int(32), Need::Nothing),
+    ("pkttype", Kind::PktType, Need::Nothing),
 ];
 
 /// The fields of a header keyword (for suggestions).
 pub fn fields_of(proto: &str) -> Vec<&'static str> {
-    FIELDS
+    let mut v: Vec<&'static str> = FIELDS
         .iter()
         .filter(|r| r.0 == proto)
-        .map(|r| r.1)
-        .collect()
+        .map(|r| r.1.split(' ').next().unwrap_or(r.1))
+        .collect();
+    match proto {
+        "rt0" => v.push("addr"),
+        "srh" => v.push("sid"),
+        _ => {}
+    }
+    v.dedup();
+    v
 }
 
 /// Find a payload field.
@@ -362,6 +231,8 @@ impl Lhs {
                 .map_or(Kind::Int(32), |m| m.1),
             Lhs::Raw { len, .. } => Kind::Int(*len),
             Lhs::FibType { .. } => Kind::Int(8),
+            Lhs::Indexed { .. } => Kind::Ipv6,
+            Lhs::ExtExists(_) => Kind::Bool,
         }
     }
 
@@ -379,6 +250,7 @@ impl Lhs {
             Lhs::Raw { base: "th", .. } => Need::Ip,
             Lhs::Raw { .. } => Need::Nothing,
             Lhs::FibType { .. } => Need::Ip,
+            Lhs::Indexed { .. } | Lhs::ExtExists(_) => Need::V6,
         }
     }
 
@@ -410,37 +282,9 @@ impl Lhs {
                 };
                 let (_, _, kind, _, off, size, mask, shift) = *row;
                 let tags = hdr.map_or(0, |h| h.tags);
-                let (f, deps) = match *proto {
-                    "ip" | "ip6" => (need_ip()?.net(off, size), vec![]),
-                    "ether" => (Field::new(Base::Frame, off, size), vec![]),
-                    "vlan" => {
-                        // The tag right after the MAC addresses (nft: `ether type vlan`).
-                        let t = Field::new(Base::Frame, 12, 2);
-                        (
-                            Field::new(Base::Frame, off, size),
-                            vec![c::eq(t, 0x8100, span)],
-                        )
-                    }
-                    "arp" => {
-                        let f = Field::new(Base::Net { tags }, off, size);
-                        let t = Field::new(Base::Frame, 12 + 4 * tags as u16, 2);
-                        (f, vec![c::eq(t, c::ETH_ARP as u128, span)])
-                    }
-                    l4 => {
-                        let h = need_ip()?;
-                        let mut deps = Vec::new();
-                        match l4 {
-                            "tcp" => deps.push(h.proto(6, span)),
-                            "udp" => deps.push(h.proto(17, span)),
-                            "sctp" => deps.push(h.proto(132, span)),
-                            "icmp" => deps.push(h.proto(1, span)),
-                            "icmpv6" => deps.push(h.proto(58, span)),
-                            _ => {}
-                        }
-                        deps.extend(h.first_fragment(span));
-                        (h.l4(off, size), deps)
-                    }
-                };
+                let layer = super::fields::layer(proto)
+                    .ok_or_else(|| SyntaxError::new(span, format!("unknown header '{proto}'")))?;
+                let (f, deps) = layer_field(layer, hdr, tags, off, size, span)?;
                 Ok(Resolved {
                     field: f,
                     mask,
@@ -535,8 +379,75 @@ impl Lhs {
                 let f = if *daddr { h.daddr() } else { h.saddr() };
                 Ok(plain(f, Kind::Int(8), vec![]))
             }
+            Lhs::Indexed {
+                proto,
+                field,
+                index,
+            } => {
+                let (off, size) =
+                    super::fields::indexed(proto, field, *index).ok_or_else(|| {
+                        SyntaxError::new(span, format!("{proto} {field}[{index}]: no such address"))
+                    })?;
+                let (f, deps) = layer_field(
+                    super::fields::Layer::Ext6(43),
+                    hdr,
+                    hdr.map_or(0, |h| h.tags),
+                    off,
+                    size,
+                    span,
+                )?;
+                Ok(plain(f, Kind::Ipv6, deps))
+            }
+            Lhs::ExtExists(_) => Ok(plain(need_ip()?.proto_field(), Kind::Bool, vec![])),
         }
     }
+}
+
+/// The field at `off`/`size` of a header in `layer`, and the tests nft's dependency stands for.
+fn layer_field(
+    layer: super::fields::Layer,
+    hdr: Option<Hdr>,
+    tags: u8,
+    off: u16,
+    size: u8,
+    span: Span,
+) -> Result<(Field, Vec<Cond>), SyntaxError> {
+    use super::fields::Layer;
+    let need_ip =
+        || hdr.ok_or_else(|| SyntaxError::new(span, "this expression needs an IP header"));
+    Ok(match layer {
+        Layer::Net => (need_ip()?.net(off, size), vec![]),
+        Layer::Link => (Field::new(Base::Frame, off, size), vec![]),
+        Layer::Vlan => {
+            // The tag right after the MAC addresses (nft: `ether type vlan`).
+            let t = Field::new(Base::Frame, 12, 2);
+            (
+                Field::new(Base::Frame, off, size),
+                vec![c::eq(t, 0x8100, span)],
+            )
+        }
+        Layer::Arp => {
+            let f = Field::new(Base::Net { tags }, off, size);
+            let t = Field::new(Base::Frame, 12 + 4 * tags as u16, 2);
+            (f, vec![c::eq(t, c::ETH_ARP as u128, span)])
+        }
+        Layer::L4(proto) => {
+            let h = need_ip()?;
+            let mut deps: Vec<Cond> = proto.map(|p| h.proto(p, span)).into_iter().collect();
+            deps.extend(h.first_fragment(span));
+            (h.l4(off, size), deps)
+        }
+        Layer::Ext6(t) => {
+            let h = need_ip()?;
+            if !h.v6 {
+                return Err(SyntaxError::new(
+                    span,
+                    "an IPv6 extension header needs IPv6",
+                ));
+            }
+            (h.l4(off, size), vec![h.proto(t, span)])
+        }
+    })
 }
 
 /// A comparison operator.
@@ -680,8 +591,23 @@ pub fn parse_val(kind: Kind, s: &str, span: Span) -> Result<Val, SyntaxError> {
 pub fn one(kind: Kind, s: &str, span: Span) -> Result<u128, SyntaxError> {
     let bad = |what: &str| SyntaxError::new(span, format!("'{s}' is not a valid {what}"));
     let int = |bits: u32| -> Option<u128> {
-        let v = syntax::parse_c_number(s)? as u128;
-        (bits >= 64 || v < (1u128 << bits)).then_some(v)
+        let v = match syntax::parse_c_number(s) {
+            Some(v) => v as u128,
+            // Values wider than 64 bits (raw payloads up to 128) are written in hex.
+            None => {
+                let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+                if h.is_empty() || h.len() > 32 {
+                    return None;
+                }
+                u128::from_str_radix(h, 16).ok()?
+            }
+        };
+        (bits >= 128 || v < (1u128 << bits)).then_some(v)
+    };
+    let sym = |bits: u32, what: &str| {
+        int(bits)
+            .or_else(|| super::fields::symbol(kind, s))
+            .ok_or_else(|| bad(what))
     };
     match kind {
         Kind::Ipv4 => syntax::parse_ipv4(s)
@@ -705,19 +631,21 @@ pub fn one(kind: Kind, s: &str, span: Span) -> Result<u128, SyntaxError> {
             "8021ad" => Ok(0x88a8),
             _ => int(16).ok_or_else(|| bad("ether type (ip, ip6, arp, vlan or a number)")),
         },
-        Kind::IcmpType => int(8)
-            .or_else(|| match c::icmp_type_by_name(s) {
-                Some((t, None)) => Some(t as u128),
-                _ => None,
-            })
-            .ok_or_else(|| bad("ICMP type")),
-        Kind::Icmp6Type => int(8)
-            .or_else(|| match c::icmp6_type_by_name(s) {
-                Some((t, None)) => Some(t as u128),
-                _ => None,
-            })
-            .ok_or_else(|| bad("ICMPv6 type")),
-        Kind::IcmpCode => int(8).ok_or_else(|| bad("ICMP code")),
+        Kind::IcmpType => sym(8, "ICMP type"),
+        Kind::Icmp6Type => sym(8, "ICMPv6 type"),
+        Kind::IcmpCode => sym(8, "ICMP code"),
+        Kind::Icmp6Code => sym(8, "ICMPv6 code"),
+        Kind::Ecn => sym(2, "ECN value (not-ect, ect1, ect0, ce)"),
+        Kind::ArpOp => sym(16, "ARP operation"),
+        Kind::DccpType => sym(4, "DCCP type"),
+        Kind::MhType => sym(8, "mobility header type"),
+        Kind::IgmpType => sym(8, "IGMP type"),
+        Kind::PktType => sym(8, "packet type (host, broadcast, multicast, other)"),
+        Kind::Bool => match s {
+            "exists" | "true" => Ok(1),
+            "missing" | "false" => Ok(0),
+            _ => Err(bad("boolean (exists or missing)")),
+        },
         Kind::TcpFlags => int(8)
             .or_else(|| c::tcp_flag(s).map(u128::from))
             .ok_or_else(|| bad("TCP flag (fin, syn, rst, psh, ack, urg, ecn, cwr)")),

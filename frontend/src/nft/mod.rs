@@ -17,7 +17,9 @@
 //! assert_eq!(p.ruleset.chains[0].rules.len(), 1);
 //! ```
 
+mod conflicts;
 pub mod expr;
+pub mod fields;
 pub mod lexer;
 pub mod model;
 mod parse;
@@ -170,6 +172,7 @@ fn build(
         order: &order,
         sets: Vec::new(),
         set_ids: Vec::new(),
+        icmp_typed: false,
     };
     let policy = table.chains[entry]
         .base
@@ -255,6 +258,8 @@ struct Builder<'a> {
     sets: Vec<ValueSet>,
     /// (set name, field size, shift) → index in `sets`.
     set_ids: Vec<(String, u8, u32, usize)>,
+    /// The rule being built tests the ICMP type itself: nft adds no implied type test.
+    icmp_typed: bool,
 }
 
 impl Builder<'_> {
@@ -495,6 +500,20 @@ impl Builder<'_> {
                 Cond::False
             });
         }
+        if let Lhs::ExtExists(t) = lhs {
+            let Some(h) = hdr.filter(|h| h.v6) else {
+                return Err(SyntaxError::new(span, "exthdr needs IPv6"));
+            };
+            let Rhs::Vals(vals, false) = rhs else {
+                return Err(SyntaxError::new(span, "exthdr takes exists or missing"));
+            };
+            let want = !matches!(vals.first(), Some(Val::One(0)));
+            let present = h.proto(*t, span);
+            return Ok(c::maybe_not(present, want == (*op == Op::Ne)));
+        }
+        if let Lhs::Meta("pkttype") = lhs {
+            return pkttype_cond(*op, rhs, span);
+        }
         if let Lhs::FibType { daddr } = lhs {
             let Some(h) = hdr else {
                 return Err(SyntaxError::new(span, "fib needs an IP packet"));
@@ -520,7 +539,14 @@ impl Builder<'_> {
                     c::maybe_not(self.members(&r, vals, None, span)?, *op == Op::Ne)
                 } else {
                     let v = vals.first().copied().unwrap_or(Val::One(0));
-                    expr::val_test(&r, *op, v, span)?
+                    // `tcp flags & (fin|syn) syn`: with a mask, a bare value is an equality
+                    // of the masked bits (nft: bitwise & mask, cmp eq), not "any of these bits".
+                    let op = if mask.is_some() && *op == Op::Implicit {
+                        Op::Eq
+                    } else {
+                        *op
+                    };
+                    expr::val_test(&r, op, v, span)?
                 }
             }
             Rhs::Set(name, nspan) => {
@@ -554,6 +580,17 @@ impl Builder<'_> {
             }
         };
         let mut parts = r.deps.clone();
+        if let Lhs::Payload { proto, field } = lhs {
+            if let Some(types) = fields::implied_icmp_types(proto, field) {
+                if !self.icmp_typed {
+                    let f = r.field;
+                    let tf = crate::ruleset::Field::new(f.base, 0, 1);
+                    parts.push(c::any(
+                        types.iter().map(|t| c::eq(tf, *t as u128, span)).collect(),
+                    ));
+                }
+            }
+        }
         parts.push(test);
         Ok(c::all(parts))
     }
@@ -561,6 +598,7 @@ impl Builder<'_> {
     fn rule(&mut self, r: &NRule, out: &mut Vec<Rule>) -> Result<(), SyntaxError> {
         let start = r.span.start;
         let org = origin(self.text, r.span);
+        self.icmp_typed = conflicts::check(r)?;
         let variants = self.variants(r)?;
         let vmaps: Vec<usize> = r
             .stmts
@@ -608,6 +646,7 @@ impl Builder<'_> {
                     )
                 }
             };
+            conflicts::vmap_overlaps(lhs.kind(), &elems, *span)?;
             // One rule per verdict, testing membership of that verdict's keys.
             let mut verdicts: Vec<Verdict> = Vec::new();
             for (_, v) in &elems {
@@ -693,4 +732,48 @@ fn check_kind(lhs: &Lhs, set: &NSet, span: Span) -> Result<(), SyntaxError> {
         ));
     }
     Ok(())
+}
+
+/// `meta pkttype`: what the kernel's `eth_type_trans` decides from the destination MAC.
+/// Broadcast and multicast follow from the address alone; `host` and `other` need the
+/// receiving device's own address, which the program does not know.
+fn pkttype_cond(op: Op, rhs: &Rhs, span: Span) -> Result<Cond, SyntaxError> {
+    let vals = match rhs {
+        Rhs::Vals(v, _) => v,
+        _ => {
+            return Err(SyntaxError::new(
+                span,
+                "meta pkttype takes values or a set of values",
+            ))
+        }
+    };
+    let daddr = c::eth_dst();
+    let bcast = c::eq(daddr, 0xffff_ffff_ffff, span);
+    let mut alts = Vec::new();
+    for v in vals {
+        alts.push(match v {
+            Val::One(1) => bcast.clone(),
+            Val::One(2) => c::all(vec![
+                c::masked(
+                    crate::ruleset::Field::new(crate::ruleset::Base::Frame, 0, 1),
+                    1,
+                    1,
+                    span,
+                ),
+                bcast.clone().negate(),
+            ]),
+            _ => {
+                return Err(SyntaxError::new(span, "meta pkttype host/other cannot be compiled")
+                    .with_note("whether a frame is for this host depends on the receiving device's MAC address, which the program does not know; broadcast and multicast can be compiled"))
+            }
+        });
+    }
+    match op {
+        Op::Implicit | Op::Eq => Ok(c::any(alts)),
+        Op::Ne => Ok(c::maybe_not(c::any(alts), true)),
+        _ => Err(SyntaxError::new(
+            span,
+            "meta pkttype can only be compared for equality",
+        )),
+    }
 }

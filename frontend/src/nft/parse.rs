@@ -1,7 +1,9 @@
 //! Tokens to the [`super::model`]: commands (`add table|chain|rule|set|element`, `insert rule`,
 //! `flush ruleset`), `table { ... }` blocks, `define`/`$var`, and rule statements.
 
-use super::expr::{self, Kind, Lhs, Op, Val};
+mod stmt;
+
+use super::expr::{self, Kind, Val};
 use super::lexer::{Tok, Token};
 use super::model::*;
 use crate::ruleset::{Action, Span};
@@ -16,6 +18,10 @@ pub(crate) struct Parser<'a> {
     /// Interfaces named by `iif`/`oif` and netdev `device` (name, direction, span).
     pub attach: Vec<(String, Direction, Span)>,
     pub notes: Vec<String>,
+    /// `counter name NAME` references, checked against `counters` at the end.
+    pub counter_refs: Vec<(String, Span)>,
+    /// Named counter objects declared (`counter NAME { ... }`, `add counter`).
+    pub counters: Vec<String>,
 }
 
 type R<T> = Result<T, SyntaxError>;
@@ -26,7 +32,9 @@ const TOP: &[&str] = &[
 const STMT_WORDS: &[&str] = &[
     "ip", "ip6", "tcp", "udp", "sctp", "th", "icmp", "icmpv6", "ether", "vlan", "arp", "meta",
     "iif", "iifname", "oif", "oifname", "fib", "accept", "drop", "continue", "return", "jump",
-    "goto", "counter", "log", "comment", "reject", "ct", "limit", "quota",
+    "goto", "counter", "log", "comment", "reject", "ct", "limit", "quota", "udplite", "dccp",
+    "igmp", "ah", "esp", "comp", "hbh", "dst", "rt", "rt0", "srh", "frag", "mh", "exthdr",
+    "pkttype",
 ];
 
 /// Expand `define NAME = VALUE` and `$NAME`, refuse `include`.
@@ -172,6 +180,8 @@ impl<'a> Parser<'a> {
             tables: Vec::new(),
             attach: Vec::new(),
             notes: Vec::new(),
+            counter_refs: Vec::new(),
+            counters: Vec::new(),
         })
     }
 
@@ -274,7 +284,7 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_separators();
             let Some(tok) = self.peek().cloned() else {
-                return Ok(());
+                return self.check_counter_refs();
             };
             let span = self.span();
             let Tok::Word(w) = tok else {
@@ -321,6 +331,10 @@ impl<'a> Parser<'a> {
                             let (t, name, nspan) = self.table_ref_and_name()?;
                             self.expect_punct("{")?;
                             self.set_body(t, &name, what == "map", nspan)?;
+                        }
+                        "counter" => {
+                            let (_, name, _) = self.table_ref_and_name()?;
+                            self.counter_object(name)?;
                         }
                         "element" => {
                             let (t, name, nspan) = self.table_ref_and_name()?;
@@ -380,6 +394,46 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// A named counter object: its name, then an optional `{ packets N bytes N }` body.
+    fn counter_object(&mut self, name: String) -> R<()> {
+        if self.eat_punct("{") {
+            loop {
+                self.skip_separators();
+                if self.eat_punct("}") {
+                    break;
+                }
+                let (k, kspan) = self.word("packets, bytes or '}'")?;
+                match k.as_str() {
+                    "packets" | "bytes" => {
+                        self.word("a number")?;
+                    }
+                    "comment" => {
+                        self.word("a comment")?;
+                    }
+                    _ => {
+                        return Err(SyntaxError::new(
+                            kspan,
+                            format!("syntax error, unexpected '{k}' in a counter"),
+                        ))
+                    }
+                }
+            }
+        }
+        self.counters.push(name);
+        Ok(())
+    }
+
+    fn check_counter_refs(&self) -> R<()> {
+        for (n, span) in &self.counter_refs {
+            if !self.counters.contains(n) {
+                let names: Vec<&str> = self.counters.iter().map(String::as_str).collect();
+                return Err(SyntaxError::new(*span, format!("no counter object '{n}'"))
+                    .with_note(suggest::hint(n, &names)));
+            }
+        }
+        Ok(())
     }
 
     /// `[family] table` → table index (created when new).
@@ -468,6 +522,10 @@ impl<'a> Parser<'a> {
                 "comment" => {
                     self.word("a comment")?;
                 }
+                "counter" => {
+                    let (name, _) = self.word("a counter name")?;
+                    self.counter_object(name)?;
+                }
                 "flags" => {
                     return Err(SyntaxError::new(wspan, "table flags are not supported"));
                 }
@@ -522,6 +580,7 @@ impl<'a> Parser<'a> {
                     if self.peek_word() == Some("device") {
                         self.pos += 1;
                         let (d, dspan) = self.word("a device name")?;
+                        crate::syntax::check_ifname(&d, dspan)?;
                         let dir = if hook == "egress" {
                             Direction::Egress
                         } else {
@@ -789,380 +848,5 @@ impl<'a> Parser<'a> {
                 return Ok(out);
             }
         }
-    }
-
-    fn verdict_word(&mut self) -> R<Option<Verdict>> {
-        let Some(w) = self.peek_word().map(str::to_string) else {
-            return Ok(None);
-        };
-        let v = match w.as_str() {
-            "accept" => Verdict::Accept,
-            "drop" => Verdict::Drop,
-            "continue" => Verdict::Continue,
-            "return" => Verdict::Return,
-            "jump" | "goto" => {
-                self.pos += 1;
-                let (c, s) = self.word("a chain name")?;
-                return Ok(Some(if w == "jump" {
-                    Verdict::Jump(c, s)
-                } else {
-                    Verdict::Goto(c, s)
-                }));
-            }
-            _ => return Ok(None),
-        };
-        self.pos += 1;
-        Ok(Some(v))
-    }
-
-    /// One rule: statements up to the end of the line, `;` or `}`.
-    pub fn rule(&mut self) -> R<NRule> {
-        let start = self.span();
-        let mut stmts = Vec::new();
-        let mut verdict = None;
-        let mut counter = false;
-        while !self.at_stmt_end() {
-            let span = self.span();
-            if verdict.is_some() {
-                return Err(SyntaxError::new(
-                    span,
-                    format!("statement after the verdict: {}", self.describe()),
-                )
-                .with_note("the verdict ends the rule"));
-            }
-            if let Some(v) = self.verdict_word()? {
-                verdict = Some(v);
-                continue;
-            }
-            match self.peek_word() {
-                Some("counter") => {
-                    self.pos += 1;
-                    counter = true;
-                    if self.peek_word() == Some("packets") {
-                        self.pos += 1;
-                        self.word("a number")?;
-                        if self.peek_word() == Some("bytes") {
-                            self.pos += 1;
-                            self.word("a number")?;
-                        }
-                    }
-                    continue;
-                }
-                Some("log") => {
-                    self.pos += 1;
-                    while let Some(k) = self.peek_word() {
-                        match k {
-                            "prefix" | "level" | "group" | "snaplen" | "queue-threshold" => {
-                                self.pos += 1;
-                                self.word("a value")?;
-                            }
-                            "flags" => {
-                                self.pos += 1;
-                                self.word("a flag")?;
-                                while self.eat_punct(",") {
-                                    self.word("a flag")?;
-                                }
-                            }
-                            _ => break,
-                        }
-                    }
-                    continue;
-                }
-                Some("comment") => {
-                    self.pos += 1;
-                    self.word("a comment")?;
-                    if !self.at_stmt_end() {
-                        return Err(SyntaxError::new(self.span(), format!("{} after a comment", self.describe()))
-                            .with_note("a comment ends the rule"));
-                    }
-                    continue;
-                }
-                Some("reject") => {
-                    return Err(SyntaxError::new(span, "'reject' cannot run in XDP/TC here").with_note(
-                        "reject answers with an ICMP error or a TCP reset; this program can only pass, drop or redirect the packet it sees. Use drop",
-                    ))
-                }
-                Some("queue") => {
-                    return Err(SyntaxError::new(span, "'queue' hands packets to user space")
-                        .with_note("there is no netfilter queue below the stack; use drop or accept"))
-                }
-                Some(k @ ("ct" | "limit" | "quota" | "meter" | "notrack" | "synproxy" | "connlimit")) => {
-                    let why = match k {
-                        "ct" | "notrack" | "synproxy" => "it reads or changes the connection-tracking table, which XDP/TC programs here do not have (they see each packet alone)",
-                        _ => "its result depends on earlier packets (rates, quotas, per-source state): it cannot be decided statelessly from one packet",
-                    };
-                    return Err(SyntaxError::new(span, format!("'{k}' is stateful and cannot be compiled")).with_note(why));
-                }
-                Some(k @ ("snat" | "dnat" | "masquerade" | "redirect" | "tproxy" | "dup" | "fwd" | "mark" | "set" | "update" | "add" | "delete")) => {
-                    return Err(SyntaxError::new(span, format!("'{k}' is not supported"))
-                        .with_note("it rewrites the packet or kernel state; a stateless filter can only accept, drop, jump or count"));
-                }
-                _ => {}
-            }
-            stmts.push(self.test_stmt()?);
-        }
-        let end = self.prev_span();
-        Ok(NRule {
-            stmts,
-            verdict: verdict.unwrap_or(Verdict::Continue),
-            counter,
-            span: start.to(end),
-        })
-    }
-
-    /// A left-hand side; `None` when the next token does not start one.
-    fn lhs(&mut self) -> R<Option<Lhs>> {
-        let span = self.span();
-        if self.eat_punct("@") {
-            let (base, bspan) = self.word("ll, nh or th")?;
-            let base: &'static str = match base.as_str() {
-                "ll" => "ll",
-                "nh" => "nh",
-                "th" => "th",
-                "ih" => {
-                    return Err(SyntaxError::new(
-                        bspan,
-                        "'@ih' (inner header) is not supported",
-                    ))
-                }
-                _ => {
-                    return Err(
-                        SyntaxError::new(bspan, format!("unknown payload base '{base}'"))
-                            .with_note("ll, nh or th"),
-                    )
-                }
-            };
-            self.expect_punct(",")?;
-            let (off, ospan) = self.word("a bit offset")?;
-            self.expect_punct(",")?;
-            let (len, lspan) = self.word("a bit length")?;
-            let off = off
-                .parse::<u32>()
-                .map_err(|_| SyntaxError::new(ospan, "bad offset"))?;
-            let len = len
-                .parse::<u32>()
-                .map_err(|_| SyntaxError::new(lspan, "bad length"))?;
-            return Ok(Some(Lhs::Raw { base, off, len }));
-        }
-        let Some(w) = self.peek_word().map(str::to_string) else {
-            return Ok(None);
-        };
-        if expr::PROTOS.contains(&w.as_str()) {
-            self.pos += 1;
-            let (f, fspan) = self.word("a header field")?;
-            let Some((p, f2)) = expr::payload(&w, &f) else {
-                let fields = expr::fields_of(&w);
-                return Err(
-                    SyntaxError::new(fspan, format!("unknown field '{f}' of '{w}'"))
-                        .with_note(suggest::hint(&f, &fields)),
-                );
-            };
-            return Ok(Some(Lhs::Payload {
-                proto: p,
-                field: f2,
-            }));
-        }
-        let key = if w == "meta" {
-            self.pos += 1;
-            let (k, _) = self.word("a meta key")?;
-            k
-        } else if matches!(
-            w.as_str(),
-            "iif" | "iifname" | "oif" | "oifname" | "l4proto" | "nfproto"
-        ) {
-            self.pos += 1;
-            w.clone()
-        } else if w == "fib" {
-            self.pos += 1;
-            let (which, wspan) = self.word("saddr or daddr")?;
-            let daddr = match which.as_str() {
-                "daddr" => true,
-                "saddr" => false,
-                _ => return Err(SyntaxError::new(wspan, "expected saddr or daddr")),
-            };
-            let (res, rspan) = self.word("type")?;
-            if res != "type" {
-                return Err(SyntaxError::new(rspan, format!("'fib ... {res}' cannot be compiled"))
-                    .with_note("it asks the routing table; only 'fib saddr|daddr type multicast' follows from the address alone"));
-            }
-            return Ok(Some(Lhs::FibType { daddr }));
-        } else {
-            return Ok(None);
-        };
-        let _ = span;
-        let known: &[&str] = &[
-            "l4proto", "nfproto", "protocol", "length", "iif", "iifname", "oif", "oifname",
-        ];
-        match known.iter().find(|k| **k == key) {
-            Some(k) => Ok(Some(Lhs::Meta(k))),
-            None => {
-                let sp = self.prev_span();
-                let why = match key.as_str() {
-                    "mark" | "skuid" | "skgid" | "cgroup" | "priority" | "secmark"
-                    | "rtclassid" | "cpu" | "iifgroup" | "oifgroup" | "pkttype" | "iiftype"
-                    | "oiftype" | "nftrace" | "time" | "day" | "hour" => {
-                        "it reads kernel state attached to the packet that XDP does not have"
-                    }
-                    _ => "unknown meta key",
-                };
-                Err(SyntaxError::new(sp, format!("meta {key} cannot be compiled")).with_note(why))
-            }
-        }
-    }
-
-    /// `LHS [& MASK] [OP] RHS` or `LHS vmap ...`.
-    fn test_stmt(&mut self) -> R<Stmt> {
-        let start = self.span();
-        let Some(lhs) = self.lhs()? else {
-            let mut e = SyntaxError::new(
-                start,
-                format!("syntax error, unexpected {}", self.describe()),
-            );
-            if let Some(w) = self.peek_word() {
-                e = e.with_note(suggest::hint(w, STMT_WORDS));
-            }
-            return Err(e);
-        };
-        let kind = lhs.kind();
-        // Interfaces: the attach point.
-        if let Lhs::Meta(k @ ("iif" | "iifname" | "oif" | "oifname")) = lhs {
-            let neg =
-                matches!(self.peek(), Some(Tok::Punct("!="))) || self.peek_word() == Some("ne");
-            if neg || matches!(self.peek(), Some(Tok::Punct("{"))) {
-                return Err(SyntaxError::new(
-                    self.span(),
-                    format!("only 'meta {k} NAME' can be compiled"),
-                )
-                .with_note("the interface is where the program is attached, not a packet test"));
-            }
-            if !self.eat_punct("==") && self.peek_word() == Some("eq") {
-                self.pos += 1;
-            }
-            let (dev, dspan) = self.word("an interface name")?;
-            let dir = if k.starts_with('i') {
-                Direction::Ingress
-            } else {
-                Direction::Egress
-            };
-            self.attach.push((dev, dir, dspan));
-            return Ok(Stmt::Attach(start.to(dspan)));
-        }
-        let mut mask = None;
-        if self.eat_punct("&") {
-            mask = Some(self.bit_value(kind)?);
-        }
-        if self.peek_word() == Some("vmap") {
-            self.pos += 1;
-            let map = if self.eat_punct("@") {
-                let (n, s) = self.word("a map name")?;
-                VmapRef::Named(n, s)
-            } else {
-                self.expect_punct("{")?;
-                let elems = self.elements(kind, true)?;
-                VmapRef::Inline(
-                    elems
-                        .into_iter()
-                        .map(|(v, d)| (v, d.unwrap_or(Verdict::Continue)))
-                        .collect(),
-                )
-            };
-            return Ok(Stmt::Vmap {
-                lhs,
-                mask,
-                map,
-                span: start.to(self.prev_span()),
-            });
-        }
-        let op = match (self.peek().cloned(), self.peek_word()) {
-            (Some(Tok::Punct("==")), _) | (_, Some("eq")) => Op::Eq,
-            (Some(Tok::Punct("!=")), _) | (_, Some("ne")) => Op::Ne,
-            (Some(Tok::Punct("<")), _) | (_, Some("lt")) => Op::Lt,
-            (Some(Tok::Punct("<=")), _) | (_, Some("le")) => Op::Le,
-            (Some(Tok::Punct(">")), _) | (_, Some("gt")) => Op::Gt,
-            (Some(Tok::Punct(">=")), _) | (_, Some("ge")) => Op::Ge,
-            _ => Op::Implicit,
-        };
-        if op != Op::Implicit {
-            self.pos += 1;
-        }
-        if let Lhs::FibType { .. } = lhs {
-            let (w, wspan) = self.word("multicast")?;
-            if w != "multicast" || !matches!(op, Op::Implicit | Op::Eq | Op::Ne) {
-                return Err(SyntaxError::new(
-                    wspan,
-                    format!("'fib ... type {w}' cannot be compiled"),
-                )
-                .with_note(
-                    "it needs the routing table; only 'multicast' follows from the address alone",
-                ));
-            }
-            return Ok(Stmt::Test {
-                lhs,
-                mask: None,
-                op,
-                rhs: Rhs::Vals(vec![Val::One(1)], false),
-                span: start.to(wspan),
-            });
-        }
-        let rhs = if self.eat_punct("@") {
-            let (n, s) = self.word("a set name")?;
-            Rhs::Set(n, s)
-        } else if self.eat_punct("{") {
-            let elems = self.elements(kind, false)?;
-            Rhs::Vals(elems.into_iter().map(|(v, _)| v).collect(), true)
-        } else if kind.is_bitmask() {
-            let v = self.bit_value(kind)?;
-            if self.eat_punct("/") {
-                let m = self.bit_value(kind)?;
-                Rhs::Masked(v, m)
-            } else {
-                Rhs::Vals(vec![Val::One(v)], false)
-            }
-        } else {
-            let (w, wspan) = self.word("a value")?;
-            Rhs::Vals(vec![expr::parse_val(kind, &w, wspan)?], false)
-        };
-        Ok(Stmt::Test {
-            lhs,
-            mask,
-            op,
-            rhs,
-            span: start.to(self.prev_span()),
-        })
-    }
-
-    /// A bitmask value inside a set: `a|b` (a comma separates elements there).
-    fn bit_value_in_set(&mut self, kind: Kind) -> R<u128> {
-        let mut v = 0u128;
-        loop {
-            let (w, span) = self.word("a value")?;
-            v |= expr::one(kind, &w, span)?;
-            if !self.eat_punct("|") {
-                return Ok(v);
-            }
-        }
-    }
-
-    /// A value of a bitmask or integer type: `a`, `a|b`, `a,b`, `(a|b)`.
-    fn bit_value(&mut self, kind: Kind) -> R<u128> {
-        let paren = self.eat_punct("(");
-        let mut v = 0u128;
-        loop {
-            let (w, span) = self.word("a value")?;
-            v |= expr::one(kind, &w, span).or_else(|e| {
-                // A mask on an address field is written as an address.
-                match kind {
-                    Kind::Ipv4 | Kind::Ipv6 | Kind::Mac => Err(e),
-                    _ => crate::syntax::parse_c_number(&w).map(u128::from).ok_or(e),
-                }
-            })?;
-            if !(self.eat_punct("|") || (kind.is_bitmask() && !paren && self.eat_punct(","))) {
-                break;
-            }
-        }
-        if paren {
-            self.expect_punct(")")?;
-        }
-        Ok(v)
     }
 }

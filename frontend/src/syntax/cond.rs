@@ -325,6 +325,7 @@ pub fn ip_proto_by_name(name: &str) -> Option<u8> {
         "sctp" => 132,
         "mh" | "ipv6-mh" | "mobility-header" => 135,
         "udplite" => 136,
+        "ipcomp" => 108,
         "dccp" => 33,
         _ => return None,
     })

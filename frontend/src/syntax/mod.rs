@@ -196,6 +196,22 @@ fn dir_word(d: Direction) -> &'static str {
     }
 }
 
+/// An interface name as the kernel takes it: not empty, at most IFNAMSIZ-1 (15) bytes.
+pub fn check_ifname(name: &str, span: Span) -> Result<(), SyntaxError> {
+    if name.is_empty() {
+        return Err(SyntaxError::new(span, "empty interface name")
+            .with_note("nft says: Empty string is not allowed"));
+    }
+    if name.len() > 15 {
+        return Err(SyntaxError::new(
+            span,
+            format!("interface name '{name}' is longer than 15 characters"),
+        )
+        .with_note("the kernel's names have at most IFNAMSIZ-1 = 15 bytes"));
+    }
+    Ok(())
+}
+
 /// Parse an unsigned number as C's `strtoul(s, 0)` would with base 0: decimal, `0x` hex or
 /// leading-`0` octal; the whole word must be used.
 pub fn parse_c_number(s: &str) -> Option<u64> {

@@ -264,12 +264,12 @@ pub fn counting(rs: &RuleSet) -> RuleSet {
 /// Whether we can run the netfilter oracle; prints the SKIP line when not.
 pub fn oracle_available(test: &str, tools: &[&str]) -> bool {
     if !is_root() {
-        println!("SKIP {test}: needs root for a network namespace");
+        testkit::oracle::skip(test, "needs root for a network namespace");
         return false;
     }
     for t in tools.iter().chain(["unshare", "python3", "ip"].iter()) {
         if !have(t) {
-            println!("SKIP {test}: '{t}' is not installed");
+            testkit::oracle::skip(test, format_args!("'{t}' is not installed"));
             return false;
         }
     }
@@ -279,7 +279,7 @@ pub fn oracle_available(test: &str, tools: &[&str]) -> bool {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        println!("SKIP {test}: cannot create a network namespace");
+        testkit::oracle::skip(test, "cannot create a network namespace");
     }
     ok
 }

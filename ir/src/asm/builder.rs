@@ -4,27 +4,14 @@
 use super::cursor::{Cursor, Target};
 use super::AsmError;
 use crate::insn::{CallTarget, Insn, LdImm64Src};
+use crate::layout::{lay_out, with_offset, LayoutError, Relax};
 use crate::program::{MapDef, Origin, ProgType, Program, Reloc, Subprog};
 use std::collections::HashMap;
-
-/// Where a label's resolved offset goes, and how wide it may be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FixKind {
-    /// `Insn::Jmp` or short `Insn::Ja`: 16-bit `off`.
-    Off16,
-    /// `Insn::Ja { long: true }`: 32-bit.
-    Long,
-    /// `CallTarget::Local`.
-    LocalCall,
-    /// `LdImm64Src::Func`: 32-bit, low half of imm.
-    Func,
-}
 
 struct Fixup {
     slot: usize,
     /// For `call NAME`: the helper to call when no label `NAME` exists.
     helper_fallback: Option<i32>,
-    kind: FixKind,
     label: String,
     line: u32,
     col: u32,
@@ -90,29 +77,22 @@ impl Builder {
         cur: &Cursor<'_>,
         target_col: u32,
     ) -> Result<usize, AsmError> {
-        let kind = match insn {
-            Insn::Ja { long: true, .. } => FixKind::Long,
-            Insn::Ja { .. } | Insn::Jmp { .. } => FixKind::Off16,
-            Insn::Call(CallTarget::Local(_)) => FixKind::LocalCall,
-            Insn::LdImm64 {
-                src: LdImm64Src::Func,
-                ..
-            } => FixKind::Func,
-            _ => FixKind::Off16,
-        };
         let slot = self.push(insn, cur.line());
         match target {
             Target::Label { name, col } => self.fixups.push(Fixup {
                 slot,
                 helper_fallback: None,
-                kind,
                 label: name,
                 line: cur.line(),
                 col,
             }),
             Target::Offset(off) => {
-                set_offset(&mut self.insns[slot], kind, off)
-                    .map_err(|m| cur.error_col(target_col, m))?;
+                self.insns[slot] = with_offset(insn, off).map_err(|bits| {
+                    cur.error_col(
+                        target_col,
+                        format!("offset {off} does not fit in {bits} bits"),
+                    )
+                })?;
             }
         }
         Ok(slot)
@@ -125,7 +105,6 @@ impl Builder {
         self.fixups.push(Fixup {
             slot,
             helper_fallback: helper,
-            kind: FixKind::LocalCall,
             label: name.to_string(),
             line,
             col,
@@ -154,13 +133,16 @@ impl Builder {
         if let Some(slot) = self.first_exit {
             self.labels.entry("exit".to_string()).or_insert(slot);
         }
+        let mut target_of = vec![None; self.insns.len()];
         for f in &self.fixups {
             let Some(&target) = self.labels.get(&f.label) else {
                 if let Some(id) = f.helper_fallback {
                     self.insns[f.slot] = Insn::Call(CallTarget::Helper(id));
                     continue;
                 }
-                let what = if f.kind == FixKind::LocalCall {
+                let what = if f.helper_fallback.is_some()
+                    || matches!(self.insns[f.slot], Insn::Call(CallTarget::Local(_)))
+                {
                     "function label or helper"
                 } else {
                     "label"
@@ -171,13 +153,34 @@ impl Builder {
                     message: format!("undefined {what} `{}`", f.label),
                 });
             };
-            let off = target as i64 - (f.slot as i64 + 1);
-            set_offset(&mut self.insns[f.slot], f.kind, off).map_err(|m| AsmError {
-                line: f.line,
-                col: f.col,
-                message: format!("jump to `{}`: {m}", f.label),
-            })?;
+            target_of[f.slot] = Some(target);
         }
+        // Every slot stays where it was written (no relaxation): a jump too far is an error.
+        let live = vec![true; self.insns.len()];
+        self.insns = match lay_out(&self.insns, &target_of, &live, Relax::None) {
+            Ok((insns, _)) => insns,
+            Err(e) => {
+                let at = match e {
+                    LayoutError::TooFar { pc, .. }
+                    | LayoutError::NotAJump { pc }
+                    | LayoutError::Unbound { pc } => Some(pc),
+                    LayoutError::Mismatch { .. } => None,
+                };
+                let f = self.fixups.iter().find(|f| Some(f.slot) == at);
+                let message = match (e, f) {
+                    (LayoutError::TooFar { off, bits, .. }, Some(f)) => format!(
+                        "jump to `{}`: offset {off} does not fit in {bits} bits",
+                        f.label
+                    ),
+                    (e, _) => e.to_string(),
+                };
+                return Err(AsmError {
+                    line: f.map_or(1, |f| f.line),
+                    col: f.map_or(1, |f| f.col),
+                    message,
+                });
+            }
+        };
         let mut relocs = Vec::new();
         for r in &self.map_refs {
             let Some(idx) = self.maps.iter().position(|m| m.name == r.name) else {
@@ -237,33 +240,6 @@ impl Builder {
         }
         Ok(prog)
     }
-}
-
-/// Store `off` in the instruction's offset field, checking its width.
-fn set_offset(insn: &mut Insn, kind: FixKind, off: i64) -> Result<(), String> {
-    let too_far = |bits: u32| format!("offset {off} does not fit in {bits} bits");
-    match kind {
-        FixKind::Off16 => {
-            let o = i16::try_from(off).map_err(|_| too_far(16))?;
-            match insn {
-                Insn::Jmp { off, .. } => *off = o,
-                Insn::Ja { off, .. } => *off = i32::from(o),
-                _ => {}
-            }
-        }
-        FixKind::Long | FixKind::LocalCall | FixKind::Func => {
-            let o = i32::try_from(off).map_err(|_| too_far(32))?;
-            match insn {
-                Insn::Ja { off, .. } => *off = o,
-                Insn::Call(CallTarget::Local(off)) => *off = o,
-                Insn::LdImm64 { imm, .. } => {
-                    *imm = (*imm & 0xffff_ffff_0000_0000) | o as u32 as u64
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Parse the pseudo-source operand of an LD_IMM64 if one is next (`map[NAME]`,

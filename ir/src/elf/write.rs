@@ -77,19 +77,10 @@ pub fn write_object(progs: &[Program]) -> Result<Vec<u8>, ElfError> {
     if progs.is_empty() {
         return Err(ElfError::msg("no program to write"));
     }
-    // A short `ja` carries a 16-bit offset on the wire: a farther target needs `gotol`.
+    // What the wire cannot hold (a short `ja` beyond 16 bits) is refused, never wrapped.
     for p in progs {
-        for (pc, insn) in p.insns.iter().enumerate() {
-            if let Insn::Ja { off, long: false } = insn {
-                if i16::try_from(*off).is_err() {
-                    return Err(ElfError::msg(format!(
-                        "program '{}', instruction {pc}: `goto {off:+}` does not fit the 16-bit \
-                         offset of ja; use gotol (ja32)",
-                        p.name
-                    )));
-                }
-            }
-        }
+        crate::insn::check_wire(&p.insns)
+            .map_err(|e| ElfError::msg(format!("program '{}', {e}", p.name)))?;
     }
     // Object-wide maps, merged by name.
     let mut maps: Vec<MapDef> = Vec::new();

@@ -101,11 +101,11 @@ impl Prepared {
         // The environment and the stack of the previous run are reused: a run allocates
         // nothing but its output packet.
         let mut env = rt.take_env(self.prog_type);
-        let stack = rt
+        let mut stack = rt
             .spare_stack
             .take()
             .unwrap_or_else(|| HostBuf::zeroed(STACK_SIZE * MAX_FRAMES));
-        let result = self.run_inner(rt, &mut env, &stack, input, budget);
+        let result = self.run_inner(rt, &mut env, &mut stack, input, budget);
         rt.recycle_env(env);
         rt.spare_stack = Some(stack);
         rt.end_run();
@@ -116,7 +116,7 @@ impl Prepared {
         &self,
         rt: &mut Runtime,
         env: &mut ExecEnv,
-        stack: &HostBuf,
+        stack: &mut HostBuf,
         input: &Input,
         budget: u64,
     ) -> Result<Outcome, ExecError> {

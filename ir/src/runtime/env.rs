@@ -250,7 +250,7 @@ impl ExecEnv {
             return (0, 0);
         }
         let buf = match self.spare_mem.take() {
-            Some(b) if b.len() == bytes.len() => {
+            Some(mut b) if b.len() == bytes.len() => {
                 b.write(0, bytes);
                 b
             }
@@ -287,8 +287,8 @@ impl ExecEnv {
             )));
         }
         let frame = XDP_FRAME_BYTES.max(XDP_HEADROOM + packet.len() + SKB_SHARED_INFO_SIZE);
-        let buf = match self.spare_packet.take() {
-            Some((b, reached)) if b.len() == frame => {
+        let mut buf = match self.spare_packet.take() {
+            Some((mut b, reached)) if b.len() == frame => {
                 // Lazy zeroing: only headroom the last run could reach (`xdp_adjust_head` and
                 // `xdp_adjust_meta` moving the front down) can hold anything but zeroes.
                 if reached < XDP_HEADROOM {

@@ -184,7 +184,7 @@ impl MapSet {
                     ))
                 } else {
                     let elem = (def.value_size as usize).div_ceil(8) * 8;
-                    let buf = HostBuf::zeroed(elem * def.max_entries as usize);
+                    let mut buf = HostBuf::zeroed(elem * def.max_entries as usize);
                     if let Some(init) = &def.initial_value {
                         buf.write(0, &init[..init.len().min(buf.len())]);
                     }

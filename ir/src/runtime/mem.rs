@@ -64,6 +64,13 @@ impl Region {
 ///
 /// The buffer is reached only through raw pointers (never through `&`/`&mut` to its contents
 /// while a program may hold its address), so handing its address to programs is sound.
+/// Writing needs `&mut`, so a buffer shared between threads is only ever read:
+///
+/// ```compile_fail
+/// let buf = ir::runtime::mem::HostBuf::zeroed(8);
+/// let shared = &buf;
+/// shared.write(0, &[1]); // error: `write` needs `&mut HostBuf`
+/// ```
 #[derive(Debug)]
 pub struct HostBuf {
     ptr: NonNull<u64>,
@@ -73,7 +80,11 @@ pub struct HostBuf {
 
 // SAFETY: HostBuf exclusively owns its allocation, like a Box<[u64]>.
 unsafe impl Send for HostBuf {}
-// SAFETY: shared access only reads through `&self` methods that copy data out.
+// SAFETY: as for `Box<[u64]>`: through `&self` the contents are only read (`read`, `to_vec`);
+// every method that writes (`write`, `copy_within`, `zero`) takes `&mut self`, so shared
+// references on several threads never race with a write. Writes through the raw address
+// (programs, `store`, `atomic`, `zero_at`, `copy_in`) are `unsafe` and their contract asks for
+// exclusive access.
 unsafe impl Sync for HostBuf {}
 
 impl HostBuf {
@@ -87,7 +98,7 @@ impl HostBuf {
 
     /// A buffer holding a copy of `bytes`.
     pub fn from_bytes(bytes: &[u8]) -> HostBuf {
-        let b = HostBuf::zeroed(bytes.len());
+        let mut b = HostBuf::zeroed(bytes.len());
         b.write(0, bytes);
         b
     }
@@ -127,11 +138,12 @@ impl HostBuf {
     }
 
     /// Copy `data` into the buffer at `off`; false (and nothing written) when out of range.
-    pub fn write(&self, off: usize, data: &[u8]) -> bool {
+    pub fn write(&mut self, off: usize, data: &[u8]) -> bool {
         match off.checked_add(data.len()) {
             Some(end) if end <= self.len => {
-                // SAFETY: [off, end) is inside the allocation; `data` cannot alias it because
-                // no reference to the buffer's contents is ever handed out.
+                // SAFETY: [off, end) is inside the allocation, which `&mut self` holds
+                // exclusively; `data` cannot alias it because no reference to the buffer's
+                // contents is ever handed out.
                 unsafe {
                     std::ptr::copy_nonoverlapping(
                         data.as_ptr(),
@@ -146,7 +158,7 @@ impl HostBuf {
     }
 
     /// Move `len` bytes from `from` to `to` inside the buffer (overlap allowed).
-    pub fn copy_within(&self, from: usize, to: usize, len: usize) -> bool {
+    pub fn copy_within(&mut self, from: usize, to: usize, len: usize) -> bool {
         let ok = |o: usize| o.checked_add(len).is_some_and(|e| e <= self.len);
         if !ok(from) || !ok(to) {
             return false;
@@ -160,7 +172,7 @@ impl HostBuf {
     }
 
     /// Set `len` bytes at `off` to zero.
-    pub fn zero(&self, off: usize, len: usize) -> bool {
+    pub fn zero(&mut self, off: usize, len: usize) -> bool {
         match off.checked_add(len) {
             Some(end) if end <= self.len => {
                 // SAFETY: [off, end) is inside the allocation.
@@ -211,7 +223,8 @@ pub unsafe fn load(addr: u64, size: MemSize) -> u64 {
 /// Write the low `size` bytes of `value` at host address `addr`.
 ///
 /// # Safety
-/// `[addr, addr + size)` must lie inside a live [`HostBuf`].
+/// `[addr, addr + size)` must lie inside a live [`HostBuf`] that no other thread reads or
+/// writes meanwhile (the caller holds the owner of the buffer exclusively, e.g. `&mut Runtime`).
 #[inline(always)]
 pub unsafe fn store(addr: u64, size: MemSize, value: u64) {
     let p = addr as usize as *mut u8;
@@ -228,7 +241,8 @@ pub unsafe fn store(addr: u64, size: MemSize, value: u64) {
 /// is compared with the old value (low 32 bits for W) and `value` stored only when equal.
 ///
 /// # Safety
-/// `[addr, addr + size)` must lie inside a live [`HostBuf`].
+/// `[addr, addr + size)` must lie inside a live [`HostBuf`] that no other thread reads or
+/// writes meanwhile.
 #[inline]
 pub unsafe fn atomic(addr: u64, size: MemSize, op: AtomicOp, value: u64, expected: u64) -> u64 {
     let old = load(addr, size);
@@ -258,7 +272,8 @@ pub unsafe fn atomic(addr: u64, size: MemSize, op: AtomicOp, value: u64, expecte
 /// Zero `len` bytes at host address `addr`.
 ///
 /// # Safety
-/// `[addr, addr + len)` must lie inside a live [`HostBuf`].
+/// `[addr, addr + len)` must lie inside a live [`HostBuf`] that no other thread reads or
+/// writes meanwhile.
 pub unsafe fn zero_at(addr: u64, len: usize) {
     std::ptr::write_bytes(addr as usize as *mut u8, 0, len);
 }
@@ -274,7 +289,8 @@ pub unsafe fn copy_out(addr: u64, out: &mut [u8]) {
 /// Copy `data` to host address `addr`.
 ///
 /// # Safety
-/// `[addr, addr + data.len())` must lie inside a live [`HostBuf`].
+/// `[addr, addr + data.len())` must lie inside a live [`HostBuf`] that no other thread reads
+/// or writes meanwhile.
 pub unsafe fn copy_in(addr: u64, data: &[u8]) {
     std::ptr::copy(data.as_ptr(), addr as usize as *mut u8, data.len());
 }
@@ -285,7 +301,7 @@ mod tests {
 
     #[test]
     fn hostbuf_bounds() {
-        let b = HostBuf::zeroed(10);
+        let mut b = HostBuf::zeroed(10);
         assert_eq!(b.addr() % 8, 0);
         assert!(b.write(8, &[1, 2]));
         assert!(!b.write(9, &[1, 2]));

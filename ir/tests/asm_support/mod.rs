@@ -13,9 +13,9 @@ pub fn conformance_dir(test: &str) -> Option<PathBuf> {
     if dir.join("tests").is_dir() {
         Some(dir)
     } else {
-        println!(
-            "SKIP {test}: conformance data not found at {}",
-            dir.display()
+        testkit::oracle::skip_data(
+            test,
+            format_args!("conformance data not found at {}", dir.display()),
         );
         None
     }
@@ -63,7 +63,10 @@ pub fn llvm_tool(test: &str, base: &str) -> Option<String> {
             return Some(c.clone());
         }
     }
-    println!("SKIP {test}: no {base} of LLVM 17 or later (apt-get install clang-19 llvm-19)");
+    testkit::oracle::skip(
+        test,
+        format_args!("no {base} of LLVM 17 or later (apt-get install clang-19 llvm-19)"),
+    );
     None
 }
 

@@ -245,7 +245,7 @@ impl KernelProg {
             );
         }
         let mut kp = KernelProg { fd: -1, maps };
-        let mut bytes = prog.to_bytes();
+        let mut bytes = prog.to_bytes().expect("encodable");
         for (pc, insn) in prog.insns.iter().enumerate() {
             if let Insn::LdImm64 { src, imm, .. } = insn {
                 if src.is_map() {

@@ -9,20 +9,19 @@
 //! The code follows the SysV ABI (see [`regs`]): the entry is
 //! `extern "sysv64" fn(r1, r2, env) -> r0`; helpers are called through the trampoline.
 
+mod checked;
 pub(crate) mod disasm;
 pub(crate) mod emit;
 #[cfg(test)]
 mod emit_tests;
 mod ops;
-mod plan;
+pub(crate) mod plan;
 mod program;
 pub(crate) mod regs;
 mod switch;
 
-#[doc(hidden)]
-pub use program::compile_unchecked;
 pub(crate) use program::TailCache;
-pub use program::{compile, CpuFeatures, JitProgram, Options};
+pub use program::{compile, compile_checked, compile_unchecked, CpuFeatures, JitProgram, Options};
 
 use crate::trampoline::{offsets, slow, stop};
 use crate::JitError;
@@ -52,6 +51,9 @@ pub(crate) enum Trust {
     /// Unverified (conformance tests): registers start zeroed, call depth and falling off the
     /// end of a function are checked, every callee-saved register is saved.
     Unchecked,
+    /// Unverified and checked (see [`checked`]): as `Unchecked`, and every memory access is
+    /// checked, the eBPF stack is a separate buffer, steps are budgeted, r10 is read-only.
+    Checked,
 }
 
 /// One function of the program.
@@ -75,6 +77,9 @@ pub(crate) struct Lowered {
     pub(crate) insn_labels: Vec<Label>,
     /// Program maps whose lookups were inlined as arrays.
     pub(crate) inlined_arrays: Vec<usize>,
+    /// Checked mode: the faults the code's [`crate::trampoline::stop::FAULT`] stops name, by
+    /// index, with their slots.
+    pub(crate) faults: Vec<(usize, ir::interp::ExecErrorKind)>,
 }
 
 /// The result of layout and final emission.
@@ -84,6 +89,15 @@ pub(crate) struct Emitted {
     pub(crate) label_pos: Vec<u32>,
     /// For each recorded `Meant` branch, whether it got the short form.
     pub(crate) branch_short: Vec<bool>,
+}
+
+/// The offset of a jump (0 for anything else).
+fn jump_off(insn: &Insn) -> i64 {
+    match *insn {
+        Insn::Ja { off, .. } => off as i64,
+        Insn::Jmp { off, .. } => off as i64,
+        _ => 0,
+    }
 }
 
 fn jmp_cond(c: JmpCond) -> Cond {
@@ -114,8 +128,10 @@ pub(crate) fn lower(
     if n == 0 {
         return Err(JitError::Empty);
     }
+    let checked = trust == Trust::Checked;
     let ctx = match facts {
-        _ if !(context && has_context(prog)) => vec![None; n],
+        // Checked mode checks context accesses at run time, as the interpreter does.
+        _ if checked || !(context && has_context(prog)) => vec![None; n],
         Some(v) => ctx_from_facts(prog, v)?,
         None => crate::ctx_access::analyse(prog)?,
     };
@@ -127,7 +143,7 @@ pub(crate) fn lower(
     let stop_label = a.label();
     let depth_error = a.label();
     let starts = prog.function_starts();
-    let mut funcs = Vec::with_capacity(starts.len());
+    let mut funcs: Vec<Func> = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(n);
         let entry = i == 0;
@@ -167,6 +183,7 @@ pub(crate) fn lower(
                 entry,
                 count_depth: trust == Trust::Unchecked && !entry,
                 zero_stack: trust == Trust::Unchecked,
+                native_fp: true,
             },
         });
     }
@@ -178,8 +195,18 @@ pub(crate) fn lower(
             }
         }
     }
-    let peep = peepholes(prog, &is_target);
-    let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe);
+    // Checked mode keeps to one instruction at a time: no peepholes, no fused loads.
+    let peep = if checked {
+        vec![Peep::None; n]
+    } else {
+        peepholes(prog, &is_target)
+    };
+    let fused = movbe_fusions(prog, &ctx, &is_target, opts.cpu.movbe && !checked);
+    let blocks = if checked {
+        checked::blocks(&prog.insns, &is_target)
+    } else {
+        Vec::new()
+    };
     let mut lw = Lowering {
         prog,
         opts,
@@ -194,9 +221,19 @@ pub(crate) fn lower(
         stop: stop_label,
         depth_error,
         func_entries: funcs.iter().map(|f| (f.start, f.entry)).collect(),
+        checked,
+        blocks,
+        faults: Vec::new(),
     };
-    for f in &funcs {
-        lw.function(f, trust)?;
+    if checked {
+        // One native function for the whole program (see `checked`).
+        let whole = checked::whole_program(&mut lw.a, prog);
+        lw.function_checked(&whole)?;
+        funcs = vec![whole];
+    } else {
+        for f in &funcs {
+            lw.function(f, trust)?;
+        }
     }
     // Shared stubs: unwind to the entry frame, and the call-depth error.
     let a = &mut lw.a;
@@ -210,6 +247,7 @@ pub(crate) fn lower(
         asm: lw.a,
         insn_labels: lw.insn_labels,
         inlined_arrays: lw.inlined_arrays,
+        faults: lw.faults,
     })
 }
 
@@ -232,6 +270,13 @@ struct Lowering<'p> {
     stop: Label,
     depth_error: Label,
     func_entries: Vec<(usize, Label)>,
+    /// Checked mode (see [`checked`]).
+    checked: bool,
+    /// Checked mode: the instruction count of the basic block starting at each slot (0 when
+    /// none starts there).
+    blocks: Vec<u32>,
+    /// Checked mode: faults by index, with their slots.
+    faults: Vec<(usize, ir::interp::ExecErrorKind)>,
 }
 
 impl Lowering<'_> {
@@ -253,7 +298,7 @@ impl Lowering<'_> {
         self.a.pc = f.start;
         self.a.bind(f.entry);
         ops::prologue(&mut self.a, &f.frame, self.depth_error)?;
-        if f.frame.entry && trust == Trust::Unchecked {
+        if f.frame.entry && trust != Trust::Verified {
             for r in [0u8, 3, 4, 5, 6, 7, 8, 9] {
                 if let Some(r) = Reg::new(r) {
                     self.a.mov_ri64(x86(r), 0)?;
@@ -313,11 +358,25 @@ impl Lowering<'_> {
 
     /// The one match: lower the instruction at `pc`.
     fn insn(&mut self, pc: usize, insn: Insn, f: &Func, last: bool) -> Result<(), JitError> {
+        if self.checked && self.checked_insn(pc, insn)? {
+            return Ok(());
+        }
+        // Checked mode: a jump outside its function goes to a stop, taken only with the jump.
+        let mut bad_target = None;
         let jump_to = match insn {
-            Insn::Ja { off, .. } => Some(self.target(pc, off as i64, f)?),
-            Insn::Jmp { off, .. } => Some(self.target(pc, off as i64, f)?),
+            Insn::Ja { .. } | Insn::Jmp { .. } => match self.target(pc, jump_off(&insn), f) {
+                Ok(l) => Some(l),
+                Err(e) if self.checked => {
+                    let kind = checked::fault_of(&e, self.prog.insns.len()).ok_or(e)?;
+                    let (l, i) = (self.a.label(), self.fault(pc, kind));
+                    bad_target = Some((l, i));
+                    Some(l)
+                }
+                Err(e) => return Err(e),
+            },
             _ => None,
         };
+
         if let Insn::Alu {
             width,
             op,
@@ -434,7 +493,7 @@ impl Lowering<'_> {
                                 SlowArg::Const(size.bytes() as u64),
                                 SlowArg::Const(0),
                             ];
-                            ops::slow_call(a, slow::CTX_LOAD, args, Some(dst), self.stop)?;
+                            ops::slow_call(a, slow::CTX_LOAD, &args, Some(dst), self.stop)?;
                             if signed {
                                 let bits = (size.bytes() * 8) as u8;
                                 a.extend(Width::W64, bits, true, x86(dst), x86(dst))?;
@@ -469,7 +528,7 @@ impl Lowering<'_> {
                         SlowArg::Const(size.bytes() as u64),
                         value,
                     ];
-                    ops::slow_call(a, slow::CTX_STORE, args, None, self.stop)?;
+                    ops::slow_call(a, slow::CTX_STORE, &args, None, self.stop)?;
                 }
             },
             Insn::Atomic {
@@ -544,7 +603,7 @@ impl Lowering<'_> {
                     SlowArg::Const(size.bytes() as u64),
                     SlowArg::Const(0),
                 ];
-                ops::slow_call(a, slow::LD_ABS, args, Some(Reg::R0), self.stop)?
+                ops::slow_call(a, slow::LD_ABS, &args, Some(Reg::R0), self.stop)?
             }
             Insn::LdInd { size, src, imm } => {
                 let args = [
@@ -552,7 +611,7 @@ impl Lowering<'_> {
                     SlowArg::Const(size.bytes() as u64),
                     SlowArg::Const(0),
                 ];
-                ops::slow_call(a, slow::LD_ABS, args, Some(Reg::R0), self.stop)?
+                ops::slow_call(a, slow::LD_ABS, &args, Some(Reg::R0), self.stop)?
             }
             Insn::Call(CallTarget::Helper(id)) => ops::helper_call(a, HelperId::Const(id), f.stop)?,
             Insn::CallX { reg } => ops::helper_call(a, HelperId::InReg(reg), f.stop)?,
@@ -572,11 +631,23 @@ impl Lowering<'_> {
                     what: "kfunc call",
                 })
             }
+            // Checked mode: every eBPF function, the entry one too, is natively called.
+            Insn::Exit if self.checked => a.ret()?,
             Insn::Exit => {
                 if !last {
                     a.jmp(f.epilogue);
                 }
             }
+        }
+        if let Some((l, i)) = bad_target {
+            let skip = self.a.label();
+            self.a.jmp(skip);
+            self.a.bind(l);
+            checked::fault(&mut self.a, i, self.stop)?;
+            self.a.bind(skip);
+        }
+        if self.checked && matches!(insn, Insn::Call(CallTarget::Helper(_)) | Insn::CallX { .. }) {
+            checked::forget_hot(&mut self.a)?;
         }
         Ok(())
     }

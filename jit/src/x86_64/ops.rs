@@ -315,13 +315,18 @@ pub(crate) struct Frame {
     /// Whether to zero the eBPF stack on entry (unverified programs, which may read it before
     /// writing it; the interpreter's stack starts zeroed).
     pub(crate) zero_stack: bool,
+    /// Whether RBP is this frame's native frame pointer (`push rbp; mov rbp, rsp` ... `leave`)
+    /// with the eBPF stack below it. Not in checked mode, where the eBPF stack is a separate
+    /// buffer and RBP only holds r10.
+    pub(crate) native_fp: bool,
 }
 
 impl Frame {
     fn pad(&self) -> i32 {
-        // After `call` + `push rbp` RSP is 16-aligned; the stack is a multiple of 16; each
-        // saved register is 8 bytes.
-        if self.saved.len() % 2 == 1 {
+        // After `call` RSP is 8 mod 16; `push rbp` (with a native frame pointer) makes it
+        // 16-aligned; the stack is a multiple of 16; each saved register is 8 bytes.
+        let pushed = self.saved.len() + usize::from(self.native_fp);
+        if pushed.is_multiple_of(2) {
             8
         } else {
             0
@@ -334,11 +339,13 @@ pub(crate) const MAX_CALL_DEPTH: i32 = 8;
 
 /// Function prologue. `depth_error` is where an over-deep call goes.
 pub(crate) fn prologue(a: &mut Asm, f: &Frame, depth_error: Label) -> Result<(), JitError> {
-    a.push(Register::RBP)?;
-    a.mov_rr(Width::W64, Register::RBP, Register::RSP)?;
-    a.adjust_rsp(f.stack)?;
-    if f.zero_stack {
-        a.zero_below(Register::RBP, f.stack)?;
+    if f.native_fp {
+        a.push(Register::RBP)?;
+        a.mov_rr(Width::W64, Register::RBP, Register::RSP)?;
+        a.adjust_rsp(f.stack)?;
+        if f.zero_stack {
+            a.zero_below(Register::RBP, f.stack)?;
+        }
     }
     for r in &f.saved {
         a.push(*r)?;
@@ -367,7 +374,9 @@ pub(crate) fn epilogue(a: &mut Asm, f: &Frame) -> Result<(), JitError> {
     for r in f.saved.iter().rev() {
         a.pop(*r)?;
     }
-    a.leave()?;
+    if f.native_fp {
+        a.leave()?;
+    }
     a.ret()
 }
 
@@ -391,14 +400,17 @@ pub(crate) enum SlowArg {
     Reg(Reg),
     /// `(u32)(reg + imm)` (LD_IND's offset).
     RegPlus32(Reg, i32),
+    /// `reg + off` at 64 bits (a memory access's address).
+    Addr(Reg, i16),
 }
 
-/// Call [`crate::trampoline::slow_trampoline`] with `kind` and operands `(a, b, c)`, keeping
-/// every eBPF register but `dst` (which receives the result, if given).
+/// Call [`crate::trampoline::slow_trampoline`] with `kind` and up to four operands
+/// `(a, b, c, d)`, at most three of them not constants, keeping every eBPF register but `dst`
+/// (which receives the result, if given).
 pub(crate) fn slow_call(
     a: &mut Asm,
     kind: u64,
-    args: [SlowArg; 3],
+    args: &[SlowArg],
     dst: Option<Reg>,
     stop: Label,
 ) -> Result<(), JitError> {
@@ -411,26 +423,41 @@ pub(crate) fn slow_call(
         Register::RCX,
         Register::R8,
     ];
-    const ARG: [Register; 3] = [Register::RSI, Register::RDX, Register::RCX];
+    const ARG: [Register; 4] = [Register::RSI, Register::RDX, Register::RCX, Register::R8];
+    if args.len() > ARG.len() {
+        return Err(JitError::Layout(
+            "a slow call with more than four operands".into(),
+        ));
+    }
     // Register operands are staged in scratch registers before any argument register changes.
-    let stage = [TMP, TMP2, TMP3];
-    for (arg, t) in args.iter().zip(stage) {
+    let mut stage = [TMP, TMP2, TMP3].into_iter();
+    let mut staged = [None; 4];
+    for (arg, slot) in args.iter().zip(staged.iter_mut()) {
+        if let SlowArg::Const(_) = arg {
+            continue;
+        }
+        let t = stage.next().ok_or_else(|| {
+            JitError::Layout("a slow call with more than three register operands".into())
+        })?;
         match *arg {
             SlowArg::Reg(r) => a.mov_rr(Width::W64, t, x86(r))?,
             SlowArg::RegPlus32(r, imm) => {
                 a.mov_rr(Width::W32, t, x86(r))?;
                 a.op_ri(Op2::Add, Width::W32, t, imm)?;
             }
+            SlowArg::Addr(r, off) => a.lea(t, super::emit::mem(x86(r), off as i32))?,
             SlowArg::Const(_) => {}
         }
+        *slot = Some(t);
     }
     for r in KEEP {
         a.push(r)?;
     }
-    for ((arg, t), to) in args.iter().zip(stage).zip(ARG) {
-        match *arg {
-            SlowArg::Const(v) => a.mov_ri64(to, v)?,
-            _ => a.mov_rr(Width::W64, to, t)?,
+    for ((arg, t), to) in args.iter().zip(staged).zip(ARG) {
+        match (*arg, t) {
+            (SlowArg::Const(v), _) => a.mov_ri64(to, v)?,
+            (_, Some(t)) => a.mov_rr(Width::W64, to, t)?,
+            (_, None) => {}
         }
     }
     a.mov_ri64(Register::RDI, kind)?;

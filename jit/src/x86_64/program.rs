@@ -2,13 +2,17 @@
 //! (when asked for) the list of instructions the emitter meant, for disassembly and checks;
 //! and running it against the shared runtime, as the interpreter does.
 
+use super::checked::STACK_BYTES;
 use super::emit::Meant;
 use super::{layout, lower, Trust};
 use crate::exec_mem::ExecMem;
 use crate::trampoline::{stop, Host, JitEnv};
 use crate::{JitError, RunError};
 use ir::insn::{Insn, LdImm64Src};
+use ir::interp::STACK_SIZE;
 use ir::interp::{Action, Input, Outcome};
+use ir::interp::{ExecError, ExecErrorKind};
+use ir::runtime::mem::HostBuf;
 use ir::runtime::{ExecEnv, Runtime};
 use ir::Program;
 use std::rc::Rc;
@@ -86,18 +90,25 @@ pub struct JitProgram {
     /// program (the `Arc` is kept, so an address is never reused for another program): a
     /// run reuses them instead of verifying and compiling again.
     tail_targets: Mutex<Vec<(Arc<Program>, Arc<JitProgram>)>>,
+    /// Checked mode: the faults the code can stop with, by index, with their slots.
+    faults: Vec<(usize, ExecErrorKind)>,
+    /// Checked mode: the step budget of a run.
+    budget: u64,
+    /// Checked mode: the program, to name a failing instruction as the interpreter does.
+    source: Option<Arc<Program>>,
 }
 
 /// Most tail-call targets a program keeps compiled between runs.
 const MAX_TAIL_TARGETS: usize = 64;
 
-/// Compile `prog` trusting or not trusting it, per `trust`.
+/// Compile `prog` trusting or not trusting it, per `trust` (`budget`: checked mode's steps).
 pub(crate) fn compile_program(
     prog: &Program,
     trust: Trust,
     context: bool,
     facts: Option<&offload::Verified>,
     opts: &Options,
+    budget: u64,
 ) -> Result<JitProgram, JitError> {
     let mut lowered = lower(prog, trust, context, facts, opts)?;
     let emitted = layout(&mut lowered.asm)?;
@@ -145,31 +156,59 @@ pub(crate) fn compile_program(
         label_pos: emitted.label_pos,
         branch_short: emitted.branch_short,
         tail_targets: Mutex::new(Vec::new()),
+        faults: std::mem::take(&mut lowered.faults),
+        budget,
+        source: (trust == Trust::Checked).then(|| Arc::new(prog.clone())),
     })
 }
 
-/// Compile a program **no verifier has checked**.
+/// Compile a program **no verifier has checked** in checked mode: it runs as the interpreter
+/// runs it, and nothing it does can reach memory outside the run's live regions.
 ///
-/// For the bpf_conformance tests and for differential tests before verification, whose programs
-/// a verifier need not accept (they read registers they never wrote, and so on). The code zeroes
-/// registers at entry, bounds bpf-to-bpf call depth and stops a function that runs off its end,
-/// but it does not check memory accesses: running it is only as safe as the program is.
-/// `r1_is_context`: r1 is the program context of its type (packet input), whose accesses are
-/// rewritten; otherwise r1 is plain memory (the conformance convention). Not public API.
-#[doc(hidden)]
+/// For the bpf_conformance tests and any other unverified input (`.data` files, the plugin).
+/// Every load and store is checked against the live regions the interpreter uses (the eBPF
+/// stack — a buffer of its own, not the native stack —, packet, context, map values, input
+/// memory), with the interpreter's context rules; atomics and helper pointer arguments too.
+/// Every basic block takes its instruction count from a budget of `budget` steps; r10 is
+/// read-only; bpf-to-bpf calls are at most [`ir::interp::MAX_FRAMES`] frames deep; a jump
+/// outside its function or an instruction this backend cannot compile stops the run when
+/// control reaches it. A run that breaks any rule ends with [`RunError::Exec`], naming the
+/// slot and the reason as [`ir::interp::run`] does; it never faults.
+///
+/// `r1_is_context`: r1 is the program context of its type (packet input); otherwise r1 is plain
+/// memory (the conformance convention). In checked mode context accesses are checked and
+/// carried out at run time either way.
+pub fn compile_checked(
+    prog: &Program,
+    r1_is_context: bool,
+    budget: u64,
+    opts: &Options,
+) -> Result<JitProgram, JitError> {
+    compile_program(prog, Trust::Checked, r1_is_context, None, opts, budget)
+}
+
+/// Compile a program **no verifier has checked**, without run-time checks.
+///
+/// The code zeroes registers at entry, bounds bpf-to-bpf call depth and stops a function that
+/// runs off its end, but it does not check memory accesses, does not bound loops and keeps the
+/// eBPF stack on the native stack (a write through r10 can reach the return address). For
+/// tests of the code the verified path emits, on programs that are safe by construction.
+/// Compiling is harmless; running is not: the result runs only through the `unsafe`
+/// [`JitProgram::run_unchecked`], whose contract says what the caller must guarantee, and
+/// [`JitProgram::run`] refuses it. Unverified input should use [`compile_checked`].
 pub fn compile_unchecked(
     prog: &Program,
     r1_is_context: bool,
     opts: &Options,
 ) -> Result<JitProgram, JitError> {
-    compile_program(prog, Trust::Unchecked, r1_is_context, None, opts)
+    compile_program(prog, Trust::Unchecked, r1_is_context, None, opts, 0)
 }
 
 /// Compile a program the verifier accepted, using what it proved: context accesses rewritten
 /// where it saw the context, frames sized to its stack depths, constant divisors without
 /// run-time checks, no zeroing and no call-depth or fall-off checks.
 pub fn compile(v: &offload::Verified, opts: &Options) -> Result<JitProgram, JitError> {
-    compile_program(v.program(), Trust::Verified, true, Some(v), opts)
+    compile_program(v.program(), Trust::Verified, true, Some(v), opts, 0)
 }
 
 /// Per-map `[handle, direct value address]` for a program whose map `i` is runtime map
@@ -265,9 +304,23 @@ struct Exit {
     r0: u64,
     stop: u64,
     result: u64,
+    /// Checked mode: steps left.
+    budget: u64,
+    /// Checked mode: the fault a [`stop::FAULT`] names.
+    fault: u64,
 }
 
-/// Enter `jp` with r1, r2; `host` and the map table must outlive the call.
+/// The state a checked entry starts with.
+#[derive(Clone, Copy)]
+struct CheckedRun {
+    budget: u64,
+    stack_lo: u64,
+    stack_span: u64,
+    prog_index: u64,
+}
+
+/// Enter `jp` with r1, r2; `host` and the map table must outlive the call; a checked program
+/// gets its budget and live eBPF stack from `checked`.
 fn enter(
     jp: &JitProgram,
     r1: u64,
@@ -275,18 +328,29 @@ fn enter(
     host: *mut Host<'static>,
     table: &[[u64; 2]],
     stack_top: u64,
+    checked: Option<CheckedRun>,
 ) -> Exit {
     let mut env = JitEnv::new(host, table.as_ptr() as u64, stack_top);
+    if let Some(c) = checked {
+        env.budget = c.budget;
+        env.stack_lo = c.stack_lo;
+        env.stack_span = c.stack_span;
+        env.prog_index = c.prog_index;
+    }
     let env_ptr = &mut env as *mut JitEnv as *mut u8;
     // SAFETY: offset 0 is the entry function, emitted with the entry ABI; `env`, the host and
     // the table live for the whole call. Memory accesses of the program itself are the
-    // verifier's business (or, for unverified programs, the caller's: see `compile_unchecked`).
+    // verifier's business (`compile`), checked at run time against live regions kept in
+    // `env` (`compile_checked`: its eBPF stack is the caller's buffer in `checked`), or the
+    // business of the caller of the `unsafe` `run_unchecked`.
     #[allow(unsafe_code)]
     let r0 = unsafe { jp.mem.call(0, r1, r2, env_ptr) };
     Exit {
         r0,
         stop: env.stop,
         result: env.result,
+        budget: env.budget,
+        fault: env.fault,
     }
 }
 
@@ -329,11 +393,33 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
             e
         }
     };
-    let exit = enter(&entry.0, ctx, 0, outer.host, &entry.1, outer.stack_top);
+    // A checked target continues in the caller's frame with the caller's budget, as the
+    // interpreter's tail call does.
+    let checked = (entry.0.trust == Trust::Checked).then_some(CheckedRun {
+        budget: outer.budget,
+        stack_lo: outer.stack_lo,
+        stack_span: outer.stack_span,
+        prog_index: prog as u64,
+    });
+    let exit = enter(
+        &entry.0,
+        ctx,
+        0,
+        outer.host,
+        &entry.1,
+        outer.stack_top,
+        checked,
+    );
+    if checked.is_some() {
+        outer.budget = exit.budget;
+    }
     // Re-borrow the host through the block: the nested run used it.
     // SAFETY: as in the trampolines: the run's `Host` is live and nothing else uses it now.
     #[allow(unsafe_code)]
     let host = unsafe { &mut *outer.host };
+    if let Some(RunError::Exec(e)) = &mut host.error {
+        entry.0.name_insn(e, prog);
+    }
     match exit.stop {
         stop::NONE => Ok(exit.r0),
         stop::FINISH => {
@@ -347,6 +433,11 @@ fn run_tail(prog: usize, ctx: u64, host: &mut Host<'_>, outer: &mut JitEnv) -> R
         }
         stop::FELL_OFF => {
             host.error.get_or_insert(RunError::FellOff);
+            Err(())
+        }
+        stop::FAULT => {
+            let e = entry.0.fault_error(exit.fault, prog);
+            host.error.get_or_insert(RunError::Exec(e));
             Err(())
         }
         _ => Err(()),
@@ -382,9 +473,14 @@ impl JitProgram {
                     Err(r) => Err(JitError::NotVerified(r.to_string())),
                 }
             }
-            Trust::Unchecked => {
-                compile_program(program, self.trust, self.context, None, &self.opts)
-            }
+            Trust::Unchecked | Trust::Checked => compile_program(
+                program,
+                self.trust,
+                self.context,
+                None,
+                &self.opts,
+                self.budget,
+            ),
         };
         let jp = Arc::new(compiled.map_err(|error| RunError::TailCall { prog: index, error })?);
         let mut cache = self.tail_targets.lock().unwrap_or_else(|e| e.into_inner());
@@ -412,12 +508,76 @@ impl JitProgram {
 
     /// Run on `input` against `rt`, exactly as [`ir::interp::run`] does: the same context and
     /// packet presentation, the same maps and helpers, the same tail calls. `Outcome::steps` is
-    /// 0 (native code does not count instructions).
+    /// the steps counted in checked mode, else 0 (verified code does not count instructions).
+    ///
+    /// Safe for programs from [`compile`] (the verifier proved every access) and
+    /// [`compile_checked`] (every access is checked); a program from [`compile_unchecked`] is
+    /// refused with [`RunError::NotChecked`].
     pub fn run(&self, rt: &mut Runtime, input: &Input) -> Result<Outcome, RunError> {
+        if self.trust == Trust::Unchecked {
+            return Err(RunError::NotChecked);
+        }
         rt.begin_run();
         let r = self.run_inner(rt, input);
         rt.end_run();
         r
+    }
+
+    /// [`JitProgram::run`] for a program from [`compile_unchecked`] too.
+    ///
+    /// # Safety
+    /// For a program from [`compile_unchecked`], the caller guarantees that on `input` and the
+    /// maps of `rt` every load, store and atomic the program executes lies inside a live region
+    /// (the current frame's 512-byte stack, the packet, the context fields the kernel allows,
+    /// a map value, the input memory), that it never writes r10 and that it terminates: the
+    /// code checks none of it, and a violation is undefined behaviour (typically a crash of the
+    /// process). For programs from [`compile`] and [`compile_checked`] this is `run`.
+    #[allow(unsafe_code)]
+    pub unsafe fn run_unchecked(
+        &self,
+        rt: &mut Runtime,
+        input: &Input,
+    ) -> Result<Outcome, RunError> {
+        rt.begin_run();
+        let r = self.run_inner(rt, input);
+        rt.end_run();
+        r
+    }
+
+    /// The error fault `index` of this program (runtime program `prog`) stands for, as the
+    /// interpreter would report it.
+    fn fault_error(&self, index: u64, prog: usize) -> ExecError {
+        let (pc, kind) = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.faults.get(i).cloned())
+            .unwrap_or((0, ExecErrorKind::Unsupported("an unknown fault")));
+        let kind = match kind {
+            ExecErrorKind::BudgetExceeded { .. } => ExecErrorKind::BudgetExceeded {
+                budget: self.budget,
+            },
+            k => k,
+        };
+        let mut e = ExecError {
+            pc,
+            prog,
+            insn: None,
+            text: None,
+            kind,
+        };
+        self.name_insn(&mut e, prog);
+        e
+    }
+
+    /// Fill in the instruction of an error the runtime reported for this program (runtime
+    /// program `prog`) without it.
+    fn name_insn(&self, e: &mut ExecError, prog: usize) {
+        if e.prog != prog || e.insn.is_some() {
+            return;
+        }
+        e.insn = self.insns.get(e.pc).copied();
+        if let (Some(p), Some(_)) = (&self.source, e.insn) {
+            e.text = Some(ir::disasm::insn_text(p, e.pc, ir::asm::Syntax::Llvm));
+        }
     }
 
     /// Benchmark support, as `BPF_PROG_TEST_RUN` with `repeat`: set the input up once, run the
@@ -434,6 +594,19 @@ impl JitProgram {
         input: &Input,
         repeat: u64,
     ) -> Result<(u64, std::time::Duration), RunError> {
+        match self.trust {
+            Trust::Verified => {}
+            Trust::Unchecked => return Err(RunError::NotChecked),
+            Trust::Checked => {
+                // Each checked run sets up its own stack and budget: time whole runs.
+                let start = thread_cpu_time();
+                let mut r0 = 0;
+                for _ in 0..repeat {
+                    r0 = self.run(rt, input)?.r0;
+                }
+                return Ok((r0, thread_cpu_time().saturating_sub(start)));
+            }
+        }
         let (env, r1, r2) = self.setup(rt, input)?;
         let table = match map_table(rt, None, self) {
             Ok(t) => t,
@@ -529,18 +702,35 @@ impl JitProgram {
         let marker = 0u8;
         let stack_top = &marker as *const u8 as u64;
         let hostp = std::ptr::addr_of_mut!(host).cast::<Host<'static>>();
-        let exit = enter(self, r1, r2, hostp, &table, stack_top);
+        // Checked mode: the eBPF stack is a buffer of the run's, frame 0 at its top (zeroed).
+        let ebpf_stack = (self.trust == Trust::Checked).then(|| HostBuf::zeroed(STACK_BYTES));
+        let checked = ebpf_stack.as_ref().map(|b| CheckedRun {
+            budget: self.budget,
+            stack_lo: b.addr() + (STACK_BYTES - STACK_SIZE) as u64,
+            stack_span: STACK_SIZE as u64,
+            prog_index: 0,
+        });
+        let exit = enter(self, r1, r2, hostp, &table, stack_top, checked);
+        drop(ebpf_stack);
         let Host {
             rt, env, mut error, ..
         } = host;
+        if let Some(RunError::Exec(e)) = &mut error {
+            self.name_insn(e, 0);
+        }
         let r0 = match exit.stop {
             stop::NONE => Ok(exit.r0),
             stop::FINISH => Ok(exit.result),
             stop::CALL_DEPTH => Err(RunError::CallDepth),
             stop::FELL_OFF => Err(RunError::FellOff),
+            stop::FAULT => Err(RunError::Exec(self.fault_error(exit.fault, 0))),
             _ => Err(error
                 .take()
                 .unwrap_or_else(|| RunError::Internal(format!("stopped with {}", exit.stop)))),
+        };
+        let steps = match checked {
+            Some(c) => c.budget.saturating_sub(exit.budget),
+            None => 0,
         };
         let outcome = r0.map(|r0| {
             let (packet, action) = match input {
@@ -551,7 +741,7 @@ impl JitProgram {
                 r0,
                 packet,
                 action,
-                steps: 0,
+                steps,
             }
         });
         rt.recycle_env(env);

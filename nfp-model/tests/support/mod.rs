@@ -35,7 +35,7 @@ pub fn have_clang(test: &str) -> Option<String> {
             return Some(c.to_string());
         }
     }
-    println!("SKIP {test}: clang not found (apt-get install clang)");
+    testkit::oracle::skip(test, "clang not found (apt-get install clang)");
     None
 }
 

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod handwritten;
+mod kernel_parity;
 
 /// The expected verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub struct Case {
     pub asm: String,
     /// Expected verdict.
     pub expect: Expect,
+    /// For rejections: the instruction (slot index) the first reason names, when the row pins
+    /// it (the kernel's log shows the same instruction last before its reason).
+    pub pc: Option<usize>,
 }
 
 pub fn accept(name: impl Into<String>, asm: impl Into<String>) -> Case {
@@ -32,6 +36,7 @@ pub fn accept(name: impl Into<String>, asm: impl Into<String>) -> Case {
         name: name.into(),
         asm: asm.into(),
         expect: Expect::Accept,
+        pc: None,
     }
 }
 
@@ -40,7 +45,31 @@ pub fn reject(name: impl Into<String>, asm: impl Into<String>, msg: impl Into<St
         name: name.into(),
         asm: asm.into(),
         expect: Expect::Reject(msg.into()),
+        pc: None,
     }
+}
+
+/// A rejection at instruction slot `pc`.
+pub fn reject_at(
+    name: impl Into<String>,
+    asm: impl Into<String>,
+    pc: usize,
+    msg: impl Into<String>,
+) -> Case {
+    Case {
+        pc: Some(pc),
+        ..reject(name, asm, msg)
+    }
+}
+
+/// Instruction slots in LLVM-syntax assembly text: one per instruction line, two for an
+/// `LD_IMM64` (`... ll`); directives and labels take none.
+pub fn slots(asm: &str) -> usize {
+    asm.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('.') && !l.ends_with(':'))
+        .map(|l| if l.ends_with(" ll") { 2 } else { 1 })
+        .sum()
 }
 
 const PKT_HEAD: &str = "r2 = *(u32 *)(r1 + 4)\nr1 = *(u32 *)(r1 + 0)\n";
@@ -377,5 +406,6 @@ pub fn all() -> Vec<Case> {
     alu_imm_family(&mut out);
     uninit_family(&mut out);
     handwritten::add(&mut out);
+    kernel_parity::add(&mut out);
     out
 }

@@ -49,6 +49,19 @@ impl KernelVerdict {
         }
         String::new()
     }
+
+    /// The instruction the kernel was checking when it refused: the last `N: (op) ...` line of
+    /// the log (log level 1 prints each instruction it processes before its verdict).
+    pub fn failing_insn(&self) -> Option<usize> {
+        if self.accepted {
+            return None;
+        }
+        self.log.lines().rev().find_map(|l| {
+            let (n, rest) = l.split_once(": (")?;
+            let _ = rest;
+            n.parse().ok()
+        })
+    }
 }
 
 /// Whether we can load programs (root and bpf() available).

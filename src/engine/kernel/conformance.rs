@@ -55,11 +55,18 @@ impl ConformanceSession {
         self.counts.loaded += 1;
         let loaded = KernelProgram::load(&wrapped).map_err(|e| {
             let mut reason = format!("the kernel's verifier refuses it: {}", e.message);
-            if let Some(last) = e.log.lines().rev().find(|l| {
-                !l.trim().is_empty()
-                    && !l.starts_with("processed ")
-                    && !l.starts_with("verification time")
-            }) {
+            let statistics = [
+                "processed ",
+                "verification time",
+                "stack depth",
+                "max_states",
+            ];
+            if let Some(last) = e
+                .log
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty() && !statistics.iter().any(|s| l.starts_with(s)))
+            {
                 reason.push_str(&format!(": {}", last.trim()));
             }
             Refusal::new(RefusalKind::Unsupported, reason)
