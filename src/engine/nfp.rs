@@ -81,6 +81,19 @@ struct NfpSession {
 
 impl NfpSession {
     fn once(&mut self, input: &Input) -> Result<nfp_model::sim::SimOutcome, Refusal> {
+        // Input the NFP could not be given at all is named before the program's own refusal.
+        if let Input::Packet(p) = input {
+            if p.len() < ir::runtime::ETH_HLEN {
+                return Err(Refusal::new(
+                    RefusalKind::Input,
+                    format!(
+                        "packet of {} bytes is shorter than an Ethernet header ({})",
+                        p.len(),
+                        ir::runtime::ETH_HLEN
+                    ),
+                ));
+            }
+        }
         let sim = self
             .state
             .as_ref()
