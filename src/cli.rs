@@ -83,6 +83,9 @@ pub enum DisasmTarget {
     /// The RV64 JIT (what `llvm-mc -M no-aliases` prints), for `--riscv-ext`.
     #[value(name = "riscv64")]
     Riscv64,
+    /// The NFP translation (NFP assembler syntax, each word with its ECC).
+    #[value(name = "nfp")]
+    Nfp,
 }
 
 /// `--riscv-ext`: RV64 extensions beyond RV64IMA the code may use: `c`, `zba`, `zbb` (comma

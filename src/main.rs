@@ -11,6 +11,7 @@ mod engine;
 mod error;
 mod input;
 mod maps_sh;
+mod nfp;
 mod output;
 mod pcap;
 

@@ -354,6 +354,7 @@ fn udst(d: Dst) -> Result<(u64, u64, u64, u64), EncodingError> {
 
 fn un_udst(v: u64, dst_ab: u64, wr_ab: u64, extn: u64) -> Result<Dst, EncodingError> {
     let d = match un_ureg(v)? {
+        Ureg::Gpr(_) if extn != 0 => return err("LM extension set for a GPR destination"),
         Ureg::Gpr(reg) => {
             return Ok(Dst::Gpr {
                 bank: if dst_ab != 0 { Bank::B } else { Bank::A },

@@ -26,7 +26,21 @@ pub const TMP0: u8 = 20;
 pub const TMP1: u8 = 21;
 /// The current frame's top: the LM byte address eBPF `r10` stands for (both banks). r10 itself
 /// is never stored: the verifier proves every stack access has a constant offset from it.
+///
+/// The model's firmware ABI: the firmware enters the program with GPR 22 = [`STACK_TOP`],
+/// LM pointer 0 at `STACK_TOP - LM0_WINDOW` (the stack window) and LM pointer 1 at
+/// [`PKT_VEC`] (the packet vector), as the driver expects the packet vector and stack base
+/// from the firmware; the program has no prologue.
 pub const FRAME: u8 = 22;
+
+/// The save-area pointer of bpf-to-bpf calls (both banks): LM byte address of the next free
+/// save record; the firmware enters with [`SAVE_BASE`].
+pub const SAVE: u8 = 23;
+/// First LM byte of the call save area (records of [`SAVE_RECORD`] bytes, up to `STACK_TOP -
+/// STACK_BYTES`).
+pub const SAVE_BASE: u32 = 64;
+/// Bytes of one save record: r6–r9 (8 words), the return address, the caller's frame.
+pub const SAVE_RECORD: u32 = 40;
 
 /// LM byte address of the packet vector (LM pointer 1): word 0 packet length, word 2 the
 /// packet's CTM address (words 1 and 3 zero).

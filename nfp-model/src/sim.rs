@@ -124,7 +124,7 @@ struct Thread<'r> {
     b: [u32; 32],
     xin: [u32; 32],
     xout: [u32; 32],
-    lm: Box<[u32; LM_WORDS]>,
+    lm: [u32; LM_WORDS],
     lm_ptr: [u32; 4],
     /// (pointer, value, first instruction index that sees it).
     pending: Vec<(usize, u32, u64)>,
@@ -144,7 +144,9 @@ struct Thread<'r> {
     stall: u64,
     mem_cmds: u64,
     helper_calls: u64,
-    scratch: mem::HostBuf,
+    /// Where helper arguments from LM are copied (a live region during the call), made on
+    /// the first helper call.
+    scratch: Option<mem::HostBuf>,
 }
 
 type Res<T> = Result<T, String>;
@@ -179,13 +181,16 @@ impl Sim {
         packet: &[u8],
         budget: u64,
     ) -> Result<SimOutcome, SimError> {
-        let env = ExecEnv::with_packet(self.prog_type, packet, &rt.ctx_config.clone())
-            .map_err(|e| SimError {
+        let mut env = rt.take_env(self.prog_type);
+        let cfg = rt.ctx_config.clone();
+        if let Err(e) = env.reload_packet(self.prog_type, packet, &cfg) {
+            rt.recycle_env(env);
+            return Err(SimError {
                 addr: 0,
                 insn: None,
                 message: format!("bad input: {e}"),
-            })?
-            .0;
+            });
+        }
         rt.begin_run();
         let (_, data, _) = env.packet_bounds().unwrap_or((0, 0, 0));
         let mut t = Thread {
@@ -193,7 +198,7 @@ impl Sim {
             b: [0; 32],
             xin: [0; 32],
             xout: [0; 32],
-            lm: Box::new([0; LM_WORDS]),
+            lm: [0; LM_WORDS],
             lm_ptr: [0; 4],
             pending: Vec::new(),
             z: false,
@@ -204,16 +209,23 @@ impl Sim {
             mul: (0, 0, 0),
             csr_latch: None,
             rt,
-            env: Box::new(env),
+            env,
             ctm_host: data.wrapping_sub(XDP_HEADROOM as u64),
             insns: 0,
             busy: 0,
             stall: 0,
             mem_cmds: 0,
             helper_calls: 0,
-            scratch: mem::HostBuf::zeroed(256),
+            scratch: None,
         };
+        // The firmware's entry state (crate::regs::FRAME).
         t.packet_vector();
+        t.lm_ptr[0] = regs::STACK_TOP - regs::LM0_WINDOW as u32;
+        t.lm_ptr[1] = regs::PKT_VEC;
+        t.a[regs::FRAME as usize] = regs::STACK_TOP;
+        t.b[regs::FRAME as usize] = regs::STACK_TOP;
+        t.a[regs::SAVE as usize] = regs::SAVE_BASE;
+        t.b[regs::SAVE as usize] = regs::SAVE_BASE;
         let r = t.exec(&self.code, &self.timing, budget);
         let out = match r {
             Ok(code) => {
@@ -237,8 +249,14 @@ impl Sim {
             }),
         };
         t.rt.end_run();
+        let env = t.env;
+        rt_recycle(t.rt, env);
         out
     }
+}
+
+fn rt_recycle(rt: &mut Runtime, env: Box<ExecEnv>) {
+    rt.recycle_env(env);
 }
 
 fn cond_holds(t: &Thread, c: BrCond) -> bool {
@@ -270,6 +288,7 @@ impl Thread<'_> {
         regs::CTM_BASE.wrapping_add(host.wrapping_sub(self.ctm_host) as u32)
     }
 
+    #[inline(always)]
     fn lm_index(&self, ptr: usize, off: u8) -> Res<usize> {
         let i = (self.lm_ptr[ptr] >> 2) as usize + off as usize;
         if i < LM_WORDS {
@@ -281,6 +300,7 @@ impl Thread<'_> {
         }
     }
 
+    #[inline(always)]
     fn ur(&mut self, o: Ureg, bank_a: bool, extn: bool) -> Res<u32> {
         Ok(match o {
             Ureg::Gpr(g) => {
@@ -311,6 +331,7 @@ impl Thread<'_> {
         })
     }
 
+    #[inline(always)]
     fn rr(&mut self, o: Rreg, bank_a: bool) -> Res<u32> {
         Ok(match o {
             Rreg::Gpr(g) => {
@@ -329,6 +350,7 @@ impl Thread<'_> {
         })
     }
 
+    #[inline(always)]
     fn write(&mut self, d: Dst, v: u32) -> Res<()> {
         match d {
             Dst::Gpr { bank, reg, both } => {
@@ -367,11 +389,13 @@ impl Thread<'_> {
         }
     }
 
+    #[inline(always)]
     fn flags(&mut self, r: u32) {
         self.z = r == 0;
         self.n = r >> 31 != 0;
     }
 
+    #[inline(always)]
     fn alu(&mut self, op: AluOp, x: u32, y: u32) -> u32 {
         let r = match op {
             AluOp::None => y,
@@ -403,6 +427,7 @@ impl Thread<'_> {
         r
     }
 
+    #[inline(always)]
     fn shifted(&self, kind: ShiftKind, n: u32, a: u32, b: u32) -> u32 {
         match kind {
             ShiftKind::RotR => b.rotate_right(n),
@@ -814,10 +839,15 @@ impl Thread<'_> {
                 .ok_or_else(|| format!("LM byte {a} is outside local memory"))?;
             *byte = (w >> (8 * (a % 4))) as u8;
         }
-        if !self.scratch.write(to, &bytes) {
+        if !self.scratch_buf().write(to, &bytes) {
             return Err(format!("helper argument of {len} bytes is too large"));
         }
         Ok(())
+    }
+
+    fn scratch_buf(&mut self) -> &mut mem::HostBuf {
+        self.scratch
+            .get_or_insert_with(|| mem::HostBuf::zeroed(256))
     }
 
     fn pair(&self, r: u8) -> u64 {
@@ -835,7 +865,7 @@ impl Thread<'_> {
     fn firmware(&mut self, id: i32, tm: &Timing) -> Res<()> {
         self.helper_calls += 1;
         self.busy += tm.helper as u64;
-        let base = self.scratch.addr();
+        let base = self.scratch_buf().addr();
         let r = match id {
             1..=3 => {
                 let map = self.a[0] as usize;

@@ -3,8 +3,9 @@
 //!
 //! Programs are XDP programs that check 64 bytes of packet, then run random ALU (every
 //! operation the NFP has), byte-swap, LD_IMM64, stack and packet loads and stores, and forward
-//! jumps over scalar registers r0 and r2..r7, and a hash map lookup with a guarded read and
-//! atomic add; they end by folding every scalar register into r0. Programs the profile or the
+//! jumps over scalar registers r0 and r2..r7, a hash map lookup with a guarded read and
+//! atomic add, and bpf-to-bpf calls to a subprogram that clobbers r6..r9 and uses its own
+//! stack; they end by folding every scalar register into r0. Programs the profile or the
 //! translator refuse are skipped (and counted).
 
 use ir::insn::{AluOp, Endian, Insn, JmpCond, LdImm64Src, MemSize, Operand, Width};
@@ -29,6 +30,9 @@ enum Op {
     MapAdd(Reg),
     /// `dst &= 0x7fffffff` then MUL/DIV (the profile wants u32 operands).
     MulDiv(Width, AluOp, Reg, Operand),
+    /// `r1 = a; r2 = b; call sub; dst = r0` (the subprogram clobbers r6..r9 and uses its
+    /// own stack).
+    Call(Reg, Reg, Reg),
 }
 
 fn scalar() -> impl Strategy<Value = Reg> {
@@ -78,7 +82,7 @@ fn insn() -> impl Strategy<Value = Insn> {
         1 => (prop::sample::select(vec![16u8, 32, 64]), scalar())
             .prop_map(|(bits, dst)| Insn::End { kind: Endian::ToBe, bits, dst }),
         1 => (scalar(), any::<u64>()).prop_map(|(dst, imm)| Insn::LdImm64 { dst, src: LdImm64Src::Imm, imm }),
-        2 => (size(), scalar(), 1i16..64).prop_map(|(size, src, k)| {
+        2 => (size(), scalar(), 1i16..32).prop_map(|(size, src, k)| {
             let n = size.bytes() as i16;
             Insn::Store { size, dst: Reg::R10, off: -((k * 8 / n).max(1) * n), src: Operand::Reg(src) }
         }),
@@ -89,7 +93,7 @@ fn insn() -> impl Strategy<Value = Insn> {
                 dst,
                 src: Operand::Imm(if width == Width::W32 { k & 31 } else { k }),
             }),
-        2 => (size(), scalar(), 1i16..64).prop_map(|(size, dst, k)| {
+        2 => (size(), scalar(), 1i16..32).prop_map(|(size, dst, k)| {
             let n = size.bytes() as i16;
             Insn::Load { size, signed: false, dst, src: Reg::R10, off: -((k * 8 / n).max(1) * n) }
         }),
@@ -104,6 +108,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (width(), prop::sample::select(JmpCond::ALL.to_vec()), scalar(), operand(), 0usize..6)
             .prop_map(|(width, cond, dst, src, skip)| Op::Jmp { width, cond, dst, src, skip }),
         1 => scalar().prop_map(Op::MapAdd),
+        1 => (scalar(), scalar(), scalar()).prop_map(|(a, b, d)| Op::Call(a, b, d)),
         2 => (
             width(),
             prop::sample::select(vec![AluOp::Mul, AluOp::Div]),
@@ -178,6 +183,17 @@ fn build(init: &[i32], ops: &[Op]) -> Program {
                 long: false,
             }],
             Op::MapAdd(r) => map_add(*r),
+            Op::Call(a, b, d) => vec![
+                alu64(AluOp::Mov, Reg::R1, Operand::Reg(*a)),
+                alu64(AluOp::Mov, Reg::R2, Operand::Reg(*b)),
+                Insn::Call(ir::insn::CallTarget::Local(0)),
+                alu64(AluOp::Mov, *d, Operand::Reg(Reg::R0)),
+                alu64(AluOp::Mov, Reg::R1, Operand::Imm(3)),
+                alu64(AluOp::Mov, Reg::R2, Operand::Imm(5)),
+                alu64(AluOp::Mov, Reg::R3, Operand::Imm(-7)),
+                alu64(AluOp::Mov, Reg::R4, Operand::Imm(0x1234_5678)),
+                alu64(AluOp::Mov, Reg::R5, Operand::Imm(9)),
+            ],
             Op::MulDiv(w, op, d, src) => {
                 let mut x = vec![alu64(AluOp::And, *d, Operand::Imm(0x7fff_ffff))];
                 if let Operand::Reg(s) = src {
@@ -231,6 +247,43 @@ fn build(init: &[i32], ops: &[Op]) -> Program {
     if let Insn::Jmp { off, .. } = &mut v[bounds_at] {
         *off = (fold_at - bounds_at - 1) as i16;
     }
+    // The subprogram (when called): r0 = ((r1 ^ 0x55) through its stack) + r2, clobbering
+    // r6..r9.
+    let sub = v.len();
+    if !ops.iter().any(|o| matches!(o, Op::Call(..))) {
+        let mut p = Program::new(ProgType::Xdp, v);
+        p.maps.push(MapDef::new("m", MapType::Hash, 4, 8, 4));
+        return p;
+    }
+    v.extend([
+        alu64(AluOp::Mov, Reg::R6, R(Reg::R1)),
+        alu64(AluOp::Xor, Reg::R6, Imm(0x55)),
+        Insn::Store {
+            size: MemSize::DW,
+            dst: Reg::R10,
+            off: -8,
+            src: R(Reg::R6),
+        },
+        Insn::Load {
+            size: MemSize::DW,
+            signed: false,
+            dst: Reg::R7,
+            src: Reg::R10,
+            off: -8,
+        },
+        alu64(AluOp::Mov, Reg::R0, R(Reg::R7)),
+        alu64(AluOp::Add, Reg::R0, R(Reg::R2)),
+        alu64(AluOp::Mov, Reg::R6, Imm(0)),
+        alu64(AluOp::Mov, Reg::R7, Imm(0)),
+        alu64(AluOp::Mov, Reg::R8, Imm(0)),
+        alu64(AluOp::Mov, Reg::R9, Imm(0)),
+        Insn::Exit,
+    ]);
+    for (pc, insn) in v.iter_mut().enumerate().take(sub) {
+        if let Insn::Call(ir::insn::CallTarget::Local(off)) = insn {
+            *off = (sub - pc - 1) as i32;
+        }
+    }
     let mut p = Program::new(ProgType::Xdp, v);
     p.maps.push(MapDef::new("m", MapType::Hash, 4, 8, 4));
     p
@@ -282,7 +335,7 @@ fn map_add(r: Reg) -> Vec<Insn> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(1500))]
 
     #[test]
     fn random_programs_agree_with_the_interpreter(

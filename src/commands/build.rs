@@ -266,6 +266,13 @@ pub fn run(args: BuildArgs) -> CliResult {
         )
     })?;
     let verdicts = verify(&lowered.program, &caps)?;
+    // The NFP code and what it costs, beside the object.
+    let nfp = if args.target == TargetArg::Nfp {
+        let profile = crate::nfp::profile(args.caps.as_deref())?;
+        Some(crate::nfp::report(&lowered.program, &profile)?)
+    } else {
+        None
+    };
 
     let (bytes, companion) = match args.emit {
         Emit::Elf => {
@@ -306,7 +313,33 @@ pub fn run(args: BuildArgs) -> CliResult {
         let script = companion.as_ref().map(|(_, s)| s.as_bytes());
         let written = output::write_with_companion(path, &bytes, &companion_path(path), script)?;
         companion = companion.filter(|_| written.is_some());
+        // The NFP code beside a file output is a companion too: written with an NFP build,
+        // removed (when a regular file) by any other build, never written beside a device.
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            let code = crate::nfp::code_path(path);
+            match &nfp {
+                Some(n) => {
+                    output::write_output(&code, n.code_file().as_bytes())?;
+                }
+                None => {
+                    if std::fs::symlink_metadata(&code).is_ok_and(|m| m.is_file()) {
+                        let _ = std::fs::remove_file(&code);
+                    }
+                }
+            }
+        }
     }
+    let nfp_text = nfp.as_ref().map(|n| {
+        let mut t = n.text();
+        if let Some(path) = &args.output {
+            let _ = writeln!(
+                t,
+                "wrote {} (the NFP code: one 64-bit word per line)",
+                crate::nfp::code_path(path).display()
+            );
+        }
+        t
+    });
     let report = Report {
         args: &args,
         rs: &rs,
@@ -316,16 +349,24 @@ pub fn run(args: BuildArgs) -> CliResult {
     };
     if args.json {
         let mut v = report.json();
+        if let Some(n) = &nfp {
+            v["nfp"] = n.json();
+            if let Some(path) = &args.output {
+                v["nfp"]["file"] = json!(crate::nfp::code_path(path).display().to_string());
+            }
+        }
         if args.output.is_none() {
             v["code"] = json!(String::from_utf8_lossy(&bytes));
         }
         print(&format!("{v}\n"));
     } else if args.output.is_some() {
         print(&report.text());
+        print(nfp_text.as_deref().unwrap_or(""));
     } else {
         // The code goes to stdout; the report to stderr so the two do not mix.
         print(&String::from_utf8_lossy(&bytes));
         eprint!("{}", report.text());
+        eprint!("{}", nfp_text.as_deref().unwrap_or(""));
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `bpf-offload disasm PROG [--syntax llvm|conformance] [--target x86_64|riscv64]`.
+//! `bpf-offload disasm PROG [--syntax llvm|conformance] [--target x86_64|riscv64|nfp]`.
 
 use crate::cli::{DisasmTarget, SyntaxArg};
 use crate::error::{CliError, CliResult};
@@ -94,6 +94,16 @@ pub fn run_target(
                 rp.code().len()
             ));
             print(&rp.disassemble());
+        }
+        DisasmTarget::Nfp => {
+            // A `.data` conformance program is tried as an XDP program (the NFP runs no other).
+            let mut p = p.clone();
+            if loaded.case.is_some() {
+                p.prog_type = ir::ProgType::Xdp;
+            }
+            let (nfp, _) = crate::nfp::prepare(&p, &nfp_model::Profile::default())
+                .map_err(|why| CliError::rejected(format!("nfp: {why}")))?;
+            print(&nfp.listing());
         }
     }
     Ok(())

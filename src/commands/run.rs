@@ -96,6 +96,9 @@ pub fn run(args: RunArgs) -> CliResult {
             !e.packets_only()
         });
     }
+    if args.engine == "all" && conformance {
+        engines.retain(|e| e.takes_conformance());
+    }
     let mut sessions = Vec::new();
     for e in engines {
         sessions.push(Prepared {

@@ -30,6 +30,7 @@
 mod interp;
 mod kernel;
 mod nature;
+mod nfp;
 mod riscv64;
 mod x86_64;
 
@@ -49,6 +50,7 @@ pub static ENGINES: &[&dyn Engine] = &[
     &x86_64::X86_64,
     &riscv64::Riscv64,
     &kernel::Kernel,
+    &nfp::Nfp,
 ];
 
 /// One execution engine: prepares programs into sessions.
@@ -67,6 +69,11 @@ pub trait Engine: Sync {
     /// Whether helpers run on `ir::runtime` (simulated clock, seeded prandom): engines that do
     /// must agree with the interpreter exactly.
     fn runtime_helpers(&self) -> bool {
+        true
+    }
+    /// Whether it runs bpf_conformance programs (`.data`, r1 = input memory); `run` leaves it
+    /// out of `--engine all` for them otherwise.
+    fn takes_conformance(&self) -> bool {
         true
     }
     /// Verify, compile and load `prog` once, for any number of runs.

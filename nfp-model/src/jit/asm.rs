@@ -238,17 +238,16 @@ impl Asm {
         });
     }
 
-    pub fn nops(&mut self, n: usize) {
-        for _ in 0..n {
-            self.push(Insn::NOP);
-        }
-    }
-
     /// A memory command with a context swap on signal 1.
     pub fn cmd(&mut self, op: CmdOp, count: u8, a: Rreg, b: Rreg, mode: AddrMode) {
+        self.cmd_x(op, 0, count, a, b, mode);
+    }
+
+    /// [`Asm::cmd`] with the first transfer register.
+    pub fn cmd_x(&mut self, op: CmdOp, xfer: u8, count: u8, a: Rreg, b: Rreg, mode: AddrMode) {
         self.push(Insn::Cmd {
             op,
-            xfer: Xfer::new(0).expect("0"),
+            xfer: Xfer::new(xfer & 31).expect("masked"),
             count,
             a,
             b,

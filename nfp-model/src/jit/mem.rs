@@ -5,9 +5,27 @@ use super::asm::{both, da, db, r, rr, Target};
 use super::{hints, rej, Kind, Src, Tr, R};
 use crate::isa::*;
 use crate::regs::{self, fw, hi, lo, FRAME, TMP0, TMP1};
-use ir::insn::MemSize;
+use ir::insn::{Insn as E, MemSize};
 use ir::{ProgType, Reg};
 use offload::Rejection;
+
+/// First transfer register of the packet-read cache (0..7 serve single commands).
+const CACHE_XFER: u8 = 8;
+
+/// Whether `insn` may change what a cached packet window through `base` holds.
+pub(super) fn kills_cache(insn: &E, base: Reg) -> bool {
+    match *insn {
+        E::Jmp { .. } => false,
+        E::Load { dst, .. }
+        | E::Alu { dst, .. }
+        | E::Neg { dst, .. }
+        | E::End { dst, .. }
+        | E::MovSx { dst, .. }
+        | E::LdImm64 { dst, .. } => dst == base,
+        E::LdImm64Tail => false,
+        _ => true,
+    }
+}
 
 impl Tr<'_> {
     pub(super) fn load(&mut self, pc: usize, size: MemSize, d: Reg, base: Reg, off: i16) -> R<()> {
@@ -45,21 +63,44 @@ impl Tr<'_> {
                 Ok(())
             }
             Kind::Packet => {
-                let a = &mut self.asm;
-                let bb = if (0..=127).contains(&off) {
-                    Rreg::Imm(off as u8)
-                } else {
-                    a.const32(db(TMP1), off as i32 as u32);
-                    rr(TMP1)
-                };
-                a.cmd(
-                    CmdOp::Read8,
-                    (size.bytes() - 1) as u8,
-                    rr(lo(base)),
-                    bb,
-                    AddrMode::Bits32,
-                );
-                self.xfer_result(size, d);
+                let (off, n) = (off as i32, size.bytes() as i32);
+                let hit = matches!(self.pkt_cache, Some((b, o, len))
+                    if b == base && off >= o && off + n <= o + len as i32);
+                if !hit {
+                    self.pkt_cache = None;
+                    let len = self.packet_window(pc, base, off, n);
+                    let a = &mut self.asm;
+                    let bb = if (0..=127).contains(&off) {
+                        Rreg::Imm(off as u8)
+                    } else {
+                        a.const32(db(TMP1), off as u32);
+                        rr(TMP1)
+                    };
+                    if len > 0 {
+                        // One CTM read serves this load and the ones after it.
+                        a.cmd_x(
+                            CmdOp::Read32Le,
+                            CACHE_XFER,
+                            (len / 4 - 1) as u8,
+                            rr(lo(base)),
+                            bb,
+                            AddrMode::Bits32,
+                        );
+                        self.pkt_cache = Some((base, off, len));
+                    } else {
+                        a.cmd(
+                            CmdOp::Read8,
+                            (n - 1) as u8,
+                            rr(lo(base)),
+                            bb,
+                            AddrMode::Bits32,
+                        );
+                        self.xfer_result(size, d);
+                        return Ok(());
+                    }
+                }
+                let o = self.pkt_cache.map_or(0, |c| c.1);
+                self.extract(d, size, (off - o) as u32);
                 Ok(())
             }
             Kind::MapValue => {
@@ -76,6 +117,88 @@ impl Tr<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Bytes (a multiple of 4, at most 32) one CTM read from `base + off` should fetch for this
+    /// load and the packet loads after it through the same register, or 0 for a plain read:
+    /// the loads must follow on one straight path (no jump target, no write of `base`, no
+    /// store or call in between) and lie within what the verifier proved readable here.
+    fn packet_window(&self, pc: usize, base: Reg, off: i32, n: i32) -> u32 {
+        let margin = self.v.facts(pc).packet_margin.unwrap_or(0).clamp(0, 64) as i32;
+        let limit = off + n + margin;
+        let mut end = off + n;
+        let mut j = pc + 1;
+        while j < self.prog.insns.len() && j < pc + 64 {
+            if self.targets[j] {
+                break;
+            }
+            let insn = self.prog.insns[j];
+            if let E::Load {
+                size,
+                src,
+                off: o,
+                signed: false,
+                ..
+            } = insn
+            {
+                let (o, m) = (o as i32, size.bytes() as i32);
+                if src == base && self.v.facts(j).mem_base_kinds & !0b11_0000 == 0 && o >= off {
+                    let e = end.max(o + m);
+                    if (e - off + 3) / 4 * 4 + off <= limit && e - off <= 32 {
+                        end = e;
+                    }
+                }
+            }
+            if kills_cache(&insn, base) {
+                break;
+            }
+            j += 1;
+        }
+        let words = (end - off + 3) / 4;
+        if words * 4 + off <= limit && words * 4 <= 32 {
+            (words * 4) as u32
+        } else {
+            0
+        }
+    }
+
+    /// `d` = the `size` bytes at `rel` in the cached packet window.
+    fn extract(&mut self, d: Reg, size: MemSize, rel: u32) {
+        let (w, lane) = (rel / 4, rel % 4);
+        let x = |i: u32| Xfer::new(CACHE_XFER + i as u8).expect("window of 8 words");
+        let word = |t: &mut Self, dst: u8, w: u32, lane: u32| {
+            if lane == 0 {
+                t.asm.mov(both(dst), Ureg::Xfer(x(w)));
+            } else {
+                t.asm.shf(
+                    both(dst),
+                    Rreg::Xfer(x(w + 1)),
+                    ShfOp::None,
+                    Rreg::Xfer(x(w)),
+                    ShiftKind::DoubleRight,
+                    (8 * lane) as u8,
+                );
+            }
+        };
+        match size {
+            MemSize::DW => {
+                word(self, lo(d), w, lane);
+                word(self, hi(d), w + 1, lane);
+                return;
+            }
+            MemSize::W => word(self, lo(d), w, lane),
+            _ => {
+                let mask = if size == MemSize::B { 0b0001 } else { 0b0011 };
+                if lane + size.bytes() <= 4 {
+                    self.asm
+                        .ld_field(lo(d), mask, Rreg::Xfer(x(w)), (8 * lane) as u8, true);
+                } else {
+                    word(self, lo(d), w, lane);
+                    self.asm.ld_field(lo(d), mask, rr(lo(d)), 0, true);
+                }
+            }
+        }
+        self.zero_hi(d);
     }
 
     pub(super) fn xfer_result(&mut self, size: MemSize, d: Reg) {
@@ -228,7 +351,7 @@ impl Tr<'_> {
                 // Point LM 0 back at the stack window.
                 a.alu(da(TMP0), r(FRAME), AluOp::Sub, Ureg::Imm(regs::LM0_WINDOW as u8));
                 a.csr_wr(csr::ACT_LM_ADDR0, r(TMP0));
-                a.nops(3);
+                self.lm_ready[0] = self.asm.len() + 3;
             }
             7 => {
                 a.push(Insn::LocalCsr {

@@ -13,11 +13,16 @@
 //! shifts of 64-bit values take 2 instructions, and the prologue sets up only the LM pointers a
 //! program uses.
 //!
+//! bpf-to-bpf calls move the frame (GPR 22 and LM pointer 0) below the caller's and save
+//! r6–r9, the caller's frame and the return address in an LM save area; the callee's exit
+//! restores them and returns with `rtn`.
+//!
 //! Not translated (a rejection with the instruction, a reason and a hint, never a panic):
-//! bpf-to-bpf calls, LD_ABS/LD_IND, stack accesses that straddle a 4-byte word, stack pointers
+//! LD_ABS/LD_IND, stack accesses that straddle a 4-byte word, stack pointers
 //! the translator cannot follow (spilled and reloaded), stores to the context.
 
 mod asm;
+mod call;
 mod mem;
 pub mod stack;
 
@@ -55,6 +60,17 @@ impl NfpProgram {
     /// included).
     pub fn ratio(&self) -> f64 {
         self.code.len() as f64 / self.ebpf_insns.max(1) as f64
+    }
+
+    /// NFP instructions the eBPF instructions became (without the outro and the 8 NOPs,
+    /// which every program has once).
+    pub fn body_len(&self) -> usize {
+        self.body_end() - self.starts.first().copied().unwrap_or(0)
+    }
+
+    /// [`NfpProgram::body_len`] per translated eBPF instruction: the mapping's own cost.
+    pub fn body_ratio(&self) -> f64 {
+        self.body_len() as f64 / self.ebpf_insns.max(1) as f64
     }
 
     /// Each eBPF instruction followed by its NFP instructions.
@@ -113,7 +129,7 @@ fn ebpf_text(prog: &Program, pc: usize) -> String {
 
 mod hints {
     pub const CALL: &str =
-        "the NFP model does not translate bpf-to-bpf calls yet: mark the function __always_inline";
+        "bpf-to-bpf calls must target a subprogram of this program (mark the function __always_inline otherwise)";
     pub const LD_ABS: &str =
         "legacy packet loads are not translated: read the packet through data/data_end";
     pub const STACK: &str = "keep stack accesses 4-byte aligned and through r10 or a register copied from r10 and moved by constants";
@@ -140,6 +156,18 @@ struct Tr<'a> {
     /// The stack offset LM pointer 3 points at, while known.
     lm3: Option<i32>,
     outro: usize,
+    /// The eBPF slot being translated.
+    pc: usize,
+    /// Slots some jump lands on.
+    targets: Vec<bool>,
+    /// The packet window in the cache transfer registers: (base register, offset, bytes).
+    pkt_cache: Option<(Reg, i32, u32)>,
+    /// NFP index from which each LM pointer's last CSR write is in effect (3 instructions
+    /// after the write still see the old pointer); useful instructions fill the gap, NOPs
+    /// only what is left before a use or a branch.
+    lm_ready: [usize; 4],
+    /// First slot of each function (0 and every bpf-to-bpf call target), sorted.
+    func_starts: Vec<usize>,
 }
 
 type R<T> = Result<T, Box<Rejection>>;
@@ -169,9 +197,14 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         asm: Asm::default(),
         prog,
         v,
-        stack: stack::analyse(prog),
+        stack: stack::analyse(v),
         lm3: None,
         outro: 0,
+        pc: 0,
+        targets: targets.clone(),
+        pkt_cache: None,
+        lm_ready: [0; 4],
+        func_starts: stack::function_starts(prog),
     };
     t.outro = t.asm.label();
     t.prologue();
@@ -181,13 +214,31 @@ fn translate_inner(v: &Verified, profile: &Profile) -> R<NfpProgram> {
         starts[pc] = t.asm.len();
         if targets[pc] {
             t.lm3 = None;
+            t.pkt_cache = None;
         }
         let insn = prog.insns[pc];
         if matches!(insn, E::LdImm64Tail) || v.facts(pc).visits == 0 {
             continue;
         }
         ebpf_insns += 1;
+        t.pc = pc;
+        if targets[pc]
+            || matches!(
+                insn,
+                E::Jmp { .. } | E::Ja { .. } | E::Exit | E::Call(_) | E::CallX { .. }
+            )
+        {
+            // Control may leave the straight line: every pointer write must be in effect.
+            for p in 0..4 {
+                t.lm_wait(p);
+            }
+        }
         t.insn(pc, insn)?;
+        if let Some((base, ..)) = t.pkt_cache {
+            if mem::kills_cache(&insn, base) {
+                t.pkt_cache = None;
+            }
+        }
     }
     starts[n] = t.asm.len();
     t.epilogue();
@@ -262,49 +313,10 @@ enum Src {
 }
 
 impl<'a> Tr<'a> {
-    fn uses(&self, bit: u32) -> bool {
-        (0..self.prog.insns.len()).any(|pc| self.v.facts(pc).mem_base_kinds & (1 << bit) != 0)
-    }
-
-    fn calls_map_helper(&self) -> bool {
-        self.prog
-            .insns
-            .iter()
-            .any(|i| matches!(i, E::Call(CallTarget::Helper(1..=3))))
-    }
-
-    fn prologue(&mut self) {
-        let stack = self.uses(3)
-            || self.calls_map_helper()
-            || self.prog.insns.iter().any(|i| {
-                matches!(
-                    i,
-                    E::Alu {
-                        src: Operand::Reg(Reg::R10),
-                        ..
-                    }
-                )
-            });
-        let ctx = self.uses(2);
-        let a = &mut self.asm;
-        if ctx {
-            a.csr_wr(csr::ACT_LM_ADDR1, Ureg::Imm(regs::PKT_VEC as u8));
-        }
-        if stack {
-            a.const32(both(FRAME), regs::STACK_TOP);
-            a.alu(
-                da(TMP0),
-                r(FRAME),
-                AluOp::Sub,
-                Ureg::Imm(regs::LM0_WINDOW as u8),
-            );
-            a.csr_wr(csr::ACT_LM_ADDR0, r(TMP0));
-        }
-        if stack || ctx {
-            // An LM pointer may be used 3 instructions after its CSR write.
-            a.nops(3);
-        }
-    }
+    /// Nothing to emit: the firmware enters the program with LM pointer 1 at the packet
+    /// vector, LM pointer 0 at the stack window below r10 and GPR 22 (both banks) holding
+    /// r10's LM address ([`crate::regs`], the model's firmware ABI).
+    fn prologue(&mut self) {}
 
     fn epilogue(&mut self) {
         let outro = self.outro;
@@ -397,6 +409,7 @@ impl<'a> Tr<'a> {
             ));
         }
         if off >= -regs::LM0_WINDOW {
+            self.lm_wait(0);
             let w = ((off + regs::LM0_WINDOW) / 4) as u8;
             return Ok((
                 Ureg::Lm(Lm::At { ptr: 0, off: w }),
@@ -409,14 +422,22 @@ impl<'a> Tr<'a> {
             let k = a.b_const(off.unsigned_abs(), TMP1);
             a.alu(da(TMP1), r(FRAME), AluOp::Sub, k);
             a.csr_wr(csr::ACT_LM_ADDR3, r(TMP1));
-            a.nops(3);
+            self.lm_ready[3] = self.asm.len() + 3;
             self.lm3 = Some(off);
         }
+        self.lm_wait(3);
         Ok((
             Ureg::Lm(Lm::At { ptr: 1, off: 0 }),
             true,
             Dst::Lm { ptr: 3, off: 0 },
         ))
+    }
+
+    /// NOPs until LM pointer `p`'s last write is in effect.
+    fn lm_wait(&mut self, p: usize) {
+        while self.asm.len() < self.lm_ready[p] {
+            self.asm.push(Insn::NOP);
+        }
     }
 
     fn mov_ext(&mut self, dst: Dst, b: Ureg, extn: bool) {
@@ -430,8 +451,36 @@ impl<'a> Tr<'a> {
         });
     }
 
+    /// What is known about `r` before the current instruction.
+    fn slot(&self, r: Reg) -> Slot {
+        if r == Reg::R10 {
+            return Slot::Stack(0);
+        }
+        self.stack
+            .get(self.pc)
+            .copied()
+            .flatten()
+            .map_or(Slot::Other, |s| s[r.idx()])
+    }
+
+    /// Whether `r`'s high GPR holds zero before the current instruction.
+    fn hz(&self, r: Reg) -> bool {
+        self.slot(r).hi_zero()
+    }
+
+    /// Whether operand `s` has a zero high word.
+    fn src_hz(&self, s: Src) -> bool {
+        match s {
+            Src::Reg(x) => self.hz(x),
+            Src::Imm(k) => k >= 0,
+        }
+    }
+
+    /// Zero `d`'s high word after a write of its low word (nothing when it is already zero).
     fn zero_hi(&mut self, d: Reg) {
-        self.asm.immed(both(hi(d)), 0, ImmWidth::All, 0, false);
+        if !self.hz(d) {
+            self.asm.immed(both(hi(d)), 0, ImmWidth::All, 0, false);
+        }
     }
 
     /// Low and high halves of an eBPF operand as B operands (immediates through the scratch
@@ -579,12 +628,28 @@ impl<'a> Tr<'a> {
                 hints::LD_ABS,
             )),
             E::Call(CallTarget::Helper(id)) => self.call(pc, id),
+            E::Call(CallTarget::Local(_)) => match insn.jump_target(pc) {
+                Some(t) if (0..self.prog.insns.len() as i64).contains(&t) => {
+                    self.local_call(pc, t as usize);
+                    Ok(())
+                }
+                _ => Err(rej(
+                    pc,
+                    "nfp.jit.call",
+                    "call target outside the program",
+                    hints::CALL,
+                )),
+            },
             E::Call(_) | E::CallX { .. } => Err(rej(
                 pc,
                 "nfp.jit.call",
-                "bpf-to-bpf calls are not translated by the NFP model",
+                "this call is not translated by the NFP model",
                 hints::CALL,
             )),
+            E::Exit if self.func_start(pc) != 0 => {
+                self.local_return();
+                Ok(())
+            }
             E::Exit => {
                 self.asm.br(BrCond::Always, Target::Label(self.outro));
                 Ok(())
@@ -606,7 +671,7 @@ impl<'a> Tr<'a> {
                         if x != d {
                             self.asm.mov(both(lo(d)), l);
                         }
-                        if w64 {
+                        if w64 && !self.hz(x) {
                             if x != d {
                                 self.asm.mov(both(hi(d)), h);
                             }
@@ -616,8 +681,11 @@ impl<'a> Tr<'a> {
                     }
                     Src::Imm(k) => {
                         self.asm.const32(both(lo(d)), k as u32);
-                        let h = if w64 && k < 0 { u32::MAX } else { 0 };
-                        self.asm.const32(both(hi(d)), h);
+                        if w64 && k < 0 {
+                            self.asm.const32(both(hi(d)), u32::MAX);
+                        } else {
+                            self.zero_hi(d);
+                        }
                     }
                 }
                 Ok(())
@@ -635,7 +703,18 @@ impl<'a> Tr<'a> {
                         s = Src::Imm(-k);
                     }
                 }
-                let (l, h) = self.src_pair(s, w64);
+                // Pointers into LM and CTM stay far below 2^32: no carry into the high word.
+                let no_carry = match (self.slot(d), s) {
+                    (Slot::Stack(_), Src::Imm(_)) => true,
+                    (Slot::Pkt, Src::Imm(k)) => (k as i64).abs() <= 0xffff,
+                    (Slot::Pkt, Src::Reg(x)) => {
+                        op == EAlu::Add
+                            && self.slot(x) == Slot::Hi0
+                            && self.v.facts(pc).src_umax.is_some_and(|u| u <= 0xffff)
+                    }
+                    _ => false,
+                };
+                let (l, h) = self.src_pair(s, w64 && !no_carry);
                 let (o1, o2) = if op == EAlu::Add {
                     (AluOp::Add, AluOp::AddC)
                 } else {
@@ -649,9 +728,9 @@ impl<'a> Tr<'a> {
                     return Ok(());
                 }
                 self.asm.alu(both(lo(d)), r(lo(d)), o1, l);
-                if w64 {
+                if w64 && !no_carry {
                     self.asm.alu(both(hi(d)), r(hi(d)), o2, h);
-                } else {
+                } else if !w64 {
                     self.zero_hi(d);
                 }
                 Ok(())
@@ -662,10 +741,17 @@ impl<'a> Tr<'a> {
                     EAlu::Or => AluOp::Or,
                     _ => AluOp::Xor,
                 };
+                // The high word: zero stays zero (AND with one zero side; OR/XOR of two).
+                let (dz, sz) = (self.hz(d), self.src_hz(s));
+                let hi_result_zero = if nop == AluOp::And {
+                    dz || sz
+                } else {
+                    dz && sz
+                };
                 match s {
                     Src::Imm(k) => {
                         self.logic_imm(nop, lo(d), k as u32);
-                        if w64 {
+                        if w64 && !hi_result_zero {
                             self.logic_imm(nop, hi(d), if k < 0 { u32::MAX } else { 0 });
                         } else {
                             self.zero_hi(d);
@@ -674,7 +760,7 @@ impl<'a> Tr<'a> {
                     Src::Reg(_) => {
                         let (l, h) = self.src_pair(s, w64);
                         self.asm.alu(both(lo(d)), r(lo(d)), nop, l);
-                        if w64 {
+                        if w64 && !hi_result_zero {
                             self.asm.alu(both(hi(d)), r(hi(d)), nop, h);
                         } else {
                             self.zero_hi(d);
@@ -684,6 +770,23 @@ impl<'a> Tr<'a> {
                 Ok(())
             }
             EAlu::Lsh | EAlu::Rsh | EAlu::Arsh => {
+                // A 64-bit shift of a value whose high word is and stays zero is a 32-bit one
+                // (arithmetic right shifts of such values bring in zeroes).
+                let narrow = w64
+                    && match (op, s) {
+                        (EAlu::Lsh, Src::Imm(k)) => {
+                            stack::lsh_stays_32(self.slot(d), self.v.facts(pc).dst_umax_before, k)
+                        }
+                        (_, Src::Imm(k)) => self.hz(d) && (0..32).contains(&k),
+                        _ => false,
+                    };
+                if narrow {
+                    let op = if op == EAlu::Arsh { EAlu::Rsh } else { op };
+                    if let Src::Imm(k) = s {
+                        self.shift_imm(op, false, d, k as u32);
+                    }
+                    return Ok(());
+                }
                 match s {
                     Src::Imm(k) => self.shift_imm(op, w64, d, k as u32),
                     Src::Reg(x) => self.shift_reg(op, w64, d, x),
@@ -1028,7 +1131,19 @@ impl<'a> Tr<'a> {
 
     fn jmp(&mut self, pc: usize, width: Width, cond: JmpCond, d: Reg, s: Src, off: i16) {
         let target = Target::Ebpf((pc as i64 + 1 + off as i64) as usize);
-        let w64 = width == Width::W64;
+        let mut w64 = width == Width::W64;
+        let mut cond = cond;
+        // Both high words zero: the low words decide, and signed order is unsigned order.
+        if w64 && self.hz(d) && self.src_hz(s) {
+            w64 = false;
+            cond = match cond {
+                JmpCond::Sgt => JmpCond::Gt,
+                JmpCond::Sge => JmpCond::Ge,
+                JmpCond::Slt => JmpCond::Lt,
+                JmpCond::Sle => JmpCond::Le,
+                c => c,
+            };
+        }
         let (dl, dh) = if d == Reg::R10 {
             (r(FRAME), Ureg::Imm(0))
         } else {
