@@ -20,13 +20,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    dir.join("tests").is_dir().then_some(dir)
-}
-
 fn data_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -39,8 +32,8 @@ fn data_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_conformance_program_passes_through_the_cli() {
-    let Some(dir) = conformance_dir() else {
-        testkit::oracle::skip(
+    let Some(dir) = testkit::conformance::dir() else {
+        testkit::oracle::skip_data(
             "every_conformance_program_passes_through_the_cli",
             "no ../shared/conformance",
         );
@@ -65,8 +58,8 @@ fn every_conformance_program_passes_through_the_cli() {
 
 #[test]
 fn every_negative_conformance_case_fails_cleanly() {
-    let Some(dir) = conformance_dir() else {
-        testkit::oracle::skip(
+    let Some(dir) = testkit::conformance::dir() else {
+        testkit::oracle::skip_data(
             "every_negative_conformance_case_fails_cleanly",
             "no ../shared/conformance",
         );
@@ -288,8 +281,8 @@ fn every_engine_agrees_on_the_canonical_capture() {
 
 #[test]
 fn conformance_programs_on_the_jit_through_the_cli() {
-    let Some(dir) = conformance_dir() else {
-        testkit::oracle::skip(
+    let Some(dir) = testkit::conformance::dir() else {
+        testkit::oracle::skip_data(
             "conformance_programs_on_the_jit_through_the_cli",
             "no ../shared/conformance",
         );

@@ -25,13 +25,6 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_bpf-offload")
 }
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    dir.join("tests").is_dir().then_some(dir)
-}
-
 /// xorshift64*: a small seeded generator, so a failure names its seed and index.
 struct Rng(u64);
 
@@ -416,7 +409,7 @@ fn check_one(i: usize, base: &Base, code: &[u8], what: &[&str], dir: &Path, t: &
 
 #[test]
 fn mutated_conformance_programs_never_crash_the_x86_64_engine() {
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = testkit::conformance::dir() else {
         testkit::oracle::skip_data(
             "mutated_conformance_programs_never_crash_the_x86_64_engine",
             "no conformance directory (set BPF_CONFORMANCE_DIR)",
@@ -559,7 +552,7 @@ fn ubpf_error_programs_stop_cleanly() {
 /// interpreter and on the x86-64 engine gives the `-- result` (or fails for `-- error`).
 #[test]
 fn conformance_programs_pass_through_the_plugin() {
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = testkit::conformance::dir() else {
         testkit::oracle::skip_data(
             "conformance_programs_pass_through_the_plugin",
             "no conformance directory (set BPF_CONFORMANCE_DIR)",

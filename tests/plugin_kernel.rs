@@ -7,15 +7,8 @@
 //! the `kernel` feature.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    dir.join("tests").is_dir().then_some(dir)
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -35,7 +28,7 @@ const KNOWN_REFUSALS: &[&str] = &[
 #[test]
 fn the_kernel_gives_every_conformance_program_it_accepts_the_expected_result() {
     let test = "the_kernel_gives_every_conformance_program_it_accepts_the_expected_result";
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = testkit::conformance::dir() else {
         testkit::oracle::skip_data(test, "no ../shared/conformance");
         return;
     };

@@ -16,19 +16,11 @@ use std::path::{Path, PathBuf};
 const BUDGET: u64 = 1_000_000;
 
 fn conformance_dir(test: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("BPF_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-    };
-    if dir.join("tests").is_dir() {
-        Some(dir)
-    } else {
-        testkit::oracle::skip_data(
-            test,
-            format_args!("conformance data not found at {}", dir.display()),
-        );
-        None
+    let dir = testkit::conformance::dir();
+    if dir.is_none() {
+        testkit::oracle::skip_data(test, "no conformance data (set BPF_CONFORMANCE_DIR)");
     }
+    dir
 }
 
 fn data_files(dir: &Path, sub: &str) -> Vec<(String, String)> {

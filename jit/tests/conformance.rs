@@ -3,16 +3,6 @@
 //! what the emitter meant.
 
 use jit::x86_64::{compile_checked, CpuFeatures, Options};
-use std::path::PathBuf;
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
-        });
-    dir.join("tests").is_dir().then_some(dir)
-}
 
 fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCase), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
@@ -29,7 +19,7 @@ fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCas
 }
 
 fn run_all(cpu: CpuFeatures, harden: bool) -> Vec<String> {
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = testkit::conformance::dir() else {
         testkit::oracle::skip_data(
             "conformance",
             "no conformance directory (set BPF_CONFORMANCE_DIR)",

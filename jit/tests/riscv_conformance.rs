@@ -5,16 +5,6 @@
 #![cfg(feature = "riscv-emu")]
 
 use jit::riscv64::{compile_unchecked, Extensions, Options};
-use std::path::PathBuf;
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
-        });
-    dir.join("tests").is_dir().then_some(dir)
-}
 
 fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCase), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
@@ -33,7 +23,7 @@ fn load(path: &std::path::Path) -> Result<(ir::Program, ir::conformance::TestCas
 /// `decode`: also decode every instruction with llvm-mc (done for the base set and the full
 /// set, which between them emit every form; the single-extension sets only run).
 fn run_all(ext: Extensions, decode: bool) -> Vec<String> {
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = testkit::conformance::dir() else {
         testkit::oracle::skip_data(
             "riscv conformance",
             "no conformance directory (set BPF_CONFORMANCE_DIR)",

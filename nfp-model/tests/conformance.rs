@@ -6,21 +6,14 @@ use ir::runtime::Runtime;
 use nfp_model::jit::translate;
 use nfp_model::sim::Sim;
 use nfp_model::Profile;
-use std::path::PathBuf;
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BPF_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
-        });
-    dir.join("tests").is_dir().then_some(dir)
-}
 
 #[test]
 fn conformance_programs_the_nfp_accepts_give_their_result() {
-    let Some(dir) = conformance_dir() else {
-        println!("SKIP conformance_programs_the_nfp_accepts_give_their_result: no conformance directory (set BPF_CONFORMANCE_DIR)");
+    let Some(dir) = testkit::conformance::dir() else {
+        testkit::oracle::skip_data(
+            "conformance_programs_the_nfp_accepts_give_their_result",
+            "no conformance directory (set BPF_CONFORMANCE_DIR)",
+        );
         return;
     };
     let mut paths: Vec<_> = std::fs::read_dir(dir.join("tests"))

@@ -243,21 +243,13 @@ fn c_programs_we_accept_load_in_the_kernel() {
     tally.check("clang-compiled C");
 }
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("BPF_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-    };
-    dir.join("tests").is_dir().then_some(dir)
-}
-
 #[test]
 fn conformance_programs_we_accept_load_in_the_kernel() {
     let test = "conformance_programs_we_accept_load_in_the_kernel";
     if skip(test) {
         return;
     }
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = testkit::conformance::dir() else {
         testkit::oracle::skip_data(test, "conformance data not found");
         return;
     };

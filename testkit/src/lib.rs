@@ -1,6 +1,6 @@
 //! Test fixtures shared by every crate's tests: a one-line packet builder ([`packet`]), the
-//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]), the one
-//! way a test skips for a missing oracle ([`oracle::skip`]: fails instead under
+//! corpus of XDP/TC programs with their packets and expected results ([`corpus`]), where the bpf_conformance data is
+//! ([`conformance::dir`]), the one way a test skips for a missing oracle ([`oracle::skip`]: fails instead under
 //! `BPF_OFFLOAD_REQUIRE_ORACLES=1`, as CI sets it) and, with feature `kernel`, the one loader
 //! that puts a program into the Linux kernel (`kernel`).
 //!
@@ -11,6 +11,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod conformance;
 pub mod corpus;
 #[cfg(feature = "kernel")]
 pub mod kernel;

@@ -6,19 +6,11 @@ use std::path::PathBuf;
 /// The bpf_conformance folder: `$BPF_CONFORMANCE_DIR`, else `../shared/conformance` from the
 /// workspace root. `None` (after printing a SKIP line for `test`) when absent.
 pub fn conformance_dir(test: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("BPF_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-    };
-    if dir.join("tests").is_dir() {
-        Some(dir)
-    } else {
-        testkit::oracle::skip_data(
-            test,
-            format_args!("conformance data not found at {}", dir.display()),
-        );
-        None
+    let dir = testkit::conformance::dir();
+    if dir.is_none() {
+        testkit::oracle::skip_data(test, "no conformance data (set BPF_CONFORMANCE_DIR)");
     }
+    dir
 }
 
 /// Every `.data` file of `sub` (`tests` or `negative`), sorted, with its text.
