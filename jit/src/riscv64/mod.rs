@@ -129,16 +129,11 @@ pub(crate) struct Lowered {
 /// (from the context layout in `ir::ctx`).
 fn packet_pointer_field(t: ProgType, field: i64) -> Option<i64> {
     use ir::ctx::{CtxLayout, CtxLoad};
-    let off = u32::try_from(field).ok()?;
-    let f = *CtxLayout::of(t)?.field_at(off)?;
-    if f.off != off {
-        return None;
-    }
-    match f.load {
+    match CtxLayout::packet_pointer(t, field)? {
         CtxLoad::Packet => Some(env_layout::PKT_DATA),
         CtxLoad::PacketEnd => Some(env_layout::PKT_END),
         CtxLoad::PacketMeta => Some(env_layout::PKT_META),
-        CtxLoad::Scalar | CtxLoad::None => None,
+        _ => None,
     }
 }
 
