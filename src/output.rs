@@ -106,41 +106,41 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> CliResult<bool> {
     }
 }
 
-/// Write output `path` and keep its companion (`X.o.maps.sh` beside `X.o`) in step with it:
-/// a companion left beside a file output by an earlier run is removed first, then the output
-/// is written, then `companion` (when `Some`) beside it, so the two never disagree. A device
-/// or FIFO output (`-o /dev/null`) has no companion: nothing is written or removed beside it.
-/// Returns the companion's path when one was written.
-pub fn write_with_companion(
+/// Write output `path` and keep its companions (`X.o.maps.sh`, `X.o.nfp`, `X.h` beside `X.o`)
+/// in step with it: each companion left beside a file output by an earlier run is removed first,
+/// then the output is written, then each companion whose bytes are `Some` beside it, so they
+/// never disagree. A device or FIFO output (`-o /dev/null`) has no companions: nothing is
+/// written or removed beside it. Returns whether the companions were written (a file output).
+pub fn write_with_companions(
     path: &Path,
     bytes: &[u8],
-    companion_path: &Path,
-    companion: Option<&[u8]>,
-) -> CliResult<Option<PathBuf>> {
+    companions: &[(PathBuf, Option<&[u8]>)],
+) -> CliResult<bool> {
     if !matches!(target_of(path)?, Target::New | Target::Regular { .. }) {
         write_output(path, bytes)?;
-        return Ok(None);
+        return Ok(false);
     }
-    // Only a file (or a link) is ours to remove; anything else there is left alone.
-    if let Ok(m) = std::fs::symlink_metadata(companion_path) {
-        if m.file_type().is_file() || m.file_type().is_symlink() {
-            std::fs::remove_file(companion_path).map_err(|e| {
-                CliError::bad_input(format!(
-                    "{}: cannot remove the stale companion of {}: {e}",
-                    companion_path.display(),
-                    path.display()
-                ))
-            })?;
+    for (companion_path, _) in companions {
+        // Only a file (or a link) is ours to remove; anything else there is left alone.
+        if let Ok(m) = std::fs::symlink_metadata(companion_path) {
+            if m.file_type().is_file() || m.file_type().is_symlink() {
+                std::fs::remove_file(companion_path).map_err(|e| {
+                    CliError::bad_input(format!(
+                        "{}: cannot remove the stale companion of {}: {e}",
+                        companion_path.display(),
+                        path.display()
+                    ))
+                })?;
+            }
         }
     }
     write_output(path, bytes)?;
-    match companion {
-        Some(c) => {
+    for (companion_path, companion) in companions {
+        if let Some(c) = companion {
             write_output(companion_path, c)?;
-            Ok(Some(companion_path.to_path_buf()))
         }
-        None => Ok(None),
     }
+    Ok(true)
 }
 
 /// Write `bytes` to the regular file `path` atomically: a temporary file in the same directory,
@@ -305,22 +305,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("x.o");
         let comp = dir.path().join("x.o.maps.sh");
-        let w = write_with_companion(&out, b"obj1", &comp, Some(b"script")).unwrap();
-        assert_eq!(w.as_deref(), Some(comp.as_path()));
+        assert!(
+            write_with_companions(&out, b"obj1", &[(comp.clone(), Some(&b"script"[..]))]).unwrap()
+        );
         assert_eq!(std::fs::read(&comp).unwrap(), b"script");
-        let w = write_with_companion(&out, b"obj2", &comp, None).unwrap();
-        assert_eq!(w, None);
+        assert!(write_with_companions(&out, b"obj2", &[(comp.clone(), None)]).unwrap());
         assert!(!comp.exists());
         assert_eq!(std::fs::read(&out).unwrap(), b"obj2");
         // Beside a device nothing is written or removed.
-        let w = write_with_companion(
+        let w = write_with_companions(
             Path::new("/dev/null"),
             b"obj",
-            &dir.path().join("null.maps.sh"),
-            Some(b"s"),
+            &[(dir.path().join("null.maps.sh"), Some(&b"s"[..]))],
         )
         .unwrap();
-        assert_eq!(w, None);
+        assert!(!w);
         assert!(!dir.path().join("null.maps.sh").exists());
     }
 }

@@ -274,6 +274,8 @@ pub fn run(args: BuildArgs) -> CliResult {
         None
     };
 
+    // `--target riscv64`: the C header of the native object (`OUT.h`), a companion of it.
+    let mut header = None;
     let (bytes, companion) = match args.emit {
         Emit::Elf => {
             let Some(path) = &args.output else {
@@ -282,7 +284,8 @@ pub fn run(args: BuildArgs) -> CliResult {
                 ));
             };
             if args.target == TargetArg::Riscv64 {
-                let object = riscv64_object(&verdicts.verified, path, args.riscv_ext)?;
+                let (object, h) = riscv64_object(&verdicts.verified, path, args.riscv_ext)?;
+                header = Some(h);
                 (object, None)
             } else {
                 let elf = ir::elf::write_object(&[without_entries(verdicts.verified.program())])
@@ -307,27 +310,25 @@ pub fn run(args: BuildArgs) -> CliResult {
             None,
         ),
     };
-    // The companion is written with the output, and a stale one from an earlier build removed.
+    // The companions are written with the output, and stale ones from an earlier build removed.
     let mut companion = companion;
     if let Some(path) = &args.output {
-        let script = companion.as_ref().map(|(_, s)| s.as_bytes());
-        let written = output::write_with_companion(path, &bytes, &companion_path(path), script)?;
-        companion = companion.filter(|_| written.is_some());
-        // The NFP code beside a file output is a companion too: written with an NFP build,
-        // removed (when a regular file) by any other build, never written beside a device.
-        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-            let code = crate::nfp::code_path(path);
-            match &nfp {
-                Some(n) => {
-                    output::write_output(&code, n.code_file().as_bytes())?;
-                }
-                None => {
-                    if std::fs::symlink_metadata(&code).is_ok_and(|m| m.is_file()) {
-                        let _ = std::fs::remove_file(&code);
-                    }
-                }
-            }
+        let nfp_code = nfp.as_ref().map(|n| n.code_file());
+        let mut companions = vec![
+            (
+                companion_path(path),
+                companion.as_ref().map(|(_, s)| s.as_bytes()),
+            ),
+            (
+                crate::nfp::code_path(path),
+                nfp_code.as_ref().map(|c| c.as_bytes()),
+            ),
+        ];
+        if let Some(h) = &header {
+            companions.push((path.with_extension("h"), Some(h.as_bytes())));
         }
+        let written = output::write_with_companions(path, &bytes, &companions)?;
+        companion = companion.filter(|_| written);
     }
     let nfp_text = nfp.as_ref().map(|n| {
         let mut t = n.text();
@@ -447,12 +448,12 @@ fn without_entries(prog: &Program) -> Program {
 }
 
 /// `--target riscv64`: the verified program as an RV64 ELF object whose function is named after
-/// the output file, and its C header (`OUT.h`) beside it.
+/// the output file, and its C header (written as `OUT.h` beside it).
 fn riscv64_object(
     v: &offload::Verified,
     out: &Path,
     ext: jit::riscv64::Extensions,
-) -> CliResult<Vec<u8>> {
+) -> CliResult<(Vec<u8>, String)> {
     let prog = v.program();
     let opts = jit::riscv64::Options {
         ext,
@@ -474,12 +475,7 @@ fn riscv64_object(
     let object = jit::riscv64::aot::object(&rp, &name)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", out.display())))?;
     let header = jit::riscv64::aot::header(&name, prog.maps.len(), ext);
-    // The header is a companion of a file output; a device or FIFO (`-o /dev/null`) gets none.
-    let out_is_file = std::fs::metadata(out).map_or(true, |m| m.is_file());
-    if out_is_file {
-        output::write_output(&out.with_extension("h"), header.as_bytes())?;
-    }
-    Ok(object)
+    Ok((object, header))
 }
 
 fn companion_path(out: &Path) -> PathBuf {
